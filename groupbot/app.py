@@ -1,0 +1,99 @@
+"""The one place that wires the Application: settings, DB, scheduler, rate limiter, handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, Defaults
+
+import handlers.deals
+import handlers.drafts
+import handlers.errors
+import handlers.fallback
+import handlers.groups
+import handlers.orders
+import handlers.start
+import handlers.ticks
+from groupbot import db, deals, notify
+from groupbot.clock import Clock
+from groupbot.people import ensure_community
+from groupbot.runtime import Runtime
+from groupbot.settings import Settings
+from handlers.common import RUNTIME_KEY, set_bot_commands
+from handlers.processor import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    clock: Clock | None = None,
+) -> Application:
+    """Build the bot. ``runtime`` may be passed in by tests and the demo (shared DB, clock)."""
+    if not settings.bot_token:
+        raise ValueError("GROUPBOT_BOT_TOKEN is not set")
+    rt = runtime or Runtime.create(settings, clock=clock)
+    application = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.rate_overall_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.rate_group_per_minute,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[RUNTIME_KEY] = rt
+
+    # Order matters: specific conversations first, the catch-all fallback last.
+    handlers.groups.register(application)
+    handlers.orders.register(application)  # /start o12 deep links before the plain /start
+    handlers.deals.register(application)
+    handlers.start.register(application)
+    handlers.drafts.register(application)  # free text for a draft, before the fallback
+    handlers.fallback.register(application)
+    handlers.errors.register(application)
+
+    # Periodic work, in this order on every tick: what is owed to people goes out first.
+    handlers.ticks.register(
+        application,
+        jobs=[deals.close_due, deals.refresh_cards, notify.dispatch_due],
+        interval=settings.tick_seconds,
+    )
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    rt: Runtime = application.bot_data[RUNTIME_KEY]
+    await db.upgrade(rt.engine)
+    async with rt.tx() as session:
+        community = await ensure_community(session, rt.settings)
+        rt.community_id = community.id
+    rt.bot_username = application.bot.username
+    await set_bot_commands(application.bot)
+    log.info("groupbot ready as @%s (community %s)", rt.bot_username, rt.community_id)
+
+
+async def _post_shutdown(application: Application) -> None:
+    rt: Runtime = application.bot_data[RUNTIME_KEY]
+    # The engine stays usable after dispose (a new pool is made on demand), so a restarted
+    # Application sharing this runtime in tests keeps working.
+    await rt.engine.dispose()
+
+
+def allowed_updates() -> list[str]:
+    return Update.ALL_TYPES

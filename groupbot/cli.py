@@ -1,0 +1,113 @@
+"""The `groupbot` command: run, demo, sandbox, db, orders, evidence."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from groupbot.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="groupbot", description="Community group-buying bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (polling, or webhook when GROUPBOT_WEBHOOK_URL is set)")
+    demo = sub.add_parser("demo", help="play a scripted scenario against the built-in sandbox")
+    demo.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
+    box = sub.add_parser("sandbox", help="serve the sandbox Bot API and the bot for manual use")
+    box.add_argument("--port", type=int, default=8088)
+    box.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
+    dbp = sub.add_parser("db", help="database schema")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="upgrade the schema to the latest revision")
+    down = dbsub.add_parser("downgrade", help="downgrade the schema to a revision")
+    down.add_argument("revision")
+    dbsub.add_parser("current", help="print the current revision")
+    sub.add_parser("evidence", help="photo evidence checks (groupbot evidence check --help)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["evidence"]:
+        from groupbot.evidence.cli import main as evidence_main
+
+        return evidence_main(argv[1:])
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.command == "demo" else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"groupbot: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "demo":
+        from groupbot.demo import run_demo
+
+        return asyncio.run(run_demo(settings, locale=args.locale))
+    if args.command == "sandbox":
+        from groupbot.demo.manual import serve
+
+        return asyncio.run(serve(settings, port=args.port, locale=args.locale))
+    if args.command == "db":
+        return asyncio.run(_db(settings, args))
+    return 2
+
+
+def _run(settings: Settings) -> int:
+    if not settings.bot_token:
+        print(
+            "groupbot: GROUPBOT_BOT_TOKEN is not set: put the token from @BotFather in it "
+            "(or try `groupbot demo`, which needs none)",
+            file=sys.stderr,
+        )
+        return 2
+    from telegram import Update
+
+    from groupbot.app import build_application
+
+    application = build_application(settings)
+    if settings.webhook_url:
+        if not settings.webhook_secret:
+            print("groupbot: GROUPBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret "
+                  "token so only Telegram can post updates", file=sys.stderr)
+            return 2
+        path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from groupbot import db
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            await db.upgrade(engine)
+        elif args.db_command == "downgrade":
+            await db.downgrade(engine, args.revision)
+        print(await db.current_revision(engine) or "base")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

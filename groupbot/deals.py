@@ -1,0 +1,329 @@
+"""Deals (接龙): post a card in a group, join by tapping, close at the closing time.
+
+Each tap is an order (or changes the member's order for that deal). Stock and per-member limits
+are checked under a row lock on the deal (and a CHECK constraint backs the stock up), so two
+taps at once can never oversell. The card's live count is edited at most every
+``deal_card_edit_seconds``; taps only mark it dirty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import messages
+from groupbot import notify
+from groupbot.db import is_postgres
+from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
+from groupbot.money import MoneyError, fmt, from_minor, parse_amount, to_minor
+from groupbot.orders import NewItem, OrderError, create_order
+from groupbot.runtime import Runtime
+
+# --- reading what an organizer typed ---------------------------------------------------------
+
+_PRICE = re.compile(r"^[¥￥]?(\d+(?:[.,]\d{1,2})?)(?:元)?/(\S{1,8})$")
+_TIME = re.compile(
+    r"^(?:(今天|明天|后天|today|tomorrow)|(\d{1,2})[-/.](\d{1,2}))?(\d{1,2})[:：](\d{2})$",
+    re.IGNORECASE,
+)
+_LIMIT = re.compile(r"^(?:限购|limit=?)(\d+)$", re.IGNORECASE)
+_STOCK = re.compile(r"^(?:库存|stock=?)(\d+)$", re.IGNORECASE)
+_NONPERISHABLE = {"非生鲜", "nonperishable", "non-perishable"}
+_DAY_WORDS = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
+
+
+@dataclass(frozen=True)
+class DealSpec:
+    name: str
+    unit: str
+    unit_price: Decimal
+    closes_at: datetime
+    perishable: bool = True
+    per_member_limit: int | None = None
+    stock: int | None = None
+
+
+class DealSpecError(ValueError):
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
+    """``阳山水蜜桃 25.8/斤 20:00 限购5 库存100 [非生鲜]`` → DealSpec (closing time local)."""
+    # "tomorrow 20:00" and "11-25 20:00" are one closing time written as two words.
+    text = re.sub(r"(今天|明天|后天|today|tomorrow|\d{1,2}[-/.]\d{1,2})\s+(\d{1,2}[:：]\d{2})",
+                  r"\1\2", text, flags=re.IGNORECASE)
+    tokens = text.split()
+    name_parts: list[str] = []
+    price = unit = closes = None
+    limit = stock = None
+    perishable = True
+    for token in tokens:
+        if m := _PRICE.match(token):
+            try:
+                price = parse_amount(m.group(1), rt.settings.currency)
+            except MoneyError as exc:
+                raise DealSpecError("bad_price", value=token) from exc
+            unit = m.group(2)
+        elif m := _TIME.match(token):
+            closes = _closing_time(m, now, rt)
+        elif m := _LIMIT.match(token):
+            limit = int(m.group(1)) or None
+        elif m := _STOCK.match(token):
+            stock = int(m.group(1))
+        elif token.lower() in _NONPERISHABLE:
+            perishable = False
+        else:
+            name_parts.append(token)
+    if not name_parts:
+        raise DealSpecError("missing_name")
+    if price is None or unit is None:
+        raise DealSpecError("missing_price")
+    if closes is None:
+        raise DealSpecError("missing_time")
+    if closes <= now:
+        raise DealSpecError("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
+            "%m-%d %H:%M"))
+    return DealSpec(" ".join(name_parts)[:200], unit, price, closes, perishable, limit, stock)
+
+
+def _closing_time(m: re.Match[str], now: datetime, rt: Runtime) -> datetime:
+    tz = rt.settings.tz
+    local_now = now.astimezone(tz)
+    day = local_now.date()
+    word, month, mday, hour, minute = m.groups()
+    try:
+        if month and mday:
+            day = day.replace(month=int(month), day=int(mday))
+            if day < local_now.date():
+                day = day.replace(year=day.year + 1)
+        elif word:
+            day = day + timedelta(days=_DAY_WORDS[word.lower()])
+        at = datetime.combine(day, time(int(hour), int(minute)), tz)
+    except ValueError as exc:
+        raise DealSpecError("bad_time", value=m.group(0)) from exc
+    if not (month or word) and at <= local_now:
+        at += timedelta(days=1)  # "20:00" typed at 21:00 means tomorrow evening
+    return at.astimezone(now.tzinfo)
+
+
+# --- the deal and its card --------------------------------------------------------------------
+
+
+async def create_deal(
+    session: AsyncSession, rt: Runtime, *, organizer: Member, group: Group, spec: DealSpec
+) -> Deal:
+    product = Product(
+        community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable
+    )
+    session.add(product)
+    await session.flush()
+    deal = Deal(
+        community_id=rt.community_id,
+        group_id=group.id,
+        product_id=product.id,
+        organizer_id=organizer.id,
+        currency=rt.settings.currency,
+        unit_price_minor=to_minor(spec.unit_price, rt.settings.currency),
+        per_member_limit=spec.per_member_limit,
+        stock=spec.stock,
+        reserved=0,
+        closes_at=spec.closes_at,
+        status=DEAL_OPEN,
+        card_chat_id=group.chat_id,
+    )
+    session.add(deal)
+    await session.flush()
+    await session.refresh(deal, ["product"])
+    return deal
+
+
+async def entries(session: AsyncSession, deal: Deal) -> list[tuple[Member, int]]:
+    rows = await session.execute(
+        select(Member, Order)
+        .join(Order, Order.member_id == Member.id)
+        .where(Order.deal_id == deal.id, Order.status != ORDER_CANCELLED)
+        .order_by(Order.placed_at, Order.id)
+    )
+    return [(member, sum(i.quantity for i in order.items)) for member, order in rows.all()]
+
+
+async def card(session: AsyncSession, rt: Runtime, deal: Deal, locale: str) -> tuple[str, list]:
+    """The deal card's text and buttons (none once closed)."""
+    people = await entries(session, deal)
+    price = fmt(from_minor(deal.unit_price_minor, deal.currency), deal.currency)
+    unit = deal.product.unit
+    lines = [messages.t(locale, "deals.card_title", product=deal.product.name)]
+    lines.append(messages.t(locale, "deals.card_price", price=price, unit=unit))
+    if deal.product.perishable:
+        lines.append(messages.t(locale, "deals.card_perishable", hours=rt.settings.claim_window_hours))
+    if deal.per_member_limit:
+        lines.append(messages.t(locale, "deals.card_limit", limit=deal.per_member_limit, unit=unit))
+    if deal.stock is not None:
+        lines.append(messages.t(locale, "deals.card_stock", left=deal.stock - deal.reserved,
+                                unit=unit))
+    closes = deal.closes_at.astimezone(rt.settings.tz).strftime("%m-%d %H:%M")
+    key = "deals.card_closed" if deal.status == DEAL_CLOSED else "deals.card_closes"
+    lines.append(messages.t(locale, key, when=closes))
+    total = sum(q for _, q in people)
+    lines.append("")
+    lines.append(messages.t(locale, "deals.card_count", people=len(people), units=total, unit=unit))
+    for n, (member, quantity) in enumerate(people, 1):
+        lines.append(messages.t(locale, "deals.card_entry", n=n, name=member.full_name,
+                                quantity=quantity, unit=unit))
+    if deal.status == DEAL_CLOSED:
+        return "\n".join(lines), []
+    buttons = [
+        [(messages.t(locale, "deals.join_button", quantity=1, unit=unit), f"deal:{deal.id}:j:1"),
+         (messages.t(locale, "deals.join_button", quantity=2, unit=unit), f"deal:{deal.id}:j:2")],
+        [(messages.t(locale, "deals.other_button"), rt.deep_link(f"d{deal.id}")),
+         (messages.t(locale, "deals.cancel_button"), f"deal:{deal.id}:x")],
+    ]
+    return "\n".join(lines), buttons
+
+
+# --- joining ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    code: str  # joined | changed | unchanged | cancelled | not_joined
+    quantity: int
+    order_id: int | None = None
+
+
+async def _locked_deal(session: AsyncSession, deal_id: int) -> Deal | None:
+    stmt = select(Deal).where(Deal.id == deal_id)
+    if is_postgres(session.bind):  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(of=Deal)
+    return await session.scalar(stmt)
+
+
+async def join(
+    session: AsyncSession, rt: Runtime, deal_id: int, member: Member, quantity: int
+) -> JoinResult:
+    """Set the member's quantity for the deal (0 cancels). Raises OrderError with a code."""
+    deal = await _locked_deal(session, deal_id)
+    if deal is None or deal.community_id != rt.community_id:
+        raise OrderError("deal_not_found")
+    now = rt.clock.now()
+    if deal.status != DEAL_OPEN or now >= deal.closes_at:
+        raise OrderError("deal_closed", product=deal.product.name)
+    order = await session.scalar(
+        select(Order).where(Order.deal_id == deal.id, Order.member_id == member.id)
+    )
+    current = 0
+    if order is not None and order.status != ORDER_CANCELLED:
+        current = sum(i.quantity for i in order.items)
+    if quantity < 0 or quantity > 9999:
+        raise OrderError("bad_quantity")
+    if quantity == 0:
+        if current == 0:
+            return JoinResult("not_joined", 0)
+        assert order is not None
+        order.status = ORDER_CANCELLED
+        deal.reserved -= current
+        deal.card_dirty = True
+        return JoinResult("cancelled", 0, order.id)
+    if quantity == current:
+        return JoinResult("unchanged", quantity, order.id if order else None)
+    if deal.per_member_limit and quantity > deal.per_member_limit:
+        raise OrderError("over_limit", limit=deal.per_member_limit, unit=deal.product.unit)
+    if deal.stock is not None and deal.reserved - current + quantity > deal.stock:
+        raise OrderError("over_stock", left=deal.stock - deal.reserved + current,
+                         unit=deal.product.unit)
+    deal.reserved += quantity - current
+    deal.card_dirty = True
+    price = from_minor(deal.unit_price_minor, deal.currency)
+    group = await session.get(Group, deal.group_id)
+    if order is None:
+        order, _ = await create_order(
+            session, rt, member=member, group=group, source="deal", deal_id=deal.id,
+            items=[NewItem(deal.product, quantity, price)],
+        )
+        return JoinResult("joined", quantity, order.id)
+    item = order.items[0]
+    item.quantity = quantity
+    item.paid_minor = item.unit_price_minor * quantity
+    was_cancelled = order.status == ORDER_CANCELLED
+    order.status, order.confirmation = ORDER_PLACED, None
+    if was_cancelled:
+        return JoinResult("joined", quantity, order.id)
+    return JoinResult("changed", quantity, order.id)
+
+
+# --- periodic work ----------------------------------------------------------------------------
+
+
+async def refresh_cards(rt: Runtime, sender: notify.Sender) -> None:
+    """Edit dirty cards, each at most once per ``deal_card_edit_seconds``."""
+    now = rt.clock.now()
+    quiet = timedelta(seconds=rt.settings.deal_card_edit_seconds)
+    async with rt.tx() as session:
+        deals = list(await session.scalars(select(Deal).where(
+            Deal.community_id == rt.community_id, Deal.card_dirty.is_(True),
+            Deal.card_message_id.is_not(None))))
+        due = [d for d in deals if d.card_edited_at is None or now - d.card_edited_at >= quiet]
+        for deal in due:
+            deal.card_dirty, deal.card_edited_at = False, now
+        rendered = [(d, *await card(session, rt, d, await _deal_locale(session, rt, d)))
+                    for d in due]
+    for deal, text, buttons in rendered:
+        try:
+            await sender.edit(deal.card_chat_id, deal.card_message_id, text, buttons)
+        except notify.SendError:
+            async with rt.tx() as session:  # try again on a later tick
+                fresh = await session.get(Deal, deal.id)
+                if fresh is not None:
+                    fresh.card_dirty = True
+
+
+async def close_due(rt: Runtime, sender: notify.Sender) -> None:
+    """Close deals whose time has come: final card without buttons, and the final list."""
+    now = rt.clock.now()
+    async with rt.tx() as session:
+        deals = list(await session.scalars(select(Deal).where(
+            Deal.community_id == rt.community_id, Deal.status == DEAL_OPEN,
+            Deal.closes_at <= now)))
+        for deal in deals:
+            deal.status = DEAL_CLOSED
+            deal.card_dirty = True
+            locale = await _deal_locale(session, rt, deal)
+            people = await entries(session, deal)
+            lines = [messages.t(locale, "deals.final_title", product=deal.product.name)]
+            lines += [messages.t(locale, "deals.card_entry", n=n, name=m.full_name, quantity=q,
+                                 unit=deal.product.unit) for n, (m, q) in enumerate(people, 1)]
+            if not people:
+                lines.append(messages.t(locale, "deals.final_empty"))
+            else:
+                lines.append(messages.t(locale, "deals.final_total", people=len(people),
+                                        units=sum(q for _, q in people), unit=deal.product.unit))
+            await notify.enqueue(session, rt, notify.Outgoing(
+                key=f"deal:{deal.id}:final", kind="deal_final", chat_id=deal.card_chat_id,
+                text="\n".join(lines)))
+    if deals:
+        deal_ids = [d.id for d in deals]
+        async with rt.tx() as session:  # the card edit must not wait for the quiet period
+            for deal_id in deal_ids:
+                deal = await session.get(Deal, deal_id)
+                if deal is not None:
+                    deal.card_edited_at = None
+
+
+async def _deal_locale(session: AsyncSession, rt: Runtime, deal: Deal) -> str:
+    group = await session.get(Group, deal.group_id)
+    return messages.pick_locale(None, group.locale if group else None, rt.settings.default_locale)
+
+
+async def get_deal(session: AsyncSession, rt: Runtime, deal_id: int) -> Deal | None:
+    deal = await session.get(Deal, deal_id)
+    return deal if deal is not None and deal.community_id == rt.community_id else None
+
+

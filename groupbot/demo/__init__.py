@@ -1,0 +1,161 @@
+"""`groupbot demo`: the sandbox and the real bot on loopback, a scripted scenario played by
+several people, and a readable transcript. No token, no network, a throwaway SQLite file."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from telegram import Update
+
+import messages
+from groupbot.app import build_application
+from groupbot.clock import FrozenClock
+from groupbot.demo.idle import wait_idle
+from groupbot.demo.transcript import Transcript
+from groupbot.runtime import Runtime
+from groupbot.sandbox import Sandbox
+from groupbot.settings import Settings
+from handlers.ticks import tick_now
+
+log = logging.getLogger(__name__)
+
+
+class Demo:
+    """The cast, the clock and the bot; each act of the scenario is a method."""
+
+    def __init__(self, settings: Settings, locale: str, workdir: Path) -> None:
+        self.locale = locale
+        self.base_settings = settings
+        self.workdir = workdir
+        self.clock = FrozenClock(_next_morning())
+        self.sb = Sandbox()
+        self.app = None
+
+    def m(self, key: str, **values: object) -> str:
+        return messages.t(self.locale, f"demo.{key}", **values)
+
+    async def __aenter__(self) -> Demo:
+        await self.sb.start()
+        lang = "zh-hans" if self.locale == "zh-Hans" else "en"
+        self.organizer = self.sb.add_user(self.m("cast.organizer"), language_code=lang,
+                                          username="wang_tuanzhang")
+        self.reviewer = self.sb.add_user(self.m("cast.reviewer"), language_code=lang)
+        self.ming = self.sb.add_user(self.m("cast.member1"), language_code=lang)
+        self.hong = self.sb.add_user(self.m("cast.member2"), language_code=lang)
+        self.group = self.sb.add_group(
+            self.m("cast.group"), members=[self.organizer, self.ming, self.hong],
+            admins=[self.organizer],
+        )
+        self.settings = self.base_settings.replace(
+            bot_token=self.sb.token,
+            base_url=self.sb.base_url,
+            base_file_url=self.sb.base_file_url,
+            database_url=f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
+            default_locale=self.locale,
+            reviewer_ids=frozenset({self.reviewer.id}),
+            admin_chat_id=None,
+            tick_seconds=0.5,
+        )
+        rt = Runtime.create(self.settings, clock=self.clock)
+        self.app = build_application(self.settings, runtime=rt)
+        await self.app.initialize()
+        await self.app.post_init(self.app)  # run_polling would call it; we start by hand
+        await self.app.updater.start_polling(poll_interval=0, timeout=1,
+                                             allowed_updates=Update.ALL_TYPES)
+        await self.app.start()
+        labels = {k: self.m(f"label.{k}") for k in
+                  ("bot", "buttons", "edited", "photo", "joined")}
+        self.tr = Transcript(self.sb, labels)
+        self.tr.watch(self.group, self.group.title)
+        for user in (self.organizer, self.ming, self.hong, self.reviewer):
+            self.tr.watch(user, self.m("label.private", name=user.first_name))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.app is not None:
+            await self.app.updater.stop()
+            await self.app.stop()
+            await self.app.shutdown()
+            await self.app.post_shutdown(self.app)
+        await self.sb.stop()
+
+    async def act(self, caption: str) -> None:
+        await wait_idle(self.sb, self.app)
+        await tick_now(self.app)
+        await wait_idle(self.sb, self.app)
+        self.tr.step(caption)
+        self.tr.flush()
+
+    async def say(self, user, chat, text: str) -> None:
+        await self.sb.send_text(user, chat, text)
+        await wait_idle(self.sb, self.app)
+
+    async def later(self, caption: str, **delta: float) -> None:
+        self.clock.advance(**delta)
+        await self.act(caption)
+
+    def bot_message_with(self, chat, label: str) -> dict:
+        for message in reversed(self.sb.bot_messages(chat)):
+            if any(label in text for text, _ in self.sb.buttons(message)):
+                return message
+        raise RuntimeError(f"no message with a button {label!r}")
+
+    async def tap(self, user, chat, label: str) -> None:
+        message = self.bot_message_with(chat, label)
+        for text, data in self.sb.buttons(message):
+            if label in text:
+                if data and data.startswith("https://"):
+                    payload = data.split("start=", 1)[1]
+                    await self.sb.send_text(user, user, f"/start {payload}")
+                else:
+                    await self.sb.tap(user, message, data)
+                await wait_idle(self.sb, self.app)
+                return
+
+
+async def run_demo(settings: Settings, locale: str | None = None) -> int:
+    locale = locale or settings.default_locale
+    with tempfile.TemporaryDirectory(prefix="groupbot-demo-") as tmp:
+        async with Demo(settings, locale, Path(tmp)) as d:
+            print(d.m("title"))
+            await foundation_act(d)
+            await orders_act(d)
+            print("\n" + d.m("done"))
+    return 0
+
+
+async def foundation_act(d: Demo) -> None:
+    await d.sb.add_bot_to_group(d.group, by=d.organizer)
+    await d.act(d.m("step.bot_added"))
+    await d.say(d.ming, d.ming, "/start")
+    await d.act(d.m("step.member_start"))
+    await d.say(d.organizer, d.organizer, "/start")
+    await d.act(d.m("step.organizer_start"))
+
+
+async def orders_act(d: Demo) -> None:
+    await d.say(d.organizer, d.group, d.m("deal_command"))
+    await d.act(d.m("step.deal_posted"))
+    await d.tap(d.ming, d.group, d.m("join2"))
+    await d.tap(d.hong, d.group, d.m("join1"))
+    await d.later(d.m("step.members_join"), seconds=65)
+    await d.tap(d.hong, d.group, d.m("open_private"))
+    await d.act(d.m("step.deep_link"))
+    await d.tap(d.ming, d.ming, d.m("correct"))
+    await d.act(d.m("step.confirmed"))
+    await d.later(d.m("step.deal_closed"), hours=12)
+    await d.say(d.organizer, d.organizer, "/ship deal 1 顺丰 SF1234567890")
+    await d.act(d.m("step.shipped"))
+    await d.say(d.organizer, d.organizer, "/delivered deal 1")
+    await d.act(d.m("step.delivered"))
+    await d.later(d.m("step.claim_reminder"), hours=42)
+
+
+def _next_morning() -> datetime:
+    """A fixed, readable time: 09:00 Shanghai tomorrow, so the deal closes the same evening."""
+    now = datetime.now(UTC)
+    morning = (now + timedelta(days=1)).replace(hour=1, minute=0, second=0, microsecond=0)
+    return morning

@@ -1,0 +1,37 @@
+"""The ORM models. Importing this package registers every table on ``Base.metadata``."""
+
+from groupbot.models.base import Base, UTCDateTime, utcnow
+from groupbot.models.community import (
+    ROLE_MEMBER,
+    ROLE_ORGANIZER,
+    ROLE_REVIEWER,
+    Community,
+    Group,
+    Member,
+    Role,
+)
+from groupbot.models.deals import DEAL_CLOSED, DEAL_OPEN, Deal
+from groupbot.models.messaging import Draft, OutboxMessage
+from groupbot.models.orders import Order, OrderItem, Product, Shipment
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "utcnow",
+    "ROLE_MEMBER",
+    "ROLE_ORGANIZER",
+    "ROLE_REVIEWER",
+    "Community",
+    "Group",
+    "Member",
+    "Role",
+    "Order",
+    "OrderItem",
+    "Product",
+    "Shipment",
+    "Deal",
+    "DEAL_OPEN",
+    "DEAL_CLOSED",
+    "Draft",
+    "OutboxMessage",
+]

@@ -1,0 +1,230 @@
+"""The outbox: every proactive message is a row first, sent after the commit that caused it.
+
+Exactly once: a row is keyed by what it is about (e.g. ``order:12:warning``), so enqueuing it
+twice — a retried request, a double tap, a restart — adds nothing. The dispatcher marks a row
+``sending`` and commits before calling Telegram, then ``sent`` with the message id; a row left in
+``sending`` by a crash is retried after a lease, which is the only window where Telegram (which
+has no idempotent send) could deliver twice. 429 is honoured by postponing the row; 403 marks it
+``blocked`` and it is not retried; organizers see both with /undelivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.models import Member, OutboxMessage
+from groupbot.models.messaging import (
+    OUTBOX_BLOCKED,
+    OUTBOX_CANCELLED,
+    OUTBOX_FAILED,
+    OUTBOX_PENDING,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+)
+from groupbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Buttons = Sequence[Sequence[tuple[str, str]]]
+SENDING_LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+class SendError(Exception):
+    """Sending failed; the subclasses say whether and when to try again."""
+
+
+class Blocked(SendError):
+    """403: blocked by the user, never started, or kicked from the group."""
+
+
+class ChatGone(SendError):
+    """400 chat not found: nothing to retry."""
+
+
+class RetryLater(SendError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Migrated(SendError):
+    """The group became a supergroup with a new id."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"migrated to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class Sender(Protocol):
+    """What the services need from Telegram; handlers/sender.py implements it with PTB."""
+
+    async def send(
+        self, chat_id: int, text: str, buttons: Buttons | None = None, photo: bytes | None = None
+    ) -> int: ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    kind: str
+    chat_id: int
+    text: str
+    buttons: Buttons | None = None
+    member_id: int | None = None
+    order_id: int | None = None
+    merge_key: str | None = None
+    data: dict[str, Any] | None = None
+    not_before: datetime | None = None
+
+
+async def enqueue(session: AsyncSession, rt: Runtime, msg: Outgoing) -> OutboxMessage | None:
+    """Add a message to the outbox unless one with the same key exists. Returns the new row."""
+    if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == msg.key)):
+        return None
+    row = OutboxMessage(
+        key=msg.key,
+        kind=msg.kind,
+        community_id=rt.community_id,
+        chat_id=msg.chat_id,
+        member_id=msg.member_id,
+        order_id=msg.order_id,
+        merge_key=msg.merge_key,
+        text=msg.text,
+        buttons=[list(map(list, row)) for row in msg.buttons] if msg.buttons else None,
+        data=msg.data,
+        not_before=msg.not_before or rt.clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def pending_merge(session: AsyncSession, merge_key: str) -> OutboxMessage | None:
+    """An unsent message that a new one may be folded into."""
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.merge_key == merge_key, OutboxMessage.status == OUTBOX_PENDING)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+async def cancel(session: AsyncSession, key_prefix: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.key.startswith(key_prefix), OutboxMessage.status == OUTBOX_PENDING)
+        .values(status=OUTBOX_CANCELLED)
+    )
+
+
+# A kind may register a check run just before sending: False cancels the message
+# (e.g. the claim-window reminder once a claim was filed).
+StillWanted = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
+STILL_WANTED: dict[str, StillWanted] = {}
+
+
+async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
+    """Send what is due, oldest first. Returns how many were sent."""
+    now = rt.clock.now()
+    async with rt.tx() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    or_(
+                        (OutboxMessage.status == OUTBOX_PENDING)
+                        & (OutboxMessage.not_before <= now),
+                        (OutboxMessage.status == OUTBOX_SENDING)
+                        & (OutboxMessage.not_before <= now - SENDING_LEASE),
+                    ),
+                    OutboxMessage.community_id == rt.community_id,
+                )
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+        for row in rows:
+            row.status, row.not_before = OUTBOX_SENDING, now
+            row.attempts += 1
+    sent = 0
+    for row in rows:
+        sent += await _send_one(rt, sender, row.id)
+    return sent
+
+
+async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
+    async with rt.tx() as session:
+        row = await session.get(OutboxMessage, row_id)
+        if row is None or row.status != OUTBOX_SENDING:
+            return 0
+        check = STILL_WANTED.get(row.kind)
+        if check is not None and not await check(session, row):
+            row.status = OUTBOX_CANCELLED
+            return 0
+        chat_id, text, buttons = row.chat_id, row.text, row.buttons
+    status, error, message_id, delay = OUTBOX_SENT, None, None, None
+    try:
+        message_id = await sender.send(chat_id, text, buttons)
+    except RetryLater as exc:
+        status, error, delay = OUTBOX_PENDING, str(exc), exc.seconds
+    except Migrated as exc:
+        status, error, delay = OUTBOX_PENDING, str(exc), 0
+        async with rt.tx() as session:
+            from groupbot.people import migrate_group
+
+            await migrate_group(session, chat_id, exc.new_chat_id)
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.chat_id = exc.new_chat_id
+    except Blocked as exc:
+        status, error = OUTBOX_BLOCKED, str(exc)
+    except ChatGone as exc:
+        status, error = OUTBOX_FAILED, str(exc)
+    except SendError as exc:
+        status, error, delay = OUTBOX_PENDING, str(exc), 30
+    now = rt.clock.now()
+    async with rt.tx() as session:
+        row = await session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.last_error = error[:300] if error else None
+        if status == OUTBOX_PENDING and row.attempts >= MAX_ATTEMPTS:
+            status = OUTBOX_FAILED
+        row.status = status
+        if status == OUTBOX_SENT:
+            row.message_id, row.sent_at = message_id, now
+        elif status == OUTBOX_PENDING:
+            row.not_before = now + timedelta(seconds=delay or 0)
+        elif status == OUTBOX_BLOCKED and row.member_id and row.chat_id > 0:
+            member = await session.get(Member, row.member_id)
+            if member is not None and member.started_at is not None:
+                member.blocked_at = now
+    if status != OUTBOX_SENT:
+        log.info("outbox %s: %s (%s)", row_id, status, error)
+    return int(status == OUTBOX_SENT)
+
+
+async def undelivered(session: AsyncSession, community_id: int, limit: int = 30) -> list[Any]:
+    """Messages that could not be delivered, newest first, with who they were for."""
+    rows = await session.execute(
+        select(OutboxMessage, Member)
+        .outerjoin(Member, Member.id == OutboxMessage.member_id)
+        .where(
+            OutboxMessage.community_id == community_id,
+            OutboxMessage.status.in_([OUTBOX_BLOCKED, OUTBOX_FAILED]),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list(rows.all())

@@ -1,0 +1,418 @@
+"""Orders from any source, and the proactive messages an order owes its buyer.
+
+An order is written together with its outbox rows in one transaction, so the order-time
+warning, the private confirmation and later the shipping and delivery notices are each sent
+exactly once, even across restarts (see groupbot.notify).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import messages
+from groupbot import notify
+from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product, Shipment
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
+from groupbot.money import fmt, from_minor, to_minor
+from groupbot.refunds import OrderLine, allocate_paid
+from groupbot.runtime import Runtime
+
+
+class OrderError(ValueError):
+    """An order request that cannot be carried out; ``code`` names why (for catalogs/APIs)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+@dataclass(frozen=True)
+class NewItem:
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = Decimal(0)
+
+
+def member_locale(rt: Runtime, member: Member, group: Group | None = None) -> str:
+    return messages.pick_locale(
+        member.language_code, group.locale if group else None, rt.settings.default_locale
+    )
+
+
+async def create_order(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    member: Member,
+    group: Group | None,
+    source: str,
+    items: Sequence[NewItem],
+    discount: Decimal = Decimal(0),
+    external_id: str | None = None,
+    deal_id: int | None = None,
+) -> tuple[Order, bool]:
+    """Create an order (idempotent by external id). Returns (order, created)."""
+    if external_id is not None:
+        existing = await session.scalar(
+            select(Order).where(
+                Order.community_id == rt.community_id, Order.external_id == external_id
+            )
+        )
+        if existing is not None:
+            return existing, False
+    if not items:
+        raise OrderError("no_items")
+    currency = rt.settings.currency
+    lines = [
+        OrderLine(i, item.quantity, item.unit_price, item.discount) for i, item in enumerate(items)
+    ]
+    try:
+        paid = allocate_paid(lines, discount, currency)
+    except ValueError as exc:
+        raise OrderError("bad_amounts", detail=str(exc)) from exc
+    order = Order(
+        community_id=rt.community_id,
+        member_id=member.id,
+        group_id=group.id if group else None,
+        source=source,
+        external_id=external_id,
+        deal_id=deal_id,
+        currency=currency,
+        discount_minor=to_minor(discount, currency),
+        status=ORDER_PLACED,
+        placed_at=rt.clock.now(),
+    )
+    session.add(order)
+    await session.flush()
+    for i, item in enumerate(items):
+        session.add(
+            OrderItem(
+                order_id=order.id,
+                product_id=item.product.id,
+                quantity=item.quantity,
+                unit_price_minor=to_minor(item.unit_price, currency),
+                discount_minor=to_minor(item.discount, currency),
+                paid_minor=to_minor(paid[i], currency),
+                refunded_minor=0,
+            )
+        )
+    await session.flush()
+    await session.refresh(order, ["items"])
+    await announce_order(session, rt, order, member, group)
+    return order, True
+
+
+def paid_total(order: Order) -> Decimal:
+    return from_minor(sum(i.paid_minor for i in order.items), order.currency)
+
+
+def order_lines_text(locale: str, order: Order) -> str:
+    return "\n".join(
+        messages.t(
+            locale,
+            "orders.line",
+            product=item.product.name,
+            quantity=item.quantity,
+            unit=item.product.unit,
+            amount=fmt(from_minor(item.paid_minor, order.currency), order.currency),
+        )
+        for item in order.items
+    )
+
+
+async def announce_order(
+    session: AsyncSession, rt: Runtime, order: Order, member: Member, group: Group | None
+) -> None:
+    """Queue the group warning (perishables) and the private confirmation."""
+    perishable = [i.product.name for i in order.items if i.product.perishable]
+    if group is not None and perishable:
+        await _queue_group_warning(session, rt, order, member, group, perishable)
+    if member.can_receive_private:
+        await queue_confirmation(session, rt, order, member)
+
+
+async def _queue_group_warning(
+    session: AsyncSession,
+    rt: Runtime,
+    order: Order,
+    member: Member,
+    group: Group,
+    products: list[str],
+) -> None:
+    # Several perishable orders within the merge window become one message: the first order
+    # opens a row due `warning_merge_seconds` later, the next ones fold their products into it.
+    merge_key = f"warn:{group.id}:{member.id}"
+    pending = await notify.pending_merge(session, merge_key)
+    if pending is not None and pending.data is not None:
+        names = list(dict.fromkeys([*pending.data["products"], *products]))
+        pending.data = {**pending.data, "products": names, "orders": [*pending.data["orders"],
+                                                                      order.id]}
+        pending.text = _warning_text(rt, member, group, names)
+        return
+    delay = timedelta(seconds=rt.settings.warning_merge_seconds)
+    await notify.enqueue(
+        session,
+        rt,
+        notify.Outgoing(
+            key=f"order:{order.id}:warning",
+            kind="order_warning",
+            chat_id=group.chat_id,
+            member_id=member.id,
+            order_id=order.id,
+            merge_key=merge_key,
+            text=_warning_text(rt, member, group, products),
+            buttons=[[(messages.t(member_locale(rt, member, group), "orders.warning_button"),
+                       rt.deep_link(f"o{order.id}"))]],
+            data={"products": products, "orders": [order.id]},
+            not_before=rt.clock.now() + delay,
+        ),
+    )
+
+
+def _warning_text(rt: Runtime, member: Member, group: Group, products: list[str]) -> str:
+    locale = member_locale(rt, member, group)
+    separator = messages.t(locale, "orders.list_separator")
+    return messages.t(
+        locale,
+        "orders.warning",
+        mention=messages.mention(member.telegram_id, member.full_name),
+        products=separator.join(products),
+        hours=rt.settings.claim_window_hours,
+    )
+
+
+async def queue_confirmation(
+    session: AsyncSession, rt: Runtime, order: Order, member: Member
+) -> None:
+    locale = member_locale(rt, member)
+    await notify.enqueue(
+        session,
+        rt,
+        notify.Outgoing(
+            key=f"order:{order.id}:confirm",
+            kind="order_confirm",
+            chat_id=member.telegram_id,
+            member_id=member.id,
+            order_id=order.id,
+            text=messages.t(
+                locale,
+                "orders.confirm",
+                order=order.id,
+                lines=messages.Html(order_lines_text(locale, order)),
+                total=fmt(paid_total(order), order.currency),
+            ),
+            buttons=[[
+                (messages.t(locale, "orders.confirm_ok_button"), f"ord:{order.id}:ok"),
+                (messages.t(locale, "orders.confirm_problem_button"), f"ord:{order.id}:bad"),
+            ]],
+        ),
+    )
+
+
+async def queue_missed_confirmations(session: AsyncSession, rt: Runtime, member: Member) -> int:
+    """A member arrived in the private chat: send the confirmations we could not send before."""
+    orders = await session.scalars(
+        select(Order).where(
+            Order.member_id == member.id,
+            Order.confirmation.is_(None),
+            Order.status != ORDER_CANCELLED,
+        )
+    )
+    count = 0
+    for order in orders:
+        already = await session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.key == f"order:{order.id}:confirm")
+        )
+        if already is None:
+            await queue_confirmation(session, rt, order, member)
+            count += 1
+    return count
+
+
+async def confirm(session: AsyncSession, order: Order, member: Member, answer: str) -> bool:
+    """Record the member's answer to the confirmation; False if it was already answered."""
+    if order.member_id != member.id:
+        raise OrderError("not_your_order")
+    if order.confirmation is not None:
+        return False
+    order.confirmation = answer
+    return True
+
+
+async def get_order(session: AsyncSession, rt: Runtime, order_id: int) -> Order | None:
+    order = await session.get(Order, order_id)
+    return order if order is not None and order.community_id == rt.community_id else None
+
+
+async def mark_shipped(
+    session: AsyncSession, rt: Runtime, order: Order, courier: str, tracking_number: str
+) -> bool:
+    """Record the shipment and queue the shipping notice. False if it was already shipped."""
+    courier, tracking_number = courier.strip(), tracking_number.strip()
+    if not courier or not tracking_number:
+        raise OrderError("shipping_details_missing")
+    if order.status == ORDER_CANCELLED:
+        raise OrderError("order_cancelled", order=order.id)
+    if order.status in (ORDER_SHIPPED, ORDER_DELIVERED):
+        return False
+    now = rt.clock.now()
+    session.add(Shipment(order_id=order.id, courier=courier, tracking_number=tracking_number,
+                         shipped_at=now))
+    order.status, order.shipped_at = ORDER_SHIPPED, now
+    member = await session.get(Member, order.member_id)
+    assert member is not None
+    await _notify_member(
+        session, rt, order, member, "shipped",
+        messages_key="orders.shipped", courier=courier, tracking=tracking_number,
+    )
+    return True
+
+
+async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bool:
+    """Delivery starts the claim window: queue the inspection reminder and the late reminder."""
+    if order.status == ORDER_CANCELLED:
+        raise OrderError("order_cancelled", order=order.id)
+    if order.status == ORDER_DELIVERED:
+        return False
+    now = rt.clock.now()
+    order.status, order.delivered_at = ORDER_DELIVERED, now
+    if order.shipped_at is None:
+        order.shipped_at = now
+    member = await session.get(Member, order.member_id)
+    assert member is not None
+    deadline = now + timedelta(hours=rt.settings.claim_window_hours)
+    products = messages.Html("、".join(messages.escape(i.product.name) for i in order.items))
+    claim_button = ("orders.claim_button", f"claim:new:{order.id}")
+    await _notify_member(
+        session, rt, order, member, "delivered",
+        messages_key="orders.delivered", buttons=[claim_button],
+        products=products, deadline=local_time(rt, deadline),
+        hours=rt.settings.claim_window_hours,
+    )
+    if rt.settings.claim_reminder_hours_before:
+        await _notify_member(
+            session, rt, order, member, "claim_reminder",
+            messages_key="orders.claim_reminder", buttons=[claim_button],
+            not_before=deadline - timedelta(hours=rt.settings.claim_reminder_hours_before),
+            deadline=local_time(rt, deadline),
+        )
+    return True
+
+
+def local_time(rt: Runtime, when: datetime) -> str:
+    return when.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+async def _notify_member(
+    session: AsyncSession,
+    rt: Runtime,
+    order: Order,
+    member: Member,
+    kind: str,
+    *,
+    messages_key: str,
+    buttons: Sequence[tuple[str, str]] = (),
+    not_before: datetime | None = None,
+    **values: object,
+) -> None:
+    """A notice about an order: privately when we may write to the member, else in the group
+    with a mention and a deep link (Telegram forbids opening a private chat)."""
+    group = await session.get(Group, order.group_id) if order.group_id else None
+    private = member.can_receive_private or group is None
+    locale = member_locale(rt, member, None if private else group)
+    text = messages.t(locale, messages_key, order=order.id, **values)
+    rows = [[(messages.t(locale, label), data)] for label, data in buttons]
+    if not private:
+        text = messages.Html(messages.mention(member.telegram_id, member.full_name) + " " + text)
+        rows = [[(messages.t(locale, "orders.open_private_button"),
+                  rt.deep_link(f"o{order.id}"))]]
+    await notify.enqueue(
+        session,
+        rt,
+        notify.Outgoing(
+            key=f"order:{order.id}:{kind}",
+            kind=f"order_{kind}",
+            chat_id=member.telegram_id if private else group.chat_id,  # type: ignore[union-attr]
+            member_id=member.id,
+            order_id=order.id,
+            text=text,
+            buttons=rows or None,
+            not_before=not_before,
+        ),
+    )
+
+
+async def report_problem(session: AsyncSession, rt: Runtime, order: Order, member: Member) -> int:
+    """The member says the order is wrong: tell every organizer we can write to."""
+    organizers = await organizers_reachable(session, rt)
+    for organizer in organizers:
+        locale = member_locale(rt, organizer)
+        await notify.enqueue(session, rt, notify.Outgoing(
+            key=f"order:{order.id}:problem:{organizer.id}",
+            kind="order_problem",
+            chat_id=organizer.telegram_id,
+            member_id=organizer.id,
+            order_id=order.id,
+            text=messages.t(
+                locale, "orders.problem_for_organizer", order=order.id,
+                member=messages.mention(member.telegram_id, member.full_name),
+                lines=messages.Html(order_lines_text(locale, order)),
+            ),
+        ))
+    return len(organizers)
+
+
+async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Member]:
+    """Organizers (configured or group admins) who have opened a private chat with the bot."""
+    from groupbot.models import Role
+    from groupbot.models.community import ROLE_ORGANIZER
+
+    by_role = select(Role.member_id).where(
+        Role.community_id == rt.community_id, Role.role == ROLE_ORGANIZER
+    )
+    rows = await session.scalars(
+        select(Member).where(
+            (Member.id.in_(by_role)) | (Member.telegram_id.in_(rt.settings.organizer_ids)),
+            Member.started_at.is_not(None),
+            Member.blocked_at.is_(None),
+        )
+    )
+    return list(rows)
+
+
+def claim_deadline(rt: Runtime, order: Order) -> datetime | None:
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at + timedelta(hours=rt.settings.claim_window_hours)
+
+
+def claimable(rt: Runtime, order: Order) -> bool:
+    """Whether a claim may still be started (a shipped order starts its window on receipt)."""
+    if order.status == ORDER_SHIPPED:
+        return True
+    deadline = claim_deadline(rt, order)
+    return deadline is not None and rt.clock.now() <= deadline
+
+
+async def recent_orders(session: AsyncSession, member: Member, limit: int = 10) -> list[Order]:
+    rows = await session.scalars(
+        select(Order)
+        .where(Order.member_id == member.id)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def orders_of_deal(session: AsyncSession, deal_id: int) -> list[Order]:
+    rows = await session.scalars(
+        select(Order).where(Order.deal_id == deal_id, Order.status != ORDER_CANCELLED)
+    )
+    return list(rows)

@@ -1,0 +1,167 @@
+"""Members, groups and roles: who someone is in a community."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.models import (
+    ROLE_MEMBER,
+    ROLE_ORGANIZER,
+    ROLE_REVIEWER,
+    Community,
+    Group,
+    Member,
+    Role,
+)
+from groupbot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Telegram user as the services see it (no telegram import here)."""
+
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def ensure_community(session: AsyncSession, settings: Settings) -> Community:
+    """The deployment's community: one process serves one community by default."""
+    community = await session.scalar(select(Community).order_by(Community.id).limit(1))
+    if community is None:
+        community = Community(title=settings.community_title, locale=None)
+        session.add(community)
+        await session.flush()
+    return community
+
+
+async def upsert_member(session: AsyncSession, person: Person) -> Member:
+    member = await session.scalar(select(Member).where(Member.telegram_id == person.telegram_id))
+    if member is None:
+        member = Member(
+            telegram_id=person.telegram_id,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            language_code=person.language_code,
+        )
+        session.add(member)
+        await session.flush()
+        return member
+    # Names and languages change; keep what Telegram tells us last.
+    member.first_name = person.first_name
+    member.last_name = person.last_name
+    member.username = person.username
+    if person.language_code:
+        member.language_code = person.language_code
+    return member
+
+
+async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+
+
+def mark_started(member: Member, now: datetime) -> bool:
+    """Record that the member opened a private chat; True the first time (or after a block)."""
+    first = member.started_at is None or member.blocked_at is not None
+    if member.started_at is None:
+        member.started_at = now
+    member.blocked_at = None
+    return first
+
+
+def mark_blocked(member: Member, now: datetime) -> None:
+    member.blocked_at = now
+
+
+async def roles_of(
+    session: AsyncSession, settings: Settings, community_id: int, member: Member
+) -> set[str]:
+    roles = {ROLE_MEMBER}
+    if member.telegram_id in settings.organizer_ids:
+        roles.add(ROLE_ORGANIZER)
+    if member.telegram_id in settings.reviewer_ids:
+        roles.add(ROLE_REVIEWER)
+    rows = await session.scalars(
+        select(Role.role).where(Role.community_id == community_id, Role.member_id == member.id)
+    )
+    roles.update(rows)
+    return roles
+
+
+def main_role(roles: set[str]) -> str:
+    for role in (ROLE_ORGANIZER, ROLE_REVIEWER):
+        if role in roles:
+            return role
+    return ROLE_MEMBER
+
+
+async def grant_role(
+    session: AsyncSession, community_id: int, member: Member, role: str, source: str = "granted"
+) -> None:
+    exists = await session.scalar(
+        select(Role.id).where(
+            Role.community_id == community_id, Role.member_id == member.id, Role.role == role
+        )
+    )
+    if exists is None:
+        session.add(Role(community_id=community_id, member_id=member.id, role=role, source=source))
+        await session.flush()
+
+
+async def register_group(
+    session: AsyncSession,
+    community: Community,
+    *,
+    chat_id: int,
+    title: str,
+    chat_type: str,
+    admins: Iterable[Person],
+) -> tuple[Group, bool]:
+    """Remember a group the bot was added to; its admins become the community's organizers."""
+    group = await session.scalar(select(Group).where(Group.chat_id == chat_id))
+    created = group is None
+    if group is None:
+        group = Group(
+            community_id=community.id, chat_id=chat_id, title=title, chat_type=chat_type
+        )
+        session.add(group)
+    else:
+        group.title, group.chat_type, group.active = title, chat_type, True
+    await session.flush()
+    for admin in admins:
+        member = await upsert_member(session, admin)
+        await grant_role(session, community.id, member, ROLE_ORGANIZER, source="group_admin")
+    return group, created
+
+
+async def deactivate_group(session: AsyncSession, chat_id: int) -> Group | None:
+    group = await session.scalar(select(Group).where(Group.chat_id == chat_id))
+    if group is not None:
+        group.active = False
+    return group
+
+
+async def group_by_chat_id(session: AsyncSession, chat_id: int) -> Group | None:
+    return await session.scalar(select(Group).where(Group.chat_id == chat_id))
+
+
+async def migrate_group(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: Telegram gives it a new id, keep everything else."""
+    group = await group_by_chat_id(session, old_chat_id)
+    if group is not None and await group_by_chat_id(session, new_chat_id) is None:
+        group.chat_id = new_chat_id
+        group.chat_type = "supergroup"
+
+
+async def revoke_roles(session: AsyncSession, community_id: int, member: Member) -> None:
+    await session.execute(
+        delete(Role).where(Role.community_id == community_id, Role.member_id == member.id)
+    )

@@ -1,0 +1,339 @@
+"""Acting as people: join groups, write, send photos and files, tap buttons, block the bot.
+
+Every action is stored like Telegram stores it and, when the bot would see it, queued as an
+update. Privacy mode (on by default, as for a new BotFather bot): in groups where the bot is
+not an administrator it only gets commands meant for it, replies to its own messages and
+service messages; everything is still in ``messages(chat)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import ApiError
+from .models import JSON, SandboxChat, SandboxUser, chat_instance, member_json
+from .state import CallbackRecord, MessageRecord, State, snapshot
+from .text import MAX_TEXT, Entity, finish, parse_html
+
+ChatRef = SandboxChat | SandboxUser | int
+MessageRef = dict[str, Any] | tuple[int, int]
+PRESENT = ("creator", "administrator", "member", "restricted")
+
+
+class PeopleMixin:
+    state: State
+
+    # ---- set-up --------------------------------------------------------------------------
+    def add_user(
+        self,
+        first_name: str,
+        username: str | None = None,
+        language_code: str | None = "zh-hans",
+        last_name: str | None = None,
+        user_id: int | None = None,
+        *,
+        started: bool = False,
+    ) -> SandboxUser:
+        """A person. ``started=True``: as if they had already opened the bot in private."""
+        st = self.state
+        uid = user_id if user_id is not None else st.new_user_id()
+        if uid in st.users:
+            raise ValueError(f"user id {uid} exists")
+        user = SandboxUser(uid, first_name, username, language_code, last_name, started=started)
+        st.users[uid] = user
+        return user
+
+    def add_group(
+        self,
+        title: str,
+        members: Sequence[SandboxUser] = (),
+        admins: Sequence[SandboxUser] = (),
+        chat_type: str = "supergroup",
+        chat_id: int | None = None,
+        *,
+        username: str | None = None,
+    ) -> SandboxChat:
+        """A group without the bot; the first admin is its creator."""
+        if chat_type not in ("group", "supergroup"):
+            raise ValueError("chat_type must be 'group' or 'supergroup'")
+        st = self.state
+        cid = chat_id if chat_id is not None else st.new_chat_id(chat_type)
+        if cid >= 0 or cid in st.chats:
+            raise ValueError(f"bad or duplicate group id {cid}")
+        group = SandboxChat(cid, title, chat_type, username=username)
+        for user in members:
+            group.members[user.id] = "member"
+        for i, user in enumerate(admins):
+            group.members[user.id] = "creator" if i == 0 else "administrator"
+        st.chats[cid] = group
+        return group
+
+    async def add_bot_to_group(
+        self, group: SandboxChat, by: SandboxUser, *, as_admin: bool = False
+    ) -> JSON:
+        """``by`` adds the bot: my_chat_member (left→member/administrator) + new_chat_members."""
+        self._require_member(group, by)
+        old = group.bot_status
+        group.bot_status = "administrator" if as_admin else "member"
+        self._my_chat_member(group.id, by, old, group.bot_status)
+        return self._service(group, by, {"new_chat_members": [self.state.bot.to_json()]})
+
+    async def join_group(self, group: SandboxChat, user: SandboxUser) -> JSON:
+        group.members[user.id] = "member"
+        self._chat_member(group, user, "left", "member")
+        return self._service(group, user, {"new_chat_members": [user.to_json()]})
+
+    async def leave_group(self, group: SandboxChat, user: SandboxUser) -> JSON:
+        old = group.members.get(user.id, "left")
+        group.members[user.id] = "left"
+        self._chat_member(group, user, old, "left")
+        return self._service(group, user, {"left_chat_member": user.to_json()})
+
+    # ---- writing ---------------------------------------------------------------------------
+    async def send_text(
+        self,
+        user: SandboxUser,
+        chat: ChatRef,
+        text: str,
+        *,
+        reply_to: MessageRef | None = None,
+        html: bool = False,
+    ) -> JSON:
+        """Write as ``user``. Entities are built like Telegram does (commands, @mentions,
+        hashtags, URLs); ``html=True`` lets the text carry <b>, <a href="tg://user?id=N">…"""
+        st = self.state
+        if html:
+            text, entities = parse_html(text, st.resolve_user)
+        else:
+            entities = []
+        plain, entities = finish(
+            text,
+            entities,
+            limit=MAX_TEXT,
+            empty_error="message text is empty",
+            too_long="message is too long",
+        )
+        content: JSON = {"text": plain}
+        if entities:
+            content["entities"] = entities
+        return self._user_post(user, chat, content, text, reply_to)
+
+    async def send_photo(
+        self,
+        user: SandboxUser,
+        chat: ChatRef,
+        data: bytes,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        *,
+        reply_to: MessageRef | None = None,
+    ) -> JSON:
+        try:
+            ladder = self.state.files.add_photo(data)
+        except ApiError as err:
+            raise ValueError(f"not a usable photo: {err.description}") from err
+        content: JSON = {"photo": self.state.files.photo_json(ladder)}
+        self._caption(content, caption)
+        if media_group_id:
+            content["media_group_id"] = media_group_id
+        return self._user_post(user, chat, content, caption, reply_to)
+
+    async def send_album(
+        self, user: SandboxUser, chat: ChatRef, photos: Sequence[bytes], caption: str | None = None
+    ) -> list[JSON]:
+        """2–10 photos sharing a media_group_id; the caption goes on the first, as in clients."""
+        if not 2 <= len(photos) <= 10:
+            raise ValueError("an album has 2-10 photos")
+        group_id = str(random.randint(10**17, 10**18))
+        return [
+            await self.send_photo(user, chat, data, caption if i == 0 else None, group_id)
+            for i, data in enumerate(photos)
+        ]
+
+    async def send_document(
+        self,
+        user: SandboxUser,
+        chat: ChatRef,
+        data: bytes,
+        file_name: str = "file.bin",
+        mime_type: str | None = "application/octet-stream",
+        *,
+        caption: str | None = None,
+    ) -> JSON:
+        stored = self.state.files.add_document(data, file_name, mime_type)
+        content: JSON = {"document": self.state.files.document_json(stored, file_name)}
+        self._caption(content, caption)
+        return self._user_post(user, chat, content, caption, None)
+
+    async def edit_text(self, user: SandboxUser, message: MessageRef, text: str) -> JSON:
+        """The user edits their message: an edited_message update."""
+        rec = self._record(message)
+        if rec.data["from"]["id"] != user.id or "text" not in rec.data:
+            raise ValueError("users can only edit their own text messages")
+        plain, entities = finish(
+            text,
+            [],
+            limit=MAX_TEXT,
+            empty_error="message text is empty",
+            too_long="message is too long",
+        )
+        rec.data.update(text=plain, edit_date=int(time.time()))
+        rec.data.pop("entities", None)
+        if entities:
+            rec.data["entities"] = entities
+        rec.html = text
+        if self._bot_sees(rec.data["chat"]["id"], rec.data):
+            self.state.push_update("edited_message", rec.data)
+        return snapshot(rec)
+
+    async def tap(self, user: SandboxUser, message: MessageRef, callback_data: str) -> str:
+        """Press an inline button; returns the CallbackQuery id (see ``answer_of``)."""
+        rec = self._record(message)
+        chat_id = rec.data["chat"]["id"]
+        rows = (rec.data.get("reply_markup") or {}).get("inline_keyboard", [])
+        if not any(b.get("callback_data") == callback_data for row in rows for b in row):
+            raise ValueError(f"no button with callback_data {callback_data!r} on that message")
+        if chat_id > 0 and chat_id != user.id:
+            raise ValueError("that message is in someone else's private chat")
+        if chat_id < 0:
+            self._require_member(self.state.chats[chat_id], user)
+        query_id = str(random.getrandbits(62))
+        query = {
+            "id": query_id,
+            "from": user.to_json(),
+            "message": rec.data,
+            "chat_instance": chat_instance(chat_id),
+            "data": callback_data,
+        }
+        self.state.callbacks[query_id] = CallbackRecord(copy.deepcopy(query), time.monotonic())
+        self.state.push_update("callback_query", query)
+        return query_id
+
+    def answer_of(self, query_id: str) -> JSON | None:
+        """How the bot answered that tap: {text, show_alert, url, cache_time}, or None."""
+        rec = self.state.callbacks.get(query_id)
+        return dict(rec.answer) if rec and rec.answer else None
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _chat_id(self, chat: ChatRef) -> int:
+        if isinstance(chat, SandboxUser | SandboxChat):
+            return chat.id
+        return int(chat)
+
+    def _require_member(self, group: SandboxChat, user: SandboxUser) -> None:
+        if group.members.get(user.id) not in PRESENT:
+            raise ValueError(f"{user.full_name} is not a member of {group.title!r}")
+
+    def _record(self, message: MessageRef) -> MessageRecord:
+        if isinstance(message, dict):
+            chat_id, message_id = message["chat"]["id"], message["message_id"]
+        else:
+            chat_id, message_id = message
+        rec = self.state.record(chat_id, message_id)
+        if rec is None:
+            raise ValueError(f"message {message_id} in chat {chat_id} not found or deleted")
+        return rec
+
+    def _caption(self, content: JSON, caption: str | None) -> None:
+        if caption:
+            text, entities = finish(
+                caption, [], limit=1024, empty_error=None, too_long="message caption is too long"
+            )
+            content["caption"] = text
+            if entities:
+                content["caption_entities"] = entities
+
+    def _user_post(
+        self,
+        user: SandboxUser,
+        chat: ChatRef,
+        content: JSON,
+        raw: str | None,
+        reply_to: MessageRef | None,
+    ) -> JSON:
+        st = self.state
+        chat_id = self._chat_id(chat)
+        if chat_id > 0:
+            if chat_id != user.id:
+                raise ValueError("a user writes to the bot in their own private chat only")
+            user.started = True
+            if user.blocked_bot:  # writing to a blocked bot unblocks it, as /start does
+                user.blocked_bot = False
+                self._my_chat_member(chat_id, user, "kicked", "member")
+        else:
+            group = st.chats.get(chat_id)
+            if group is None:
+                raise ValueError(f"unknown group {chat_id}")
+            if group.migrated_to is not None:
+                raise ValueError(f"group {chat_id} was migrated to {group.migrated_to}")
+            self._require_member(group, user)
+        if reply_to is not None:
+            replied = copy.deepcopy(self._record(reply_to).data)
+            replied.pop("reply_to_message", None)
+            content["reply_to_message"] = replied
+        rec = st.add_message(chat_id, user, content, raw)
+        if self._bot_sees(chat_id, rec.data):
+            st.push_update("message", rec.data)
+        return snapshot(rec)
+
+    def _bot_sees(self, chat_id: int, data: JSON) -> bool:
+        """Whether Telegram would deliver this message to the bot (privacy mode rules)."""
+        st = self.state
+        if chat_id > 0:
+            return not st.users[chat_id].blocked_bot
+        group = st.chats[chat_id]
+        if group.bot_status not in ("member", "administrator"):
+            return False
+        if not st.privacy_mode or group.bot_status == "administrator":
+            return True
+        if (data.get("reply_to_message") or {}).get("from", {}).get("id") == st.bot.id:
+            return True
+        text = data.get("text") or data.get("caption") or ""
+        entities: list[Entity] = data.get("entities") or data.get("caption_entities") or []
+        me = f"@{st.bot.username}".lower()
+        for e in entities:
+            if e["type"] == "bot_command":
+                command = text.encode("utf-16-le")[
+                    e["offset"] * 2 : (e["offset"] + e["length"]) * 2
+                ]
+                target = command.decode("utf-16-le").partition("@")[2]
+                if not target or f"@{target}".lower() == me:
+                    return True
+        return False
+
+    def _service(self, group: SandboxChat, by: SandboxUser, content: JSON) -> JSON:
+        rec = self.state.add_message(group.id, by, content, None)
+        if group.bot_status in ("member", "administrator"):
+            self.state.push_update("message", rec.data)
+        return snapshot(rec)
+
+    def _my_chat_member(self, chat_id: int, by: SandboxUser, old: str, new: str) -> None:
+        st = self.state
+        st.push_update(
+            "my_chat_member",
+            {
+                "chat": st.chat_json(chat_id),
+                "from": by.to_json(),
+                "date": int(time.time()),
+                "old_chat_member": member_json(st.bot, old),
+                "new_chat_member": member_json(st.bot, new),
+            },
+        )
+
+    def _chat_member(self, group: SandboxChat, user: SandboxUser, old: str, new: str) -> None:
+        if group.bot_status != "administrator":
+            return  # only administrators get chat_member updates
+        self.state.push_update(
+            "chat_member",
+            {
+                "chat": group.to_json(),
+                "from": user.to_json(),
+                "date": int(time.time()),
+                "old_chat_member": member_json(user, old),
+                "new_chat_member": member_json(user, new),
+            },
+        )

@@ -1,0 +1,212 @@
+"""``Sandbox``: the Bot API server object tests, the demo and ``groupbot sandbox`` use.
+
+async with Sandbox() as sb:
+    app = Application.builder().token(sb.token).base_url(sb.base_url)
+          .base_file_url(sb.base_file_url).build()
+    alice = sb.add_user("小明", started=True)
+    await sb.send_text(alice, alice, "/start")
+    await sb.wait_for_bot_messages(alice, 1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from . import sending  # noqa: F401  (registers the message methods)
+from .control import add_control_routes
+from .faults import Fault, Faults
+from .limits import FloodLimiter
+from .models import SandboxChat, SandboxUser
+from .routes import SANDBOX_KEY, add_routes
+from .state import State
+from .views import ViewsMixin
+from .webhook import WebhookSender
+
+
+class Sandbox(ViewsMixin):
+    def __init__(
+        self,
+        token: str = "123456:SANDBOX-TOKEN",
+        bot_username: str = "groupbot_sandbox_bot",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        bot_name: str = "Groupbot Sandbox",
+        enforce_limits: bool = False,
+        privacy_mode: bool = True,
+        limiter: FloodLimiter | None = None,
+    ) -> None:
+        bot_id = int(token.partition(":")[0])  # Telegram: the token starts with the bot's id
+        self.token = token
+        self.host = host
+        self.port = port
+        self.state = State(
+            SandboxUser(bot_id, bot_name, bot_username, is_bot=True), privacy_mode=privacy_mode
+        )
+        self.enforce_limits = enforce_limits
+        self.limiter = limiter or FloodLimiter()
+        self.faults = Faults()
+        self.webhook = WebhookSender(self.state)
+        self.calls: list[tuple[str, dict[str, Any], float]] = []
+        self.counters: dict[str, Any] = {"rejected_429": 0, "methods": {}}
+        self.internal_errors: list[str] = []  # sandbox bugs (HTTP 500 given); should stay empty
+        self.inflight = 0
+        self._runner: web.AppRunner | None = None
+
+    # ---- life cycle ------------------------------------------------------------------------
+    async def start(self) -> Sandbox:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app[SANDBOX_KEY] = self
+        add_routes(app)
+        add_control_routes(app)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self.state.closing = False
+        self.webhook.start()
+        return self
+
+    async def stop(self) -> None:
+        self.state.closing = True
+        self.state.changed.notify()
+        await self.webhook.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def serve_forever(self) -> None:
+        """For ``groupbot sandbox``: run until cancelled."""
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    # ---- addresses -------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    @property
+    def bot(self) -> SandboxUser:
+        return self.state.bot
+
+    @property
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Each POST to the bot's webhook: update_id, url, status, attempt, secret_sent, time."""
+        return self.webhook.deliveries
+
+    @property
+    def webhook_secret_override(self) -> str | None:
+        return self.webhook.secret_override
+
+    @webhook_secret_override.setter
+    def webhook_secret_override(self, secret: str | None) -> None:
+        self.webhook.secret_override = secret
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """sent: messages the bot posted; rejected_429: 429s given; methods: calls per method."""
+        return {
+            "sent": sum(self.state.bot_sent.values()),
+            "rejected_429": self.counters["rejected_429"],
+            "methods": dict(self.counters["methods"]),
+        }
+
+    # ---- people settings -------------------------------------------------------------------
+    def block_bot(self, user: SandboxUser) -> None:
+        """The user blocks the bot: sends into their chat get 403, the bot gets my_chat_member."""
+        if not user.blocked_bot:
+            user.blocked_bot = True
+            if user.started:
+                self._my_chat_member(user.id, user, "member", "kicked")
+
+    def unblock_bot(self, user: SandboxUser) -> None:
+        if user.blocked_bot:
+            user.blocked_bot = False
+            self._my_chat_member(user.id, user, "kicked", "member")
+
+    def kick_bot(self, group: SandboxChat, by: SandboxUser | None = None) -> None:
+        """Remove the bot from the group: 403 "bot was kicked from the group chat" afterwards."""
+        old = group.bot_status
+        group.bot_status = "kicked"
+        actor = by or self._group_owner(group)
+        if old in ("member", "administrator") and actor is not None:
+            self._my_chat_member(group.id, actor, old, "kicked")
+
+    def promote_bot(self, group: SandboxChat, by: SandboxUser | None = None) -> None:
+        old = group.bot_status
+        group.bot_status = "administrator"
+        actor = by or self._group_owner(group)
+        if actor is not None:
+            self._my_chat_member(group.id, actor, old, "administrator")
+
+    def migrate_group(self, group: SandboxChat, by: SandboxUser | None = None) -> SandboxChat:
+        """Upgrade a basic group to a supergroup with a new id (returned). The old id then
+        answers 400 with parameters.migrate_to_chat_id, as PTB's ChatMigrated expects."""
+        if group.type != "group" or group.migrated_to is not None:
+            raise ValueError("only a basic group that was not migrated can be migrated")
+        st = self.state
+        actor = by or self._group_owner(group) or st.bot
+        new = SandboxChat(
+            st.new_chat_id("supergroup"),
+            group.title,
+            "supergroup",
+            dict(group.members),
+            group.bot_status,
+        )
+        st.chats[new.id] = new
+        self._service(group, actor, {"migrate_to_chat_id": new.id})
+        group.migrated_to = new.id
+        self._service(new, actor, {"migrate_from_chat_id": group.id})
+        return new
+
+    def _group_owner(self, group: SandboxChat) -> SandboxUser | None:
+        for uid, status in group.members.items():
+            if status in ("creator", "administrator"):
+                return self.state.users[uid]
+        return None
+
+    # ---- faults ----------------------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        status: int | None = 429,
+        retry_after: int = 1,
+        description: str | None = None,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """The next ``times`` calls of ``method`` ("*" = any; into ``chat_id`` if given) fail
+        with ``status`` (429: "Too Many Requests: retry after N" + parameters.retry_after).
+        ``status=None`` with ``delay`` only slows the call down (for timeout tests)."""
+        self.faults.add(
+            Fault(method.lower(), chat_id, status, retry_after, description, times, delay)
+        )

@@ -1,0 +1,300 @@
+"""One frozen settings object, loaded once from ``GROUPBOT_*`` variables and an optional TOML file.
+
+Precedence: environment variable > TOML file (``GROUPBOT_CONFIG`` or ``./groupbot.toml``) > default.
+Every policy number of the after-sales rules in DESIGN.md is a setting with its default here.
+A malformed value raises :class:`SettingsError` whose message is one line naming the variable and
+what it expects, so the CLI can print it instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "GROUPBOT_"
+SUPPORTED_LOCALES = ("zh-Hans", "en")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- Telegram ------------------------------------------------------------------------
+    bot_token: str | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    # --- storage and locale ---------------------------------------------------------------
+    database_url: str = "sqlite+aiosqlite:///./var/groupbot.db"
+    default_locale: str = "zh-Hans"
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    community_title: str = "社区团购"
+    # --- people ---------------------------------------------------------------------------
+    organizer_ids: frozenset[int] = frozenset()
+    reviewer_ids: frozenset[int] = frozenset()
+    reviewers_chat_id: int | None = None
+    admin_chat_id: int | None = None
+    # --- storefront intake ----------------------------------------------------------------
+    intake_secret: str | None = None
+    intake_listen: str = "127.0.0.1"
+    intake_port: int = 8081
+    # --- after-sales policy (DESIGN.md defaults) ------------------------------------------
+    claim_window_hours: int = 48
+    claim_reminder_hours_before: int = 6
+    claim_min_photos: int = 1
+    claim_max_photos: int = 6
+    claim_idle_minutes: int = 4
+    review_due_days: int = 2
+    review_reannounce_hours: int = 24
+    review_lease_minutes: int = 15
+    payout_business_days: int = 3
+    nonperishable_return_days: int = 7
+    coupon_min: Decimal = Decimal("5")
+    coupon_max: Decimal = Decimal("10")
+    coupon_valid_days: int = 30
+    service_opens: time = time(9, 0)
+    service_closes: time = time(0, 0)  # 24:00, i.e. midnight at the end of the day
+    max_photo_bytes: int = 20 * 1024 * 1024
+    auto_approve_enabled: bool = False
+    auto_approve_max_amount: Decimal = Decimal("20")
+    auto_approve_monthly_claims: int = 2
+    # --- messaging cadence ----------------------------------------------------------------
+    warning_merge_seconds: int = 60
+    deal_card_edit_seconds: int = 3
+    broadcast_missed_grace_minutes: int = 30
+    rate_overall_per_second: int = 30
+    rate_group_per_minute: int = 20
+    tick_seconds: float = 2.0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _int(raw: Any, *, minimum: int = 0) -> int:
+    if isinstance(raw, bool):
+        raise ValueError
+    value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+    if value < minimum:
+        raise ValueError
+    return value
+
+
+def _float(raw: Any) -> float:
+    value = float(str(raw).strip())
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _decimal(raw: Any) -> Decimal:
+    if isinstance(raw, float):  # TOML floats: go through str so 0.1 stays 0.1
+        raw = repr(raw)
+    value = Decimal(str(raw).strip())
+    if not value.is_finite() or value < 0:
+        raise ValueError
+    return value
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError
+
+
+def _ids(raw: Any) -> frozenset[int]:
+    if isinstance(raw, list | tuple):
+        items = [str(x) for x in raw]
+    else:
+        items = [p for p in str(raw).replace(";", ",").split(",")]
+    return frozenset(int(p.strip()) for p in items if p.strip())
+
+
+def _opt_int(raw: Any) -> int | None:
+    text = str(raw).strip()
+    return int(text) if text else None
+
+
+def _opt_str(raw: Any) -> str | None:
+    text = str(raw).strip()
+    return text or None
+
+
+def _clock(raw: Any) -> time:
+    text = str(raw).strip()
+    hours, _, minutes = text.partition(":")
+    h, m = int(hours), int(minutes or 0)
+    if h == 24 and m == 0:
+        return time(0, 0)
+    return time(h, m)
+
+
+def _locale(raw: Any) -> str:
+    text = str(raw).strip()
+    if text not in SUPPORTED_LOCALES:
+        raise ValueError
+    return text
+
+
+def _zone(raw: Any) -> str:
+    text = str(raw).strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError from exc
+    return text
+
+
+def _currency(raw: Any) -> str:
+    text = str(raw).strip().upper()
+    if len(text) != 3 or not text.isalpha():
+        raise ValueError
+    return text
+
+
+def _str(raw: Any) -> str:
+    text = str(raw).strip()
+    if not text:
+        raise ValueError
+    return text
+
+
+# field name -> (parser, what a person should write)
+_PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "bot_token": (_opt_str, "the bot token from @BotFather"),
+    "base_url": (_str, "a URL such as https://api.telegram.org/bot"),
+    "base_file_url": (_str, "a URL such as https://api.telegram.org/file/bot"),
+    "webhook_url": (_opt_str, "the public HTTPS URL Telegram should post updates to"),
+    "webhook_secret": (_opt_str, "a secret token of 1-256 characters A-Z a-z 0-9 _ -"),
+    "webhook_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
+    "webhook_port": (lambda r: _int(r, minimum=1), "a TCP port number"),
+    "database_url": (_str, "an SQLAlchemy URL, e.g. sqlite+aiosqlite:///./var/groupbot.db"),
+    "default_locale": (_locale, "one of " + ", ".join(SUPPORTED_LOCALES)),
+    "timezone": (_zone, "an IANA time zone such as Asia/Shanghai"),
+    "currency": (_currency, "a three-letter currency code such as CNY"),
+    "community_title": (_str, "the community's name"),
+    "organizer_ids": (_ids, "comma-separated Telegram user ids, e.g. 111,222"),
+    "reviewer_ids": (_ids, "comma-separated Telegram user ids, e.g. 111,222"),
+    "reviewers_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
+    "admin_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
+    "intake_secret": (_opt_str, "the shared HMAC secret of the storefront"),
+    "intake_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
+    "intake_port": (lambda r: _int(r, minimum=1), "a TCP port number"),
+    "claim_window_hours": (lambda r: _int(r, minimum=1), "a whole number of hours, e.g. 48"),
+    "claim_reminder_hours_before": (_int, "a whole number of hours, e.g. 6 (0 = off)"),
+    "claim_min_photos": (lambda r: _int(r, minimum=1), "a whole number of photos, e.g. 1"),
+    "claim_max_photos": (lambda r: _int(r, minimum=1), "a whole number of photos, e.g. 6"),
+    "claim_idle_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes, e.g. 4"),
+    "review_due_days": (lambda r: _int(r, minimum=1), "a whole number of days, e.g. 2"),
+    "review_reannounce_hours": (lambda r: _int(r, minimum=1), "a whole number of hours"),
+    "review_lease_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes"),
+    "payout_business_days": (lambda r: _int(r, minimum=1), "a whole number of business days"),
+    "nonperishable_return_days": (_int, "a whole number of days, e.g. 7"),
+    "coupon_min": (_decimal, "an amount such as 5 or 5.00"),
+    "coupon_max": (_decimal, "an amount such as 10 or 10.00"),
+    "coupon_valid_days": (lambda r: _int(r, minimum=1), "a whole number of days"),
+    "service_opens": (_clock, "a time of day as HH:MM, e.g. 09:00"),
+    "service_closes": (_clock, "a time of day as HH:MM, e.g. 24:00"),
+    "max_photo_bytes": (
+        lambda r: min(_int(r, minimum=1), 20 * 1024 * 1024),
+        "a size in bytes up to 20971520 (Telegram's 20 MB download cap)",
+    ),
+    "auto_approve_enabled": (_bool, "true or false"),
+    "auto_approve_max_amount": (_decimal, "an amount such as 20.00"),
+    "auto_approve_monthly_claims": (_int, "a whole number of claims"),
+    "warning_merge_seconds": (_int, "a whole number of seconds"),
+    "deal_card_edit_seconds": (_int, "a whole number of seconds"),
+    "broadcast_missed_grace_minutes": (_int, "a whole number of minutes"),
+    "rate_overall_per_second": (lambda r: _int(r, minimum=1), "messages per second, e.g. 30"),
+    "rate_group_per_minute": (lambda r: _int(r, minimum=1), "messages per minute, e.g. 20"),
+    "tick_seconds": (_float, "seconds, e.g. 2"),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise SettingsError(f"GROUPBOT_CONFIG: cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"GROUPBOT_CONFIG: {path} is not valid TOML: {exc}") from exc
+    # Allow a [groupbot] table or top-level keys.
+    return dict(data.get("groupbot", data))
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, config_path: str | Path | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings from a config file, the environment and explicit overrides."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        raw.update(_read_toml(Path(path)))
+    elif Path("groupbot.toml").is_file():
+        raw.update(_read_toml(Path("groupbot.toml")))
+    unknown = sorted(k for k in raw if k not in _PARSERS)
+    if unknown:
+        raise SettingsError(f"groupbot.toml: unknown setting '{unknown[0]}'")
+    for name in _PARSERS:
+        key = ENV_PREFIX + name.upper()
+        if key in env:
+            raw[name] = env[key]
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        parser, expected = _PARSERS[name]
+        try:
+            values[name] = parser(value)
+        except (ValueError, TypeError, InvalidOperation):
+            shown = str(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise SettingsError(
+                f"{ENV_PREFIX}{name.upper()}: expected {expected}, got '{shown}'"
+            ) from None
+    values.update(overrides)
+    settings = Settings(**values)
+    if settings.claim_min_photos > settings.claim_max_photos:
+        raise SettingsError("GROUPBOT_CLAIM_MIN_PHOTOS: must not be more than CLAIM_MAX_PHOTOS")
+    if settings.coupon_min > settings.coupon_max:
+        raise SettingsError("GROUPBOT_COUPON_MIN: must not be more than GROUPBOT_COUPON_MAX")
+    return settings
+
+
+_loaded: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once on first use."""
+    global _loaded
+    if _loaded is None:
+        _loaded = load_settings()
+    return _loaded
+
+
+__all__ = ["Settings", "SettingsError", "load_settings", "get_settings"]

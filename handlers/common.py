@@ -1,0 +1,116 @@
+"""Glue shared by every handler module: the runtime, the member, the locale, replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram import User as TgUser
+from telegram.ext import ContextTypes
+
+import messages
+from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER, Member
+from groupbot.people import Person, group_by_chat_id, roles_of, upsert_member
+from groupbot.runtime import Runtime
+
+RUNTIME_KEY = "groupbot.runtime"
+
+# Commands each role can use in the private chat, in the order /help lists them. Handler
+# modules add theirs in register(), so /help never advertises something that isn't wired.
+COMMANDS: dict[str, list[str]] = {ROLE_MEMBER: [], ROLE_REVIEWER: [], ROLE_ORGANIZER: []}
+
+
+def add_commands(role: str, *names: str) -> None:
+    for name in names:
+        if name not in COMMANDS[role]:
+            COMMANDS[role].append(name)
+
+
+def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.application.bot_data[RUNTIME_KEY]
+
+
+def person(user: TgUser) -> Person:
+    return Person(
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+@dataclass
+class Who:
+    """The member behind an update, their roles and the locale to answer in."""
+
+    member: Member
+    roles: set[str]
+    locale: str
+
+    def t(self, key: str, /, **values: object) -> messages.Html:
+        return messages.t(self.locale, key, **values)
+
+    @property
+    def is_organizer(self) -> bool:
+        return ROLE_ORGANIZER in self.roles
+
+    @property
+    def is_reviewer(self) -> bool:
+        return ROLE_REVIEWER in self.roles or ROLE_ORGANIZER in self.roles
+
+
+async def who(session: AsyncSession, rt: Runtime, update: Update) -> Who:
+    """Load (or create) the member who sent this update."""
+    user = update.effective_user
+    assert user is not None
+    member = await upsert_member(session, person(user))
+    roles = await roles_of(session, rt.settings, rt.community_id, member)
+    group_locale = None
+    chat = update.effective_chat
+    if chat is not None and chat.type != chat.PRIVATE:
+        group = await group_by_chat_id(session, chat.id)
+        group_locale = group.locale if group else None
+    locale = messages.pick_locale(member.language_code, group_locale, rt.settings.default_locale)
+    return Who(member=member, roles=roles, locale=locale)
+
+
+def locale_of(update: Update, rt: Runtime) -> str:
+    """Locale without a DB round trip (for errors and fallbacks)."""
+    user = update.effective_user
+    code = user.language_code if user else None
+    return messages.pick_locale(code, None, rt.settings.default_locale)
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Rows of (label, callback_data); a value starting with https:// becomes a URL button."""
+    built = []
+    for row in rows:
+        buttons = []
+        for label, value in row:
+            if value.startswith(("https://", "http://", "tg://")):
+                buttons.append(InlineKeyboardButton(label, url=value))
+            else:
+                assert len(value.encode()) <= 64, f"callback_data over 64 bytes: {value!r}"
+                buttons.append(InlineKeyboardButton(label, callback_data=value))
+        built.append(buttons)
+    return InlineKeyboardMarkup(built)
+
+
+async def set_bot_commands(bot: Bot) -> None:
+    """The command menu in private chats, per language (zh-Hans default, en)."""
+    names = list(dict.fromkeys(COMMANDS[ROLE_MEMBER]))
+    for locale, language in ((messages.DEFAULT_LOCALE, None), ("en", "en")):
+        commands = [BotCommand(n, messages.t(locale, f"commands.{n}")) for n in names]
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
+        )

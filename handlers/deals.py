@@ -1,0 +1,114 @@
+"""/deal (organizers), the deal card's buttons, and the "other quantity" private prompt."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+import handlers.drafts
+from groupbot import deals, drafts
+from groupbot.models import ROLE_ORGANIZER, Draft
+from groupbot.orders import OrderError
+from groupbot.people import group_by_chat_id, mark_started
+from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.ticks import kick
+
+
+async def deal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    message = update.effective_message
+    spec_text = " ".join(context.args or [])
+    async with rt.tx() as session:
+        w = await who(session, rt, update)
+        if not w.is_organizer:
+            await message.reply_text(w.t("orders.organizers_only"))
+            return
+        group = await group_by_chat_id(session, message.chat_id)
+        if group is None:
+            await message.reply_text(w.t("deals.group_unknown"))
+            return
+        try:
+            spec = deals.parse_deal_spec(spec_text, rt.clock.now(), rt)
+        except deals.DealSpecError as exc:
+            await message.reply_text(
+                w.t(f"deals.spec.{exc.code}", **exc.params) + "\n\n" + w.t("deals.usage")
+            )
+            return
+        deal = await deals.create_deal(session, rt, organizer=w.member, group=group, spec=spec)
+        text, buttons = await deals.card(session, rt, deal, w.locale)
+        posted = await context.bot.send_message(group.chat_id, text, reply_markup=keyboard(buttons))
+        deal.card_message_id = posted.message_id
+
+
+async def deal_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    _, deal_id, action, *rest = query.data.split(":")
+    quantity = int(rest[0]) if action == "j" else 0
+    await _set_quantity(update, context, int(deal_id), quantity, answer=query.answer)
+
+
+async def _set_quantity(update, context, deal_id: int, quantity: int, *, answer) -> None:
+    rt = runtime(context)
+    async with rt.tx() as session:
+        w = await who(session, rt, update)
+        try:
+            result = await deals.join(session, rt, deal_id, w.member, quantity)
+        except OrderError as exc:
+            text = w.t(f"deals.refuse.{exc.code}", **exc.params)
+        else:
+            deal = await deals.get_deal(session, rt, deal_id)
+            text = w.t(f"deals.result.{result.code}", quantity=result.quantity,
+                       unit=deal.product.unit, product=deal.product.name)
+    await answer(text)
+    kick(context)
+
+
+async def other_quantity_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Deep link from the card (``/start d12``): ask how many, in the private chat."""
+    rt = runtime(context)
+    deal_id = int(context.args[0][1:])
+    async with rt.tx() as session:
+        w = await who(session, rt, update)
+        mark_started(w.member, rt.clock.now())
+        deal = await deals.get_deal(session, rt, deal_id)
+        if deal is None:
+            await update.effective_message.reply_text(w.t("deals.refuse.deal_not_found"))
+            return
+        await drafts.begin(session, rt, w.member, "deal_qty", "quantity", {"deal_id": deal_id})
+        await update.effective_message.reply_text(
+            w.t("deals.ask_quantity", product=deal.product.name, unit=deal.product.unit)
+        )
+
+
+async def quantity_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession, w: Who, draft: Draft
+) -> None:
+    text = (update.effective_message.text or "").strip()
+    if not text.isdigit():
+        await update.effective_message.reply_text(w.t("deals.quantity_not_a_number"))
+        return
+    rt = runtime(context)
+    try:
+        result = await deals.join(session, rt, draft.data["deal_id"], w.member, int(text))
+    except OrderError as exc:
+        await update.effective_message.reply_text(w.t(f"deals.refuse.{exc.code}", **exc.params))
+        if exc.code in ("deal_closed", "deal_not_found"):
+            await drafts.finish(session, draft)
+        return
+    deal = await deals.get_deal(session, rt, draft.data["deal_id"])
+    await drafts.finish(session, draft)
+    await update.effective_message.reply_text(
+        w.t(f"deals.result.{result.code}", quantity=result.quantity, unit=deal.product.unit,
+            product=deal.product.name)
+    )
+    kick(context)
+
+
+def register(app: Application) -> None:
+    add_commands(ROLE_ORGANIZER, "deal")
+    app.add_handler(CommandHandler("deal", deal_command, filters.ChatType.GROUPS))
+    app.add_handler(CommandHandler("start", other_quantity_start,
+                                   filters.ChatType.PRIVATE & filters.Regex(r"^/start d\d+$")))
+    app.add_handler(CallbackQueryHandler(deal_tap, pattern=r"^deal:\d+:(j:\d+|x)$"))
+    handlers.drafts.route("deal_qty", quantity_typed)

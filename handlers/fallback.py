@@ -1,0 +1,28 @@
+"""Anything no other handler took, in the private chat: say what to do instead."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+import messages
+from handlers.common import locale_of, runtime
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    locale = locale_of(update, runtime(context))
+    await update.effective_message.reply_text(messages.t(locale, "fallback.unknown_command"))
+
+
+async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    locale = locale_of(update, runtime(context))
+    await update.effective_message.reply_text(messages.t(locale, "fallback.unexpected"))
+
+
+def register(app: Application) -> None:
+    """Register last, in the default group: only what no other handler took gets here."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    app.add_handler(
+        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, unexpected_message)
+    )

@@ -1,0 +1,61 @@
+"""The bot joining and leaving groups; group admins become the community's organizers."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
+
+import messages
+from groupbot.people import deactivate_group, ensure_community, migrate_group, register_group
+from handlers.common import locale_of, person, runtime
+
+_IN = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR}
+
+
+def _joined(change: ChatMemberUpdated) -> bool | None:
+    was = change.old_chat_member.status in _IN
+    now = change.new_chat_member.status in _IN
+    return None if was == now else now
+
+
+async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change = update.my_chat_member
+    chat = change.chat
+    if chat.type == chat.PRIVATE:
+        return
+    joined = _joined(change)
+    if joined is None:
+        return
+    rt = runtime(context)
+    if not joined:
+        async with rt.tx() as session:
+            await deactivate_group(session, chat.id)
+        return
+    admins = [person(a.user) for a in await chat.get_administrators() if not a.user.is_bot]
+    async with rt.tx() as session:
+        community = await ensure_community(session, rt.settings)
+        _group, created = await register_group(
+            session,
+            community,
+            chat_id=chat.id,
+            title=chat.title or str(chat.id),
+            chat_type=chat.type,
+            admins=admins,
+        )
+    if created:
+        locale = locale_of(update, rt)
+        await context.bot.send_message(
+            chat.id, messages.t(locale, "group.registered", title=chat.title or "")
+        )
+
+
+async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    rt = runtime(context)
+    async with rt.tx() as session:
+        await migrate_group(session, message.chat_id, message.migrate_to_chat_id)
+
+
+def register(app: Application) -> None:
+    app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated))

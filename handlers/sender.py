@@ -1,0 +1,68 @@
+"""PTB implementation of the services' :class:`groupbot.notify.Sender`: maps Telegram's
+errors to the outcomes the services understand (retry later, blocked, gone, migrated)."""
+
+from __future__ import annotations
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from groupbot.notify import Blocked, Buttons, ChatGone, Migrated, RetryLater, SendError
+from handlers.common import keyboard
+
+
+def _markup(buttons: Buttons | None):
+    return keyboard(buttons) if buttons else None
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(
+        self, chat_id: int, text: str, buttons: Buttons | None = None, photo: bytes | None = None
+    ) -> int:
+        try:
+            if photo is not None:
+                message = await self.bot.send_photo(
+                    chat_id, photo, caption=text, reply_markup=_markup(buttons)
+                )
+            else:
+                message = await self.bot.send_message(
+                    chat_id, text, reply_markup=_markup(buttons), disable_web_page_preview=True
+                )
+        except Exception as exc:
+            raise _translate(exc) from exc
+        return message.message_id
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None
+    ) -> None:
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id, message_id, reply_markup=_markup(buttons),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return  # the card already shows this: nothing to do
+            raise _translate(exc) from exc
+        except Exception as exc:
+            raise _translate(exc) from exc
+
+
+def _translate(exc: Exception) -> SendError:
+    if isinstance(exc, RetryAfter):
+        retry = exc.retry_after
+        seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+        return RetryLater(seconds)
+    if isinstance(exc, ChatMigrated):
+        return Migrated(exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        return Blocked(exc.message)
+    if isinstance(exc, BadRequest) and "chat not found" in exc.message.lower():
+        return ChatGone(exc.message)
+    if isinstance(exc, BadRequest):
+        return ChatGone(exc.message)  # a malformed message will not get better by retrying
+    if isinstance(exc, TelegramError):
+        return SendError(str(exc))
+    return SendError(repr(exc))
