@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
 
+import handlers.claims
 import handlers.deals
 import handlers.drafts
 import handlers.errors
@@ -16,7 +17,7 @@ import handlers.groups
 import handlers.orders
 import handlers.start
 import handlers.ticks
-from groupbot import db, deals, notify
+from groupbot import claims, db, deals, notify
 from groupbot.clock import Clock
 from groupbot.people import ensure_community
 from groupbot.runtime import Runtime
@@ -63,6 +64,7 @@ def build_application(
     handlers.groups.register(application)
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
+    handlers.claims.register(application)
     handlers.start.register(application)
     handlers.drafts.register(application)  # free text for a draft, before the fallback
     handlers.fallback.register(application)
@@ -71,7 +73,7 @@ def build_application(
     # Periodic work, in this order on every tick: what is owed to people goes out first.
     handlers.ticks.register(
         application,
-        jobs=[deals.close_due, deals.refresh_cards, notify.dispatch_due],
+        jobs=[deals.close_due, deals.refresh_cards, claims.idle_out, notify.dispatch_due],
         interval=settings.tick_seconds,
     )
     return application

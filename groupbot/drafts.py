@@ -67,15 +67,17 @@ async def finish(session: AsyncSession, draft: Draft) -> None:
     await session.execute(delete(Draft).where(Draft.id == draft.id))
 
 
-async def idle_out(session: AsyncSession, rt: Runtime) -> list[tuple[Draft, Member]]:
+async def idle_out(
+    session: AsyncSession, rt: Runtime, kind: str
+) -> list[tuple[Draft, Member]]:
     """Drafts silent for longer than the idle timeout: mark idle and return them (to tell)."""
     cutoff = rt.clock.now() - timedelta(minutes=rt.settings.claim_idle_minutes)
     rows = await session.execute(
         select(Draft, Member)
         .join(Member, Member.id == Draft.member_id)
-        .where(Draft.status == ACTIVE, Draft.updated_at <= cutoff)
+        .where(Draft.kind == kind, Draft.status == ACTIVE, Draft.updated_at <= cutoff)
     )
-    found = list(rows.tuples())
+    found = [(row[0], row[1]) for row in rows.all()]
     for draft, _member in found:
         draft.status = IDLE
     return found

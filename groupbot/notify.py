@@ -131,7 +131,7 @@ async def cancel(session: AsyncSession, key_prefix: str) -> None:
 
 # A kind may register a check run just before sending: False cancels the message
 # (e.g. the claim-window reminder once a claim was filed).
-StillWanted = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
+StillWanted = Callable[[AsyncSession, OutboxMessage, Runtime], Awaitable[bool]]
 STILL_WANTED: dict[str, StillWanted] = {}
 
 
@@ -170,7 +170,7 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
         if row is None or row.status != OUTBOX_SENDING:
             return 0
         check = STILL_WANTED.get(row.kind)
-        if check is not None and not await check(session, row):
+        if check is not None and not await check(session, row, rt):
             row.status = OUTBOX_CANCELLED
             return 0
         chat_id, text, buttons = row.chat_id, row.text, row.buttons

@@ -401,6 +401,15 @@ def claimable(rt: Runtime, order: Order) -> bool:
     return deadline is not None and rt.clock.now() <= deadline
 
 
+def product_names(order: Order) -> str:
+    return "、".join(item.product.name for item in order.items)
+
+
+def tracking_numbers(order_or_shipments: Order) -> list[str]:
+    """The order's tracking numbers, which a claim photo's waybill must show."""
+    return [s.tracking_number for s in order_or_shipments.shipments]
+
+
 async def recent_orders(session: AsyncSession, member: Member, limit: int = 10) -> list[Order]:
     rows = await session.scalars(
         select(Order)

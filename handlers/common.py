@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
@@ -56,6 +57,7 @@ class Who:
     member: Member
     roles: set[str]
     locale: str
+    tz: ZoneInfo
 
     def t(self, key: str, /, **values: object) -> messages.Html:
         return messages.t(self.locale, key, **values)
@@ -81,7 +83,7 @@ async def who(session: AsyncSession, rt: Runtime, update: Update) -> Who:
         group = await group_by_chat_id(session, chat.id)
         group_locale = group.locale if group else None
     locale = messages.pick_locale(member.language_code, group_locale, rt.settings.default_locale)
-    return Who(member=member, roles=roles, locale=locale)
+    return Who(member=member, roles=roles, locale=locale, tz=rt.settings.tz)
 
 
 def locale_of(update: Update, rt: Runtime) -> str:

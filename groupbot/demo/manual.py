@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from pathlib import Path
 
 from telegram import Update
 
@@ -27,7 +26,6 @@ async def serve(settings: Settings, *, port: int, locale: str | None) -> int:
     organizer = sb.add_user(t("cast.organizer"), language_code=lang)
     member = sb.add_user(t("cast.member1"), language_code=lang)
     group = sb.add_group(t("cast.group"), members=[organizer, member], admins=[organizer])
-    Path("var").mkdir(exist_ok=True)
     bot_settings = settings.replace(
         bot_token=sb.token, base_url=sb.base_url, base_file_url=sb.base_file_url,
         default_locale=locale,

@@ -1,6 +1,7 @@
 """The ORM models. Importing this package registers every table on ``Base.metadata``."""
 
 from groupbot.models.base import Base, UTCDateTime, utcnow
+from groupbot.models.claims import Claim, ClaimEvent, ClaimItem, ClaimPhoto
 from groupbot.models.community import (
     ROLE_MEMBER,
     ROLE_ORGANIZER,
@@ -34,4 +35,8 @@ __all__ = [
     "DEAL_CLOSED",
     "Draft",
     "OutboxMessage",
+    "Claim",
+    "ClaimEvent",
+    "ClaimItem",
+    "ClaimPhoto",
 ]

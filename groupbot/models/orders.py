@@ -63,6 +63,7 @@ class Order(Base):
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id", lazy="selectin"
     )
+    shipments: Mapped[list[Shipment]] = relationship(order_by="Shipment.id", lazy="selectin")
 
 
 class OrderItem(Base):

@@ -7,6 +7,7 @@ Methods that post or change messages live in ``sending.py`` and register the sam
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -101,9 +102,9 @@ async def get_updates(st: State, p: Params) -> Any:
             "Conflict: terminated by other getUpdates request; "
             "make sure that only one bot instance is running",
         )
-    if st.webhook.url:
-        return []
-    batch = list(st.updates)[:limit]
+    if st.webhook.url or not p.alive():
+        return []  # nobody to hand updates to: they stay queued, not counted as fetched
+    batch = list(itertools.islice(st.updates, limit))
     if batch:
         st.fetched_upto = max(st.fetched_upto, batch[-1]["update_id"])
     return batch

@@ -123,8 +123,9 @@ class FileStore:
         return out
 
     def add_document(self, data: bytes, file_name: str | None, mime_type: str | None) -> StoredFile:
-        ext = (file_name or "").rpartition(".")[2].lower() if "." in (file_name or "") else "bin"
-        return self._store("document", data, ext or "bin", file_name=file_name, mime_type=mime_type)
+        suffix = (file_name or "").rpartition(".")[2].lower() if "." in (file_name or "") else ""
+        ext = suffix if suffix.isalnum() and len(suffix) <= 10 else "bin"  # safe in a URL path
+        return self._store("document", data, ext, file_name=file_name, mime_type=mime_type)
 
     # ---- JSON --------------------------------------------------------------------------
     def photo_json(self, ladder: list[StoredFile]) -> list[dict[str, Any]]:

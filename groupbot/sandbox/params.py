@@ -10,6 +10,7 @@ Other clients may send ``application/json`` bodies or a query string, so all are
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +53,11 @@ async def read_params(request: web.Request) -> dict[str, Any]:
 class Params:
     """Typed access to the raw parameters of one call, with Telegram's error texts."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("alive", "raw")
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], alive: Callable[[], bool] = lambda: True) -> None:
         self.raw = raw
+        self.alive = alive  # False once the client hung up (a cancelled long poll)
 
     def has(self, name: str) -> bool:
         return self.raw.get(name) not in (None, "")

@@ -1,4 +1,4 @@
-"""Acting as people: join groups, write, send photos and files, tap buttons, block the bot.
+"""Acting as people: write, send photos, albums and files, edit, tap buttons.
 
 Every action is stored like Telegram stores it and, when the bot would see it, queued as an
 update. Privacy mode (on by default, as for a new BotFather bot): in groups where the bot is
@@ -12,22 +12,15 @@ import copy
 import random
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from .errors import ApiError
-from .models import JSON, SandboxChat, SandboxUser, chat_instance, member_json
-from .state import CallbackRecord, MessageRecord, State, snapshot
-from .text import MAX_TEXT, Entity, finish, parse_html
-
-ChatRef = SandboxChat | SandboxUser | int
-MessageRef = dict[str, Any] | tuple[int, int]
-PRESENT = ("creator", "administrator", "member", "restricted")
+from .groups import ChatRef, GroupsMixin, MessageRef
+from .models import JSON, SandboxUser, chat_instance
+from .state import CallbackRecord, MessageRecord, snapshot
+from .text import MAX_CAPTION, MAX_TEXT, Entity, finish, parse_html
 
 
-class PeopleMixin:
-    state: State
-
-    # ---- set-up --------------------------------------------------------------------------
+class PeopleMixin(GroupsMixin):
     def add_user(
         self,
         first_name: str,
@@ -47,52 +40,6 @@ class PeopleMixin:
         st.users[uid] = user
         return user
 
-    def add_group(
-        self,
-        title: str,
-        members: Sequence[SandboxUser] = (),
-        admins: Sequence[SandboxUser] = (),
-        chat_type: str = "supergroup",
-        chat_id: int | None = None,
-        *,
-        username: str | None = None,
-    ) -> SandboxChat:
-        """A group without the bot; the first admin is its creator."""
-        if chat_type not in ("group", "supergroup"):
-            raise ValueError("chat_type must be 'group' or 'supergroup'")
-        st = self.state
-        cid = chat_id if chat_id is not None else st.new_chat_id(chat_type)
-        if cid >= 0 or cid in st.chats:
-            raise ValueError(f"bad or duplicate group id {cid}")
-        group = SandboxChat(cid, title, chat_type, username=username)
-        for user in members:
-            group.members[user.id] = "member"
-        for i, user in enumerate(admins):
-            group.members[user.id] = "creator" if i == 0 else "administrator"
-        st.chats[cid] = group
-        return group
-
-    async def add_bot_to_group(
-        self, group: SandboxChat, by: SandboxUser, *, as_admin: bool = False
-    ) -> JSON:
-        """``by`` adds the bot: my_chat_member (left→member/administrator) + new_chat_members."""
-        self._require_member(group, by)
-        old = group.bot_status
-        group.bot_status = "administrator" if as_admin else "member"
-        self._my_chat_member(group.id, by, old, group.bot_status)
-        return self._service(group, by, {"new_chat_members": [self.state.bot.to_json()]})
-
-    async def join_group(self, group: SandboxChat, user: SandboxUser) -> JSON:
-        group.members[user.id] = "member"
-        self._chat_member(group, user, "left", "member")
-        return self._service(group, user, {"new_chat_members": [user.to_json()]})
-
-    async def leave_group(self, group: SandboxChat, user: SandboxUser) -> JSON:
-        old = group.members.get(user.id, "left")
-        group.members[user.id] = "left"
-        self._chat_member(group, user, old, "left")
-        return self._service(group, user, {"left_chat_member": user.to_json()})
-
     # ---- writing ---------------------------------------------------------------------------
     async def send_text(
         self,
@@ -105,18 +52,7 @@ class PeopleMixin:
     ) -> JSON:
         """Write as ``user``. Entities are built like Telegram does (commands, @mentions,
         hashtags, URLs); ``html=True`` lets the text carry <b>, <a href="tg://user?id=N">…"""
-        st = self.state
-        if html:
-            text, entities = parse_html(text, st.resolve_user)
-        else:
-            entities = []
-        plain, entities = finish(
-            text,
-            entities,
-            limit=MAX_TEXT,
-            empty_error="message text is empty",
-            too_long="message is too long",
-        )
+        plain, entities = self._compose(text, html=html)
         content: JSON = {"text": plain}
         if entities:
             content["entities"] = entities
@@ -174,13 +110,7 @@ class PeopleMixin:
         rec = self._record(message)
         if rec.data["from"]["id"] != user.id or "text" not in rec.data:
             raise ValueError("users can only edit their own text messages")
-        plain, entities = finish(
-            text,
-            [],
-            limit=MAX_TEXT,
-            empty_error="message text is empty",
-            too_long="message is too long",
-        )
+        plain, entities = self._compose(text)
         rec.data.update(text=plain, edit_date=int(time.time()))
         rec.data.pop("entities", None)
         if entities:
@@ -219,15 +149,6 @@ class PeopleMixin:
         return dict(rec.answer) if rec and rec.answer else None
 
     # ---- helpers ---------------------------------------------------------------------------
-    def _chat_id(self, chat: ChatRef) -> int:
-        if isinstance(chat, SandboxUser | SandboxChat):
-            return chat.id
-        return int(chat)
-
-    def _require_member(self, group: SandboxChat, user: SandboxUser) -> None:
-        if group.members.get(user.id) not in PRESENT:
-            raise ValueError(f"{user.full_name} is not a member of {group.title!r}")
-
     def _record(self, message: MessageRef) -> MessageRecord:
         if isinstance(message, dict):
             chat_id, message_id = message["chat"]["id"], message["message_id"]
@@ -238,14 +159,37 @@ class PeopleMixin:
             raise ValueError(f"message {message_id} in chat {chat_id} not found or deleted")
         return rec
 
-    def _caption(self, content: JSON, caption: str | None) -> None:
-        if caption:
-            text, entities = finish(
-                caption, [], limit=1024, empty_error=None, too_long="message caption is too long"
+    def _compose(
+        self, text: str, *, html: bool = False, caption: bool = False
+    ) -> tuple[str, list[Entity]]:
+        """Text as a client would send it → (plain text, entities); ValueError if Telegram
+        would refuse it (empty, too long, bad HTML)."""
+        try:
+            plain, entities = parse_html(text, self.state.resolve_user) if html else (text, [])
+            if caption:
+                return finish(
+                    plain,
+                    entities,
+                    limit=MAX_CAPTION,
+                    empty_error=None,
+                    too_long="message caption is too long",
+                )
+            return finish(
+                plain,
+                entities,
+                limit=MAX_TEXT,
+                empty_error="message text is empty",
+                too_long="message is too long",
             )
+        except ApiError as err:
+            raise ValueError(err.description) from err
+
+    def _caption(self, content: JSON, caption: str | None) -> None:
+        text, entities = self._compose(caption or "", caption=True)
+        if text:
             content["caption"] = text
-            if entities:
-                content["caption_entities"] = entities
+        if entities:
+            content["caption_entities"] = entities
 
     def _user_post(
         self,
@@ -304,36 +248,3 @@ class PeopleMixin:
                 if not target or f"@{target}".lower() == me:
                     return True
         return False
-
-    def _service(self, group: SandboxChat, by: SandboxUser, content: JSON) -> JSON:
-        rec = self.state.add_message(group.id, by, content, None)
-        if group.bot_status in ("member", "administrator"):
-            self.state.push_update("message", rec.data)
-        return snapshot(rec)
-
-    def _my_chat_member(self, chat_id: int, by: SandboxUser, old: str, new: str) -> None:
-        st = self.state
-        st.push_update(
-            "my_chat_member",
-            {
-                "chat": st.chat_json(chat_id),
-                "from": by.to_json(),
-                "date": int(time.time()),
-                "old_chat_member": member_json(st.bot, old),
-                "new_chat_member": member_json(st.bot, new),
-            },
-        )
-
-    def _chat_member(self, group: SandboxChat, user: SandboxUser, old: str, new: str) -> None:
-        if group.bot_status != "administrator":
-            return  # only administrators get chat_member updates
-        self.state.push_update(
-            "chat_member",
-            {
-                "chat": group.to_json(),
-                "from": user.to_json(),
-                "date": int(time.time()),
-                "old_chat_member": member_json(user, old),
-                "new_chat_member": member_json(user, new),
-            },
-        )

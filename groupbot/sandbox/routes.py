@@ -47,7 +47,7 @@ async def bot_call(request: web.Request) -> web.Response:
         return error_response(NOT_FOUND)
     name, handler = entry
     try:
-        params = Params(await read_params(request))
+        params = Params(await read_params(request), lambda: _connected(request))
     except ApiError as err:
         return error_response(err)
     sb.calls.append((name, params.loggable(), time.time()))
@@ -75,6 +75,11 @@ async def bot_call(request: web.Request) -> web.Response:
     if polling and result:
         st.last_activity = time.monotonic()
     return json_response({"ok": True, "result": result})
+
+
+def _connected(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 async def _run(sb: Sandbox, method: str, handler: Any, params: Params) -> Any:

@@ -20,7 +20,7 @@ from . import sending  # noqa: F401  (registers the message methods)
 from .control import add_control_routes
 from .faults import Fault, Faults
 from .limits import FloodLimiter
-from .models import SandboxChat, SandboxUser
+from .models import SandboxUser
 from .routes import SANDBOX_KEY, add_routes
 from .state import State
 from .views import ViewsMixin
@@ -137,60 +137,6 @@ class Sandbox(ViewsMixin):
             "rejected_429": self.counters["rejected_429"],
             "methods": dict(self.counters["methods"]),
         }
-
-    # ---- people settings -------------------------------------------------------------------
-    def block_bot(self, user: SandboxUser) -> None:
-        """The user blocks the bot: sends into their chat get 403, the bot gets my_chat_member."""
-        if not user.blocked_bot:
-            user.blocked_bot = True
-            if user.started:
-                self._my_chat_member(user.id, user, "member", "kicked")
-
-    def unblock_bot(self, user: SandboxUser) -> None:
-        if user.blocked_bot:
-            user.blocked_bot = False
-            self._my_chat_member(user.id, user, "kicked", "member")
-
-    def kick_bot(self, group: SandboxChat, by: SandboxUser | None = None) -> None:
-        """Remove the bot from the group: 403 "bot was kicked from the group chat" afterwards."""
-        old = group.bot_status
-        group.bot_status = "kicked"
-        actor = by or self._group_owner(group)
-        if old in ("member", "administrator") and actor is not None:
-            self._my_chat_member(group.id, actor, old, "kicked")
-
-    def promote_bot(self, group: SandboxChat, by: SandboxUser | None = None) -> None:
-        old = group.bot_status
-        group.bot_status = "administrator"
-        actor = by or self._group_owner(group)
-        if actor is not None:
-            self._my_chat_member(group.id, actor, old, "administrator")
-
-    def migrate_group(self, group: SandboxChat, by: SandboxUser | None = None) -> SandboxChat:
-        """Upgrade a basic group to a supergroup with a new id (returned). The old id then
-        answers 400 with parameters.migrate_to_chat_id, as PTB's ChatMigrated expects."""
-        if group.type != "group" or group.migrated_to is not None:
-            raise ValueError("only a basic group that was not migrated can be migrated")
-        st = self.state
-        actor = by or self._group_owner(group) or st.bot
-        new = SandboxChat(
-            st.new_chat_id("supergroup"),
-            group.title,
-            "supergroup",
-            dict(group.members),
-            group.bot_status,
-        )
-        st.chats[new.id] = new
-        self._service(group, actor, {"migrate_to_chat_id": new.id})
-        group.migrated_to = new.id
-        self._service(new, actor, {"migrate_from_chat_id": group.id})
-        return new
-
-    def _group_owner(self, group: SandboxChat) -> SandboxUser | None:
-        for uid, status in group.members.items():
-            if status in ("creator", "administrator"):
-                return self.state.users[uid]
-        return None
 
     # ---- faults ----------------------------------------------------------------------------
     def fail_next(

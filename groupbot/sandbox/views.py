@@ -6,8 +6,9 @@ import asyncio
 import time
 from typing import Any
 
+from .groups import ChatRef, MessageRef
 from .models import JSON
-from .people import ChatRef, MessageRef, PeopleMixin
+from .people import PeopleMixin
 from .state import snapshot
 
 

@@ -81,8 +81,11 @@ async def test_command_callback_photo_and_album(sb: Sandbox) -> None:
         query_id = await sb.tap(alice, greeting, "order:7")
         await sb.settle()
         assert sb.answer_of(query_id) == {
-            "text": "已下单", "show_alert": False, "url": None, "cache_time": 0
-        }  # fmt: skip
+            "text": "已下单",
+            "show_alert": False,
+            "url": None,
+            "cache_time": 0,
+        }
         (edited,) = sb.bot_messages(alice)
         assert edited["text"] == "订单 7 ✓" and edited["edit_date"] and not edited["reply_markup"]
 

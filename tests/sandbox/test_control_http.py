@@ -16,21 +16,32 @@ async def test_control_routes_round_trip(sb: Sandbox, tg_bot: Bot) -> None:
     async with httpx.AsyncClient(base_url=f"{sb.url}/control") as http:
 
         async def call(verb: str, path: str, **body: object) -> object:
-            resp = await http.request(verb, path, json=body if verb == "POST" else None,
-                                      params=None if verb == "POST" else body)  # fmt: skip
+            resp = await http.request(
+                verb,
+                path,
+                json=body if verb == "POST" else None,
+                params=None if verb == "POST" else body,
+            )
             payload = resp.json()
             assert payload["ok"], payload
             return payload["result"]
 
         alice = await call("POST", "/users", first_name="小明", username="xiaoming")
-        group = await call("POST", "/groups", title="芒果团", members=[alice["id"]],
-                           admins=[alice["id"]])  # fmt: skip
+        group = await call(
+            "POST", "/groups", title="芒果团", members=[alice["id"]], admins=[alice["id"]]
+        )
         await call("POST", f"/groups/{group['id']}/bot", by=alice["id"])
-        sent = await call("POST", "/send_text", user_id=alice["id"], chat_id=alice["id"],
-                          text="/start")  # fmt: skip
+        sent = await call(
+            "POST", "/send_text", user_id=alice["id"], chat_id=alice["id"], text="/start"
+        )
         assert sent["entities"][0]["type"] == "bot_command"
-        photo = await call("POST", "/send_photo", user_id=alice["id"], chat_id=alice["id"],
-                           data_base64=base64.b64encode(jpeg()).decode())  # fmt: skip
+        photo = await call(
+            "POST",
+            "/send_photo",
+            user_id=alice["id"],
+            chat_id=alice["id"],
+            data_base64=base64.b64encode(jpeg()).decode(),
+        )
         file_id = photo["photo"][-1]["file_id"]
         assert (await http.get(f"/files/{file_id}")).content == jpeg()
 
@@ -39,8 +50,14 @@ async def test_control_routes_round_trip(sb: Sandbox, tg_bot: Bot) -> None:
             "选择",
             reply_markup={"inline_keyboard": [[{"text": "是", "callback_data": "y"}]]},
         )
-        tapped = await call("POST", "/tap", user_id=alice["id"], chat_id=alice["id"],
-                            message_id=bot_msg.message_id, callback_data="y")  # fmt: skip
+        tapped = await call(
+            "POST",
+            "/tap",
+            user_id=alice["id"],
+            chat_id=alice["id"],
+            message_id=bot_msg.message_id,
+            callback_data="y",
+        )
         await tg_bot.answer_callback_query(tapped["callback_query_id"], text="好")
         answer = await call("GET", f"/answers/{tapped['callback_query_id']}")
         assert answer["text"] == "好"

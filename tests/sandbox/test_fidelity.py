@@ -97,8 +97,9 @@ async def test_bot_results_parse_cleanly(sb: Sandbox, tg_bot: Bot) -> None:
     _roundtrip(WebhookInfo, await raw(sb, "getWebhookInfo"))
     update = sb.state.updates[0]
     _roundtrip(ChatMemberUpdated, update["my_chat_member"])
-    doc = await tg_bot.send_document(alice.id, b"%PDF-1.4 x", filename="单.pdf", caption="<b>c</b>",
-                                     parse_mode="HTML")  # fmt: skip
+    doc = await tg_bot.send_document(
+        alice.id, b"%PDF-1.4 x", filename="单.pdf", caption="<b>c</b>", parse_mode="HTML"
+    )
     assert doc.document.file_name == "单.pdf" and doc.document.file_size == 10
     assert doc.caption_entities[0].type == "bold" and leftovers(doc) == []
 

@@ -14,8 +14,13 @@ def users(uid: int) -> dict | None:
 
 def html(source: str) -> tuple[str, list[dict]]:
     text, entities = parse_html(source, users)
-    return finish(text, entities, limit=4096, empty_error="message text is empty",
-                  too_long="message is too long")  # fmt: skip
+    return finish(
+        text,
+        entities,
+        limit=4096,
+        empty_error="message text is empty",
+        too_long="message is too long",
+    )
 
 
 def test_tags_nesting_and_utf16_offsets() -> None:
@@ -35,8 +40,10 @@ def test_links_mentions_code_quotes_spoilers() -> None:
         '<pre><code class="language-python">p</code></pre> <blockquote expandable>q</blockquote> '
         '<tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">t</span>'
     )
-    kinds = [(e["type"], e.get("url") or e.get("language") or e.get("user", {}).get("id"))
-             for e in entities]  # fmt: skip
+    kinds = [
+        (e["type"], e.get("url") or e.get("language") or e.get("user", {}).get("id"))
+        for e in entities
+    ]
     assert kinds == [
         ("text_link", "https://x.org/?a=1&b=2"),
         ("text_mention", 7),  # unknown users get no entity

@@ -1,0 +1,62 @@
+"""Checks a claim photo as it arrives, off the event loop.
+
+The evidence engine (groupbot.evidence) reads the waybill and its number, finds the goods and
+scores visible damage. What this module guarantees on its own: the file is refused by its
+declared size before any download, and it must be a real JPEG/PNG/WebP within Pillow's
+decompression-bomb limit, so a hostile file never reaches the rest of the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+@dataclass(frozen=True)
+class PhotoCheck:
+    """What the member is told about one photo; ``problem`` refuses it outright."""
+
+    problem: str | None = None  # too_large | unsupported_format | truncated | unreadable | ...
+    checked: bool = False  # the evidence engine looked at it
+    waybill_found: bool = False
+    tracking_match: bool | None = None  # None: no number read
+    goods_found: bool = False
+    phash: str | None = None
+    findings: dict[str, Any] = field(default_factory=dict)
+
+
+def too_large(declared_size: int | None, limit: int) -> bool:
+    return declared_size is not None and declared_size > limit
+
+
+def _validate(data: bytes) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in ALLOWED_FORMATS:
+                    return "unsupported_format"
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "decompression_bomb"
+    except OSError as exc:
+        return "truncated" if "truncated" in str(exc).lower() else "unreadable"
+    except Exception:  # noqa: BLE001 - anything Pillow chokes on is an unreadable photo
+        return "unreadable"
+    return None
+
+
+async def check_photo(data: bytes, expected: Sequence[str], engine: Any = None) -> PhotoCheck:
+    """Validate, then (when an engine is available) analyse. Never blocks the event loop."""
+    if engine is not None:
+        return await engine(data, list(expected))
+    problem = await asyncio.to_thread(_validate, data)
+    return PhotoCheck(problem=problem)
