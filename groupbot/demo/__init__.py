@@ -99,14 +99,15 @@ class Demo:
 
     def bot_message_with(self, chat, label: str) -> dict:
         for message in reversed(self.sb.bot_messages(chat)):
-            if any(label in text for text, _ in self.sb.buttons(message)):
+            if any(label == text or (len(label) > 1 and label in text)
+                   for text, _ in self.sb.buttons(message)):
                 return message
         raise RuntimeError(f"no message with a button {label!r}")
 
     async def tap(self, user, chat, label: str) -> None:
         message = self.bot_message_with(chat, label)
         for text, data in self.sb.buttons(message):
-            if label in text:
+            if label == text or (len(label) > 1 and label in text):
                 if data and data.startswith("https://"):
                     payload = data.split("start=", 1)[1]
                     await self.sb.send_text(user, user, f"/start {payload}")
@@ -123,6 +124,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             print(d.m("title"))
             await foundation_act(d)
             await orders_act(d)
+            await claim_act(d)
             print("\n" + d.m("done"))
     return 0
 
@@ -139,7 +141,8 @@ async def foundation_act(d: Demo) -> None:
 async def orders_act(d: Demo) -> None:
     await d.say(d.organizer, d.group, d.m("deal_command"))
     await d.act(d.m("step.deal_posted"))
-    await d.tap(d.ming, d.group, d.m("join2"))
+    await d.tap(d.ming, d.group, d.m("other_quantity"))
+    await d.say(d.ming, d.ming, "10")
     await d.tap(d.hong, d.group, d.m("join1"))
     await d.later(d.m("step.members_join"), seconds=65)
     await d.tap(d.hong, d.group, d.m("open_private"))
@@ -152,6 +155,44 @@ async def orders_act(d: Demo) -> None:
     await d.say(d.organizer, d.organizer, "/delivered deal 1")
     await d.act(d.m("step.delivered"))
     await d.later(d.m("step.claim_reminder"), hours=42)
+
+
+async def claim_act(d: Demo) -> None:
+    await d.tap(d.ming, d.ming, d.m("claim_button"))
+    await d.act(d.m("step.claim_start"))
+    await d.tap(d.ming, d.ming, "2")
+    await d.tap(d.ming, d.ming, d.m("reason_rotten"))
+    await d.say(d.ming, d.ming, d.m("claim_description"))
+    await d.act(d.m("step.claim_details"))
+    await d.sb.send_album(d.ming, d.ming, [demo_photo(seed=1), demo_photo(seed=2)])
+    await d.act(d.m("step.claim_photos"))
+    await d.tap(d.ming, d.ming, d.m("photos_done"))
+    await d.act(d.m("step.claim_summary"))
+    await d.tap(d.ming, d.ming, d.m("submit"))
+    await d.act(d.m("step.claim_submitted"))
+
+
+def demo_photo(seed: int) -> bytes:
+    """A generated stand-in for a member's photo: oranges with dark rot spots and a label."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (800, 600), (205, 190, 160))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y, r = rng.randint(80, 560), rng.randint(80, 420), rng.randint(50, 80)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(235, 140, 30))
+        draw.ellipse((x - r // 3, y - r // 4, x + r // 5, y + r // 3), fill=(70, 60, 30))
+    draw.rectangle((560, 420, 780, 580), fill=(250, 250, 250), outline=(0, 0, 0))
+    for i in range(40):
+        draw.rectangle((575 + i * 5, 440, 575 + i * 5 + rng.randint(1, 3), 520), fill=(0, 0, 0))
+    draw.text((580, 535), "SF1234567890", fill=(0, 0, 0))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
 
 
 def _next_morning() -> datetime:

@@ -1,0 +1,40 @@
+"""`groupbot demo` plays the whole scenario and prints a readable transcript."""
+
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "groupbot.cli", *args], capture_output=True, text=True, timeout=240
+    )
+
+
+def test_demo_in_chinese():
+    done = run("demo")
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "[私聊·小明] 小明: /start" in out and "你好，小明！" in out
+    assert "亲，看到你买了赣南脐橙" in out  # the order-time warning with the mention
+    assert "请核对你的订单" in out and "已发货：顺丰" in out and "前（48小时内）" in out
+    assert "实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in out
+    assert "已提交售后申请 #1" in out
+
+
+def test_demo_in_english():
+    done = run("demo", "--locale", "en")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Hello, Ming!" in done.stdout
+    assert "paid ¥50.00 for 10 pc, 2 damaged → ¥10.00" in done.stdout
+
+
+def test_run_without_a_token_is_one_clear_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "groupbot.cli", "run"], capture_output=True, text=True,
+        cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "groupbot: GROUPBOT_BOT_TOKEN is not set: put the token from @BotFather in it "
+        "(or try `groupbot demo`, which needs none)"
+    ]
