@@ -94,6 +94,46 @@ def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
     return DealSpec(" ".join(name_parts)[:200], unit, price, closes, perishable, limit, stock)
 
 
+def parse_price(text: str, rt: Runtime) -> tuple[Decimal, str]:
+    """``25.8/斤`` → (25.80, "斤"), for the guided /deal."""
+    m = _PRICE.match(text.strip().replace(" ", ""))
+    if not m:
+        raise DealSpecError("bad_price", value=text.strip())
+    try:
+        return parse_amount(m.group(1), rt.settings.currency), m.group(2)
+    except MoneyError as exc:
+        raise DealSpecError("bad_price", value=text.strip()) from exc
+
+
+def parse_closing(text: str, now: datetime, rt: Runtime) -> datetime:
+    """``20:00`` / ``明天20:00`` / ``11-25 20:00`` → an aware datetime in the future."""
+    joined = re.sub(r"\s+", "", text.strip())
+    m = _TIME.match(joined)
+    if not m:
+        raise DealSpecError("bad_time", value=text.strip())
+    closes = _closing_time(m, now, rt)
+    if closes <= now:
+        raise DealSpecError("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
+            "%m-%d %H:%M"))
+    return closes
+
+
+def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
+    """``限购5 库存100 非生鲜`` → (limit, stock, perishable); an unknown word is an error."""
+    limit = stock = None
+    perishable = True
+    for token in text.split():
+        if m := _LIMIT.match(token):
+            limit = int(m.group(1)) or None
+        elif m := _STOCK.match(token):
+            stock = int(m.group(1))
+        elif token.lower() in _NONPERISHABLE:
+            perishable = False
+        else:
+            raise DealSpecError("bad_extra", value=token)
+    return limit, stock, perishable
+
+
 def _closing_time(m: re.Match[str], now: datetime, rt: Runtime) -> datetime:
     tz = rt.settings.tz
     local_now = now.astimezone(tz)
@@ -318,7 +358,10 @@ async def close_due(rt: Runtime, sender: notify.Sender) -> None:
 
 
 async def _deal_locale(session: AsyncSession, rt: Runtime, deal: Deal) -> str:
-    group = await session.get(Group, deal.group_id)
+    return group_locale(rt, await session.get(Group, deal.group_id))
+
+
+def group_locale(rt: Runtime, group: Group | None) -> str:
     return messages.pick_locale(None, group.locale if group else None, rt.settings.default_locale)
 
 

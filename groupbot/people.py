@@ -165,3 +165,13 @@ async def revoke_roles(session: AsyncSession, community_id: int, member: Member)
     await session.execute(
         delete(Role).where(Role.community_id == community_id, Role.member_id == member.id)
     )
+
+
+async def active_groups(session: AsyncSession, rt_or_community: object) -> list[Group]:
+    """The community's groups the bot is still in, by title."""
+    community_id = getattr(rt_or_community, "community_id", rt_or_community)
+    rows = await session.scalars(
+        select(Group).where(Group.community_id == community_id, Group.active.is_(True))
+        .order_by(Group.title)
+    )
+    return list(rows)

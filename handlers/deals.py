@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 import handlers.drafts
 from groupbot import deals, drafts
-from groupbot.models import ROLE_ORGANIZER, Draft
+from groupbot.models import ROLE_ORGANIZER, Draft, Group
 from groupbot.orders import OrderError
-from groupbot.people import group_by_chat_id, mark_started
+from groupbot.people import active_groups, group_by_chat_id, mark_started
 from handlers.common import Who, add_commands, keyboard, runtime, who
 from handlers.ticks import kick
 
@@ -105,10 +108,98 @@ async def quantity_typed(
     kick(context)
 
 
+# --- the guided /deal in the private chat (draft kind "deal", kept in the DB) ----------------
+
+GUIDE_STEPS = ("name", "price", "time", "extras")
+
+
+async def deal_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/deal in the private chat: pick the group, then name, price, closing time, extras."""
+    rt = runtime(context)
+    async with rt.tx() as session:
+        w = await who(session, rt, update)
+        if not w.is_organizer:
+            await update.effective_message.reply_text(w.t("orders.organizers_only"))
+            return
+        groups = await active_groups(session, rt)
+        if not groups:
+            await update.effective_message.reply_text(w.t("deals.guide.no_groups"))
+            return
+        rows = [[(g.title, f"dl:g:{g.id}")] for g in groups]
+        await update.effective_message.reply_text(w.t("deals.guide.pick_group"),
+                                                  reply_markup=keyboard(rows))
+
+
+async def guide_group_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    group_id = int(query.data.rsplit(":", 1)[1])
+    rt = runtime(context)
+    async with rt.tx() as session:
+        w = await who(session, rt, update)
+        group = await session.get(Group, group_id)
+        if not w.is_organizer or group is None or group.community_id != rt.community_id:
+            await query.answer(w.t("orders.organizers_only"), show_alert=True)
+            return
+        await drafts.begin(session, rt, w.member, "deal", "name", {"group_id": group_id})
+    await query.answer()
+    await query.message.reply_text(
+        w.t("deals.guide.chosen", group=group.title) + "\n" + w.t("deals.guide.ask_name")
+    )
+
+
+async def guide_input(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession, w: Who, draft: Draft
+) -> None:
+    rt = runtime(context)
+    text = (update.effective_message.text or "").strip()
+    reply = update.effective_message.reply_text
+    if not text:
+        await reply(w.t(f"deals.guide.ask_{draft.step}"))
+        return
+    try:
+        if draft.step == "name":
+            drafts.advance(rt, draft, "price", name=text[:200])
+        elif draft.step == "price":
+            price, unit = deals.parse_price(text, rt)
+            drafts.advance(rt, draft, "time", price=str(price), unit=unit)
+        elif draft.step == "time":
+            closes = deals.parse_closing(text, rt.clock.now(), rt)
+            drafts.advance(rt, draft, "extras", closes_at=closes.isoformat())
+        else:
+            extras = (0, None, True) if text in ("-", "无", "none", "no") else (
+                deals.parse_extras(text))
+            await _post_guided(context, session, rt, w, draft, extras)
+            return
+    except deals.DealSpecError as exc:
+        await reply(w.t(f"deals.spec.{exc.code}", **exc.params))
+        return
+    await reply(w.t(f"deals.guide.ask_{draft.step}"))
+
+
+async def _post_guided(context, session, rt, w: Who, draft: Draft, extras) -> None:
+    limit, stock, perishable = extras
+    data = draft.data
+    spec = deals.DealSpec(data["name"], data["unit"], Decimal(data["price"]),
+                          datetime.fromisoformat(data["closes_at"]), perishable, limit or None,
+                          stock)
+    group = await session.get(Group, data["group_id"])
+    deal = await deals.create_deal(session, rt, organizer=w.member, group=group, spec=spec)
+    locale = deals.group_locale(rt, group)
+    text, buttons = await deals.card(session, rt, deal, locale)
+    posted = await context.bot.send_message(group.chat_id, text, reply_markup=keyboard(buttons))
+    deal.card_message_id = posted.message_id
+    await drafts.finish(session, draft)
+    await context.bot.send_message(w.member.telegram_id,
+                                   w.t("deals.guide.posted", group=group.title, deal=deal.id))
+
+
 def register(app: Application) -> None:
     add_commands(ROLE_ORGANIZER, "deal")
     app.add_handler(CommandHandler("deal", deal_command, filters.ChatType.GROUPS))
+    app.add_handler(CommandHandler("deal", deal_private, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(guide_group_tap, pattern=r"^dl:g:\d+$"))
     app.add_handler(CommandHandler("start", other_quantity_start,
                                    filters.ChatType.PRIVATE & filters.Regex(r"^/start d\d+$")))
     app.add_handler(CallbackQueryHandler(deal_tap, pattern=r"^deal:\d+:(j:\d+|x)$"))
     handlers.drafts.route("deal_qty", quantity_typed)
+    handlers.drafts.route("deal", guide_input)

@@ -143,3 +143,28 @@ async def test_restart_between_order_and_warning_sends_exactly_one_warning(bot):
     await tick(bot, minutes=5)
     warnings = [x for x in bot.texts(c.group) if "亲，看到你买了" in x]
     assert len(warnings) == 1
+
+
+async def test_guided_deal_in_the_private_chat_is_posted_to_the_chosen_group(bot):
+    c = await community_with_bot(bot, "小明")
+    await bot.say(c.organizer, "/deal")
+    [pick] = bot.replies(c.organizer)
+    assert pick["text"] == t("deals.guide.pick_group")
+    [(title, data)] = bot.sb.buttons(pick)
+    assert title == "芒果团 3号楼"
+    await bot.tap(c.organizer, pick, data)
+    assert bot.texts(c.organizer) == [
+        t("deals.guide.chosen", group="芒果团 3号楼") + "\n" + t("deals.guide.ask_name")]
+    await bot.say(c.organizer, "麒麟西瓜")
+    assert bot.texts(c.organizer) == [t("deals.guide.ask_price")]
+    await bot.say(c.organizer, "39块")
+    assert bot.texts(c.organizer) == [t("deals.spec.bad_price", value="39块")]
+    await bot.say(c.organizer, "39/个")
+    assert bot.texts(c.organizer) == [t("deals.guide.ask_time")]
+    await bot.restart()  # the draft is in the database: the guide carries on
+    await bot.say(c.organizer, "明天 18:00")
+    assert bot.texts(c.organizer) == [t("deals.guide.ask_extras")]
+    await bot.say(c.organizer, "限购2")
+    assert bot.texts(c.organizer) == [t("deals.guide.posted", group="芒果团 3号楼", deal=1)]
+    [card] = bot.replies(c.group)
+    assert "接龙：麒麟西瓜" in card["text"] and "每人限购 2个" in card["text"]
