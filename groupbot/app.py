@@ -19,6 +19,7 @@ import handlers.start
 import handlers.ticks
 from groupbot import claims, db, deals, notify
 from groupbot.clock import Clock
+from groupbot.intake import server as intake
 from groupbot.people import ensure_community
 from groupbot.runtime import Runtime
 from groupbot.settings import Settings
@@ -86,12 +87,17 @@ async def _post_init(application: Application) -> None:
         community = await ensure_community(session, rt.settings)
         rt.community_id = community.id
     rt.bot_username = application.bot.username
+    if rt.settings.intake_secret:  # the storefront's signed HTTP intake (groupbot/intake)
+        application.bot_data[intake.SERVER_KEY] = await intake.start_server(
+            rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)))
     await set_bot_commands(application.bot)
     log.info("groupbot ready as @%s (community %s)", rt.bot_username, rt.community_id)
 
 
 async def _post_shutdown(application: Application) -> None:
     rt: Runtime = application.bot_data[RUNTIME_KEY]
+    if (server := application.bot_data.pop(intake.SERVER_KEY, None)) is not None:
+        await server.stop()
     # The engine stays usable after dispose (a new pool is made on demand), so a restarted
     # Application sharing this runtime in tests keeps working.
     await rt.engine.dispose()

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from groupbot.intake.cli import add_parser as add_orders_parser
 from groupbot.settings import Settings, SettingsError, load_settings
 
 
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     down = dbsub.add_parser("downgrade", help="downgrade the schema to a revision")
     down.add_argument("revision")
     dbsub.add_parser("current", help="print the current revision")
+    add_orders_parser(sub)
     sub.add_parser("evidence", help="photo evidence checks (groupbot evidence check --help)")
     return parser
 
@@ -38,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return evidence_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING if args.command == "demo" else logging.INFO,
+        level=logging.WARNING if args.command in ("demo", "orders") else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -59,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(serve(settings, port=args.port, locale=args.locale))
     if args.command == "db":
         return asyncio.run(_db(settings, args))
+    if args.command == "orders":
+        from groupbot.intake.cli import run as run_orders
+
+        return asyncio.run(run_orders(settings, args))
     return 2
 
 

@@ -1,0 +1,271 @@
+"""Orders and shipping updates from CSV files, all or nothing.
+
+Every row is checked first and every problem is reported with its line number and column;
+if there is any, nothing is written. Otherwise the whole file goes in one transaction.
+Rows with the same ``external_id`` are one order with several items; the member and group
+columns may be left blank on its later rows, and ``order_discount`` belongs on its first row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.intake import fields, service
+from groupbot.intake.fields import FieldError, Reader
+from groupbot.intake.requests import (
+    ItemRequest,
+    OrderRequest,
+    ShipmentRequest,
+    read_external_id,
+    read_group_chat_id,
+    read_item,
+    read_person,
+    read_shipment,
+    total_problems,
+)
+from groupbot.money import exponent
+from groupbot.people import Person
+from groupbot.runtime import Runtime
+
+ORDER_COLUMNS = ("external_id", "telegram_id", "first_name", "group_chat_id", "product",
+                 "quantity", "unit_price")
+ORDER_OPTIONAL = ("unit", "perishable", "discount", "order_discount", "last_name", "username",
+                  "language_code")
+SHIP_COLUMNS = ("external_id", "courier", "tracking_number")
+
+
+class CsvFileError(Exception):
+    """The file cannot be read at all (missing, unreadable, not text)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    error: FieldError
+
+
+@dataclass
+class CsvOutcome:
+    """What a file did: ``done`` orders created (or shipped), ``already`` were so before."""
+
+    errors: list[RowError] = field(default_factory=list)
+    done: int = 0
+    already: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def read_rows(
+    path: Path, required: tuple[str, ...]
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """(line number, {column: cell}) of every non-blank row; a missing column is an error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CsvFileError(path, exc.strerror or str(exc)) from exc
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("gb18030", errors="replace")  # Excel's default for Chinese sheets
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        header = []
+    except csv.Error as exc:
+        raise CsvFileError(path, str(exc)) from exc
+    missing = [RowError(1, FieldError(name, "missing_column")) for name in required
+               if name not in header]
+    if missing:
+        return [], missing
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        start = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((start, {name: cells[i] if i < len(cells) else ""
+                                     for i, name in enumerate(header) if name}))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CsvFileError(path, f"line {reader.line_num}: {exc}") from exc
+    return rows, []
+
+
+@dataclass
+class _Order:
+    line: int
+    external_id: str
+    person: Person | None
+    group_chat_id: int | None
+    discount: Decimal | None
+    items: list[tuple[int, ItemRequest]] = field(default_factory=list)
+    bad: bool = False
+
+
+def parse_orders(path: Path, currency: str) -> tuple[list[tuple[int, OrderRequest]], list[RowError]]:
+    """The orders of the file with the line of each one's first row, and every problem."""
+    rows, errors = read_rows(path, ORDER_COLUMNS)
+    orders: dict[str, _Order] = {}
+    for line, row in rows:
+        r = Reader(row)
+        external_id = read_external_id(r)
+        order = orders.get(external_id) if external_id is not None else None
+        if order is None:
+            person = read_person(r)
+            group_chat_id = read_group_chat_id(r)
+            discount = r.get("order_discount", fields.amount, places=exponent(currency),
+                             required=False)
+            if external_id is not None:
+                order = orders[external_id] = _Order(line, external_id, person, group_chat_id,
+                                                     discount)
+        else:
+            _check_same_order(r, order)
+        item = read_item(r, currency)
+        errors.extend(RowError(line, e) for e in r.errors)
+        if order is not None:
+            order.bad = order.bad or bool(r.errors)
+            if item is not None:
+                order.items.append((line, item))
+    result: list[tuple[int, OrderRequest]] = []
+    for order in orders.values():
+        if order.bad or order.person is None or order.group_chat_id is None:
+            continue
+        items = [item for _, item in order.items]
+        discount = order.discount or Decimal(0)
+        problems = total_problems(items, discount, currency)
+        for index, problem in problems:
+            if index is None:
+                errors.append(RowError(order.line, problem.at("order_discount")))
+            else:
+                errors.append(RowError(order.items[index][0], problem))
+        if not problems:
+            result.append((order.line, OrderRequest(
+                external_id=order.external_id, person=order.person,
+                group_chat_id=order.group_chat_id, items=tuple(items), discount=discount,
+            )))
+    errors.sort(key=lambda e: e.line)
+    return result, errors
+
+
+def _check_same_order(r: Reader, order: _Order) -> None:
+    """A later row of an order: its member and group cells are blank or the same as before."""
+    first = order.line
+    person, group = order.person, order.group_chat_id
+    checks: list[tuple[str, Callable[..., object], dict[str, object], object]] = [
+        ("telegram_id", fields.integer, {}, person.telegram_id if person else None),
+        ("first_name", fields.text, {"max_len": 255}, person.first_name if person else None),
+        ("group_chat_id", fields.integer, {}, group),
+    ]
+    for name, parse, options, expected in checks:
+        if not r.data.get(name, "").strip():
+            continue
+        value = r.get(name, parse, **options)
+        if value is not None and expected is not None and value != expected:
+            r.errors.append(FieldError(name, "differs", first=first, value=fields.shown(value)))
+    if r.data.get("order_discount", "").strip():
+        r.errors.append(FieldError("order_discount", "order_discount_repeated", first=first))
+
+
+def parse_shipments(path: Path) -> tuple[list[tuple[int, ShipmentRequest]], list[RowError]]:
+    rows, errors = read_rows(path, SHIP_COLUMNS)
+    result: list[tuple[int, ShipmentRequest]] = []
+    for line, row in rows:
+        r = Reader(row)
+        shipment = read_shipment(r)
+        errors.extend(RowError(line, e) for e in r.errors)
+        if shipment is not None:
+            result.append((line, shipment))
+    return result, errors
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _RollBack(Exception):
+    pass
+
+
+async def _all_or_nothing(
+    rt: Runtime, outcome: CsvOutcome, work: Callable[[AsyncSession], Awaitable[None]]
+) -> CsvOutcome:
+    """Run ``work`` in one transaction; roll it back on a dry run or if it found problems."""
+    try:
+        async with rt.tx() as session:
+            await work(session)
+            if outcome.errors or outcome.dry_run:
+                raise _RollBack
+    except _RollBack:
+        pass
+    outcome.errors.sort(key=lambda e: e.line)
+    return outcome
+
+
+async def import_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> CsvOutcome:
+    """Create the file's orders (source "csv"), idempotent by external id."""
+    orders, errors = parse_orders(path, rt.settings.currency)
+    outcome = CsvOutcome(errors=errors, dry_run=dry_run)
+
+    async def work(session: AsyncSession) -> None:
+        for line, req in orders:
+            exists = await service.order_by_external_id(session, rt, req.external_id)
+            if exists is None and await service.active_group(session, rt, req.group_chat_id) is None:
+                outcome.errors.append(RowError(line, FieldError(
+                    "group_chat_id", "unknown_group", value=req.group_chat_id)))
+        if outcome.errors:
+            return
+        for line, req in orders:
+            try:
+                _order, created = await service.place_order(session, rt, req, source="csv")
+            except FieldError as exc:
+                outcome.errors.append(RowError(line, exc))
+                continue
+            if created:
+                outcome.done += 1
+            else:
+                outcome.already += 1
+
+    return await _all_or_nothing(rt, outcome, work)
+
+
+async def ship_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> CsvOutcome:
+    """Mark the file's orders shipped and queue the shipping notices."""
+    shipments, errors = parse_shipments(path)
+    outcome = CsvOutcome(errors=errors, dry_run=dry_run)
+
+    async def work(session: AsyncSession) -> None:
+        for line, req in shipments:
+            try:
+                _order, shipped = await service.ship(session, rt, req)
+            except (service.UnknownOrder, service.OrderConflict) as exc:
+                outcome.errors.append(RowError(line, exc.error))
+                continue
+            if shipped:
+                outcome.done += 1
+            else:
+                outcome.already += 1
+
+    return await _all_or_nothing(rt, outcome, work)
+
+
+def explain(locale: str, errors: list[RowError]) -> Iterator[str]:
+    """``line 4: unit_price: "12.3.4" is not an amount``, one line per problem."""
+    for e in errors:
+        yield fields.plain(locale, "intake.cli.line_problem", line=e.line, field=e.error.field,
+                           problem=e.error.problem(locale))

@@ -1,0 +1,204 @@
+"""The storefront's HTTP intake: signed JSON orders, shipments and deliveries.
+
+``POST /intake/orders``, ``/intake/shipments`` and ``/intake/deliveries`` take a JSON body
+signed with HMAC-SHA256 over the raw bytes (``X-Groupbot-Signature: sha256=<hex>``, the
+shared secret is ``settings.intake_secret``). Each request is one transaction; after a commit
+that queued messages, ``on_commit`` is called so the bot sends them without waiting for its
+next tick. Answers are JSON; errors are ``{"error", "code", "field", "errors"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.intake import service
+from groupbot.intake.fields import FieldError
+from groupbot.intake.requests import Invalid, parse_delivery, parse_order, parse_shipment
+from groupbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SERVER_KEY = "groupbot.intake"  # where the bot keeps its running server (bot_data)
+SIGNATURE_HEADER = "X-Groupbot-Signature"
+MAX_BODY = 1024 * 1024
+
+Apply = Callable[[AsyncSession, Any], Awaitable[tuple[int, dict[str, Any], bool]]]
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The header value a storefront sends with ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    if not header:
+        return False
+    expected = sign(secret, body).encode()
+    given = header.strip()
+    scheme, _, digest = given.partition("=")
+    given = f"{scheme.lower()}={digest.lower()}"
+    return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+class IntakeServer:
+    """The aiohttp application and, once started, the site it listens on."""
+
+    def __init__(self, rt: Runtime, *, on_commit: Callable[[], None] | None = None) -> None:
+        if not rt.settings.intake_secret:
+            raise ValueError("GROUPBOT_INTAKE_SECRET is not set")
+        self.rt = rt
+        self.on_commit = on_commit
+        self.app = web.Application(client_max_size=MAX_BODY)
+        self.app.router.add_post("/intake/orders", self._orders)
+        self.app.router.add_post("/intake/shipments", self._shipments)
+        self.app.router.add_post("/intake/deliveries", self._deliveries)
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, host: str | None = None, port: int | None = None) -> None:
+        settings = self.rt.settings
+        host = settings.intake_listen if host is None else host
+        port = settings.intake_port if port is None else port
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        log.info("storefront intake listening on http://%s:%s/intake/", host, self.port)
+
+    @property
+    def port(self) -> int:
+        assert self._runner is not None, "the intake server is not running"
+        return int(self._runner.addresses[0][1])
+
+    @property
+    def url(self) -> str:
+        host = self._runner.addresses[0][0] if self._runner else self.rt.settings.intake_listen
+        return f"http://{host}:{self.port}"
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    # --- routes ---------------------------------------------------------------------------
+
+    async def _orders(self, request: web.Request) -> web.Response:
+        currency = self.rt.settings.currency
+
+        async def apply(session: AsyncSession, req: Any) -> tuple[int, dict[str, Any], bool]:
+            order, created = await service.place_order(session, self.rt, req, source="api")
+            return (201 if created else 200), {"order_id": order.id, "created": created}, created
+
+        return await self._handle(request, lambda data: parse_order(data, currency), apply)
+
+    async def _shipments(self, request: web.Request) -> web.Response:
+        async def apply(session: AsyncSession, req: Any) -> tuple[int, dict[str, Any], bool]:
+            order, updated = await service.ship(session, self.rt, req)
+            return 200, {"order_id": order.id, "updated": updated, "status": order.status}, updated
+
+        return await self._handle(request, parse_shipment, apply)
+
+    async def _deliveries(self, request: web.Request) -> web.Response:
+        async def apply(session: AsyncSession, req: Any) -> tuple[int, dict[str, Any], bool]:
+            order, updated = await service.deliver(session, self.rt, req)
+            return 200, {"order_id": order.id, "updated": updated, "status": order.status}, updated
+
+        return await self._handle(request, parse_delivery, apply)
+
+    async def _handle(
+        self, request: web.Request, parse: Callable[[Any], Any], apply: Apply
+    ) -> web.Response:
+        body = await request.read()
+        secret = self.rt.settings.intake_secret or ""
+        if not signature_ok(secret, body, request.headers.get(SIGNATURE_HEADER)):
+            return self._error(401, FieldError("", "bad_signature", header=SIGNATURE_HEADER))
+        try:
+            data = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError):
+            return self._error(400, FieldError("", "bad_json"))
+        try:
+            req = parse(data)
+            status, payload, changed = await self._apply(apply, req)
+        except Invalid as exc:
+            return self._error(400, *exc.errors)
+        except FieldError as exc:
+            return self._error(400, exc)
+        except service.UnknownOrder as exc:
+            return self._error(404, exc.error)
+        except service.OrderConflict as exc:
+            return self._error(409, exc.error)
+        except Exception:
+            log.exception("storefront intake: %s failed", request.path)
+            return self._error(500, FieldError("", "internal"))
+        if changed:
+            self._committed()
+        return web.json_response(payload, status=status)
+
+    async def _apply(self, apply: Apply, req: Any) -> tuple[int, dict[str, Any], bool]:
+        # Two deliveries of the same new order at once: the loser's insert hits the unique
+        # external id; its second try finds the winner's order and answers "not created".
+        for attempt in range(2):
+            try:
+                async with self.rt.tx() as session:
+                    return await apply(session, req)
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _committed(self) -> None:
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit()
+        except Exception:  # the messages are in the outbox; the next tick sends them anyway
+            log.exception("storefront intake: on_commit failed")
+
+    def _error(self, status: int, first: FieldError, *more: FieldError) -> web.Response:
+        locale = self.rt.settings.default_locale
+        errors = [first, *more]
+        body = {
+            "error": first.problem(locale),
+            "code": first.code,
+            "field": first.field or None,
+            "errors": [
+                {"field": e.field or None, "code": e.code, "error": e.problem(locale)}
+                for e in errors
+            ],
+        }
+        return web.json_response(body, status=status)
+
+
+async def start_server(
+    rt: Runtime,
+    *,
+    on_commit: Callable[[], None] | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> IntakeServer:
+    """Start listening on ``settings.intake_listen:intake_port`` (or the given address)."""
+    server = IntakeServer(rt, on_commit=on_commit)
+    await server.start(host, port)
+    return server
+
+
+__all__ = ["IntakeServer", "SERVER_KEY", "SIGNATURE_HEADER", "sign", "start_server"]
