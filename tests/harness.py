@@ -104,6 +104,11 @@ class BotHarness:
     def texts(self, chat: Any) -> list[str]:
         return [m.get("text") or m.get("caption") or "" for m in self.replies(chat)]
 
+    def htmls(self, chat: Any) -> list[str]:
+        """The bot's new messages as it sent them (HTML), for comparing with the catalog."""
+        return [m.get("html") or m.get("text") or m.get("caption") or "" for m in
+                self.replies(chat)]
+
     def last(self, chat: Any) -> dict:
         msgs = self.sb.bot_messages(chat)
         assert msgs, "the bot has said nothing in this chat"

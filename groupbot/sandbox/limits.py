@@ -3,8 +3,9 @@
 Telegram documents ~30 messages/s overall, 20/min per group and ~1/s per private chat, with
 short bursts tolerated. A bucket per scope refills at that rate; a send needs a token in every
 bucket it touches, else 429 with ``retry_after`` = seconds until it would pass (at least 1).
-``tolerance`` adds that many sends to every bucket, so a client pacing at exactly the documented
-rate (PTB's AIORateLimiter) never trips over network jitter; bursts beyond it still get 429s.
+``jitter`` (seconds) enlarges every bucket by what its rate refills in that time: a client that
+paces at exactly the documented rate (PTB's AIORateLimiter) sees its requests arrive bunched up
+by connection set-up and event-loop delays, and must not get 429s for that. Real bursts do.
 """
 
 from __future__ import annotations
@@ -49,13 +50,14 @@ class FloodLimiter:
         group_burst: float = 20,
         private_per_second: float = 1,
         private_burst: float = 5,
-        tolerance: float = 1,
+        jitter: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
-        self.overall = (overall_burst + tolerance, overall_per_second)
-        self.group = (group_burst + tolerance, group_per_minute / 60)
-        self.private = (private_burst + tolerance, private_per_second)
+        group_rate = group_per_minute / 60
+        self.overall = (overall_burst + overall_per_second * jitter, overall_per_second)
+        self.group = (group_burst + group_rate * jitter, group_rate)
+        self.private = (private_burst + private_per_second * jitter, private_per_second)
         self._buckets: dict[int | None, Bucket] = {}
 
     def _bucket(self, key: int | None, spec: tuple[float, float], now: float) -> Bucket:

@@ -1,9 +1,9 @@
-"""``Sandbox``: the Bot API server object tests, the demo and ``groupbot sandbox`` use.
+"""``Sandbox``: the Bot API server object tests, the demo and ``groupbot sandbox`` use::
 
 async with Sandbox() as sb:
-    app = Application.builder().token(sb.token).base_url(sb.base_url)
-          .base_file_url(sb.base_file_url).build()
-    alice = sb.add_user("小明", started=True)
+    app = (Application.builder().token(sb.token).base_url(sb.base_url)
+           .base_file_url(sb.base_file_url).build())
+    alice = sb.add_user("小明")
     await sb.send_text(alice, alice, "/start")
     await sb.wait_for_bot_messages(alice, 1)
 """
