@@ -19,6 +19,7 @@ import handlers.start
 import handlers.ticks
 from groupbot import claims, db, deals, notify
 from groupbot.clock import Clock
+from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
 from groupbot.people import ensure_community
 from groupbot.runtime import Runtime
@@ -60,6 +61,10 @@ def build_application(
         .build()
     )
     application.bot_data[RUNTIME_KEY] = rt
+    # Claim photos are checked off the event loop; models load on the first photo.
+    rt.extras.setdefault(
+        "evidence", EvidenceEngine(workers=2, pool="thread", max_bytes=settings.max_photo_bytes)
+    )
 
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
@@ -100,6 +105,8 @@ async def _post_shutdown(application: Application) -> None:
         await server.stop()
     # The engine stays usable after dispose (a new pool is made on demand), so a restarted
     # Application sharing this runtime in tests keeps working.
+    if (evidence := rt.extras.get("evidence")) is not None:
+        evidence.close()
     await rt.engine.dispose()
 
 

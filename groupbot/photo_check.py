@@ -55,8 +55,31 @@ def _validate(data: bytes) -> str | None:
 
 
 async def check_photo(data: bytes, expected: Sequence[str], engine: Any = None) -> PhotoCheck:
-    """Validate, then (when an engine is available) analyse. Never blocks the event loop."""
-    if engine is not None:
-        return await engine(data, list(expected))
-    problem = await asyncio.to_thread(_validate, data)
-    return PhotoCheck(problem=problem)
+    """Validate, then (when an evidence engine is given) analyse. Never blocks the event loop.
+
+    ``engine`` is a groupbot.evidence.EvidenceEngine; without one only safety is checked.
+    """
+    if engine is None:
+        problem = await asyncio.to_thread(_validate, data)
+        return PhotoCheck(problem=problem)
+    found = await engine.analyse_photo(data, list(expected))
+    if found.error is not None:
+        # "internal_error" is our bug, not the member's file: ask for a resend politely.
+        return PhotoCheck(problem="unreadable" if found.error == "internal_error" else found.error)
+    number_read = bool(found.numbers)
+    return PhotoCheck(
+        checked=True,
+        waybill_found=found.waybill_found or number_read,
+        tracking_match=found.tracking_match if (number_read and expected) else None,
+        goods_found=found.goods_found,
+        phash=found.phash,
+        findings={
+            "waybill_found": found.waybill_found,
+            "numbers": found.number_texts,
+            "tracking_match": found.tracking_match,
+            "goods_found": found.goods_found,
+            "goods_score": round(found.goods_score, 3),
+            "damage_score": None if found.damage_score is None else round(found.damage_score, 3),
+            "problems": list(found.problems),
+        },
+    )

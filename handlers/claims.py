@@ -204,6 +204,8 @@ def _feedback(w: Who, check, count: int, limit: int) -> str:
         return head
     if check.tracking_match is False:
         return head + "\n" + w.t("claims.photo.number_mismatch")
+    if check.tracking_match is None and check.waybill_found and check.goods_found:
+        return head + "\n" + w.t("claims.photo.number_unreadable")
     if not check.waybill_found and check.goods_found:
         return head + "\n" + w.t("claims.photo.no_waybill")
     if check.waybill_found and not check.goods_found:

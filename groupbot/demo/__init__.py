@@ -164,7 +164,9 @@ async def claim_act(d: Demo) -> None:
     await d.tap(d.ming, d.ming, d.m("reason_rotten"))
     await d.say(d.ming, d.ming, d.m("claim_description"))
     await d.act(d.m("step.claim_details"))
-    await d.sb.send_album(d.ming, d.ming, [demo_photo(seed=1), demo_photo(seed=2)])
+    await d.sb.send_photo(d.ming, d.ming, demo_photo(seed=1, with_label=False))
+    await d.act(d.m("step.claim_photo_no_label"))
+    await d.sb.send_photo(d.ming, d.ming, demo_photo(seed=2))
     await d.act(d.m("step.claim_photos"))
     await d.tap(d.ming, d.ming, d.m("photos_done"))
     await d.act(d.m("step.claim_summary"))
@@ -172,27 +174,11 @@ async def claim_act(d: Demo) -> None:
     await d.act(d.m("step.claim_submitted"))
 
 
-def demo_photo(seed: int) -> bytes:
-    """A generated stand-in for a member's photo: oranges with dark rot spots and a label."""
-    import io
-    import random
+def demo_photo(seed: int, with_label: bool = True) -> bytes:
+    """A generated stand-in for a member's photo: damaged fruit, with or without the waybill."""
+    from groupbot.evidence.synth import make_claim_photo
 
-    from PIL import Image, ImageDraw
-
-    rng = random.Random(seed)
-    image = Image.new("RGB", (800, 600), (205, 190, 160))
-    draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x, y, r = rng.randint(80, 560), rng.randint(80, 420), rng.randint(50, 80)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(235, 140, 30))
-        draw.ellipse((x - r // 3, y - r // 4, x + r // 5, y + r // 3), fill=(70, 60, 30))
-    draw.rectangle((560, 420, 780, 580), fill=(250, 250, 250), outline=(0, 0, 0))
-    for i in range(40):
-        draw.rectangle((575 + i * 5, 440, 575 + i * 5 + rng.randint(1, 3), 520), fill=(0, 0, 0))
-    draw.text((580, 535), "SF1234567890", fill=(0, 0, 0))
-    buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
+    return make_claim_photo("SF1234567890" if with_label else None, damaged=True, seed=seed)
 
 
 def _next_morning() -> datetime:
