@@ -17,6 +17,8 @@ def test_demo_in_chinese():
     assert "[私聊·小明] 小明: /start" in out and "你好，小明！" in out
     assert "亲，看到你买了赣南脐橙" in out  # the order-time warning with the mention
     assert "请核对你的订单" in out and "已发货：顺丰" in out and "前（48小时内）" in out
+    assert "我能看到商品，但看不到快递单号" in out  # instant feedback on the photo without label
+    assert "能看到商品和快递单号，单号与订单一致" in out
     assert "实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in out
     assert "已提交售后申请 #1" in out
 
