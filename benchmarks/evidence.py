@@ -66,8 +66,12 @@ def baseline_read(pyzbar, has_tess: bool, data: bytes, expected: list[str]) -> d
     if has_tess and expected and not matched:
         buf = io.BytesIO()
         im.save(buf, "PNG")
-        out = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "11"],
-                             input=buf.getvalue(), capture_output=True, timeout=60).stdout
+        out = subprocess.run(
+            ["tesseract", "stdin", "stdout", "--psm", "11"],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=60,
+        ).stdout
         for line in out.decode("utf-8", "replace").splitlines():
             ocr_texts += line.split()
         matched = any(match_number(t, expected) for t in ocr_texts)
@@ -99,9 +103,9 @@ def copies(im: Image.Image) -> dict[str, Image.Image]:
     return {
         "resized 50%": im.resize((w // 2, h // 2), Image.Resampling.LANCZOS),
         "recompressed q40": Image.open(io.BytesIO(buf.getvalue())).convert("RGB"),
-        "cropped 3%/side": im.crop((int(w * .03), int(h * .03), int(w * .97), int(h * .97))),
-        "cropped 6% corner": im.crop((int(w * .06), int(h * .06), w, h)),
-        "cropped 8% one side": im.crop((0, 0, int(w * .92), h)),
+        "cropped 3%/side": im.crop((int(w * 0.03), int(h * 0.03), int(w * 0.97), int(h * 0.97))),
+        "cropped 6% corner": im.crop((int(w * 0.06), int(h * 0.06), w, h)),
+        "cropped 8% one side": im.crop((0, 0, int(w * 0.92), h)),
     }
 
 
@@ -142,14 +146,19 @@ def main() -> None:
     coded = [r for r in rows if r["barcode_text"]]
     false_g = 0
     for r in labelled:  # the true label against a number one digit off, and another order's
-        for wrong in (mutate(r["tracking_number"], rng),
-                      rng.choice([x for x in labelled if x is not r])["tracking_number"]):
+        for wrong in (
+            mutate(r["tracking_number"], rng),
+            rng.choice([x for x in labelled if x is not r])["tracking_number"],
+        ):
             false_g += analyse_photo(data[r["file"]], [wrong]).tracking_match
     for r in rows:  # photos without a legible number against some order's number
         if not r["tracking_number"]:
-            false_g += g[r["file"]].tracking_match or analyse_photo(
-                data[r["file"]], [rng.choice(labelled)["tracking_number"]], ocr_mode="off"
-            ).tracking_match
+            false_g += (
+                g[r["file"]].tracking_match
+                or analyse_photo(
+                    data[r["file"]], [rng.choice(labelled)["tracking_number"]], ocr_mode="off"
+                ).tracking_match
+            )
     n_false = 2 * len(labelled) + sum(1 for r in rows if not r["tracking_number"])
 
     def decoded(r: dict) -> bool:
@@ -176,8 +185,10 @@ def main() -> None:
                 claim_times.append(time.perf_counter() - t)
 
     asyncio.run(claims())
-    rss_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-              + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    rss_mb = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
 
     # re-use: copies found among all originals; false positives over all ordered pairs
     ims = {f: Image.open(io.BytesIO(b)).convert("RGB") for f, b in data.items()}
@@ -215,29 +226,46 @@ def main() -> None:
     def ms(xs: list[float], q: float) -> str:
         return f"{1000 * float(np.percentile(xs, q)):.0f} ms" if xs else NA
 
-    dec_b = (pct(sum(normalize(r["barcode_text"]) in map(normalize, b[r["file"]]["barcodes"])
-                     for r in coded), len(coded)) if pyzbar else NA)
+    dec_b = (
+        pct(
+            sum(
+                normalize(r["barcode_text"]) in map(normalize, b[r["file"]]["barcodes"])
+                for r in coded
+            ),
+            len(coded),
+        )
+        if pyzbar
+        else NA
+    )
     match_b = pct(sum(b[r["file"]]["matched"] for r in labelled), len(labelled)) if b else NA
     res = {
         "barcode decoded (of photos with a known code)": (
-            pct(sum(decoded(r) for r in coded), len(coded)), dec_b),
+            pct(sum(decoded(r) for r in coded), len(coded)),
+            dec_b,
+        ),
         "tracking no. matched (of legible labels)": (
-            pct(sum(g[r["file"]].tracking_match for r in labelled), len(labelled)), match_b),
+            pct(sum(g[r["file"]].tracking_match for r in labelled), len(labelled)),
+            match_b,
+        ),
         "false matches (wrong/no number given)": (f"{false_g} of {n_false} checks", NA),
         "goods accuracy (in-sample)": (pct(goods_ok, len(rows)), NA),
         "goods accuracy (head cross-validated)": (f"{100 * heads['goods_accuracy_cv']:.1f}%", NA),
         "damage AUC (in-sample)": (
             f"{auc([int(r['goods_damaged']) for r in dmg], [g[r['file']].damage_score for r in dmg]):.3f}",
-            NA),
+            NA,
+        ),
         "damage AUC (head cross-validated)": (f"{heads['damage_auc_cv_mean']:.3f}", NA),
         "re-used copies found": (pct(found_g, total_c), pct(found_b, total_c) + " plain pHash"),
         "re-use false positives (photo pairs)": (
             f"{fp_g}/{pairs} ({100 * fp_g / pairs:.3f}%)",
-            f"{fp_b}/{pairs} ({100 * fp_b / pairs:.3f}%)"),
+            f"{fp_b}/{pairs} ({100 * fp_b / pairs:.3f}%)",
+        ),
         "per-photo latency p50 (1 thread)": (ms(lat, 50), ms(blat, 50)),
         "per-photo latency p95 (1 thread)": (ms(lat, 95), ms(blat, 95)),
         f"6-photo claim, median of {len(claim_times)} ({args.workers} {args.pool}s)": (
-            f"{statistics.median(claim_times):.2f} s", NA),
+            f"{statistics.median(claim_times):.2f} s",
+            NA,
+        ),
         "6-photo claim, max": (f"{max(claim_times):.2f} s", NA),
         "peak RSS (benchmark process + children)": (f"{rss_mb:.0f} MB", NA),
     }
@@ -245,8 +273,10 @@ def main() -> None:
     print(f"{'':{w}}{'groupbot':<28}{'pyzbar + tesseract':<28}")
     for k, (a, c) in res.items():
         print(f"{k:{w}}{a:<28}{c:<28}")
-    print(f"\n{len(rows)} photos, {len(labelled)} legible labels, {len(coded)} known codes; "
-          "heads trained on this set (see the cross-validated rows).")
+    print(
+        f"\n{len(rows)} photos, {len(labelled)} legible labels, {len(coded)} known codes; "
+        "heads trained on this set (see the cross-validated rows)."
+    )
 
 
 if __name__ == "__main__":

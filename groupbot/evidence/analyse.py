@@ -61,15 +61,31 @@ def _barcode_numbers(res: barcode.BarcodeResult) -> list[NumberRead]:
             continue
         norm = normalize(h.text)
         tracking = barcode.is_tracking_symbology(h.symbology) and looks_like_tracking(norm)
-        out.append(NumberRead(h.text, norm, "barcode", h.matched is not None, h.symbology,
-                              h.box, tracking or h.matched is not None))
+        out.append(
+            NumberRead(
+                h.text,
+                norm,
+                "barcode",
+                h.matched is not None,
+                h.symbology,
+                h.box,
+                tracking or h.matched is not None,
+            )
+        )
     return out
 
 
 def _text_numbers(found: list[ocr.TextNumber]) -> list[NumberRead]:
     return [
-        NumberRead(t.line, t.token, "text", t.matched is not None, None, t.box,
-                   t.matched is not None or looks_like_tracking(t.token))
+        NumberRead(
+            t.line,
+            t.token,
+            "text",
+            t.matched is not None,
+            None,
+            t.box,
+            t.matched is not None or looks_like_tracking(t.token),
+        )
         for t in found
     ]
 

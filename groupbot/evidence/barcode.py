@@ -83,8 +83,12 @@ def _fmt(b: zxingcpp.Barcode) -> str:
 def _quad_box(b: zxingcpp.Barcode) -> Box:
     p = b.position
     pts = np.array(
-        [[p.top_left.x, p.top_left.y], [p.top_right.x, p.top_right.y],
-         [p.bottom_right.x, p.bottom_right.y], [p.bottom_left.x, p.bottom_left.y]],
+        [
+            [p.top_left.x, p.top_left.y],
+            [p.top_right.x, p.top_right.y],
+            [p.bottom_right.x, p.bottom_right.y],
+            [p.bottom_left.x, p.bottom_left.y],
+        ],
         dtype=np.float32,
     )
     x0, y0 = pts.min(axis=0)
@@ -131,7 +135,9 @@ def candidate_regions(gray: np.ndarray, max_regions: int = MAX_REGIONS) -> list[
             return float(j[y : y + bh, x : x + bw][sub].sum())
 
         theta = 0.5 * float(np.arctan2(2 * s(jxy), s(jxx) - s(jyy)))
-        strength = float((en[y : y + bh, x : x + bw][sub] * coh[y : y + bh, x : x + bw][sub]).mean())
+        strength = float(
+            (en[y : y + bh, x : x + bw][sub] * coh[y : y + bh, x : x + bw][sub]).mean()
+        )
         out.append(Region(strength * np.sqrt(area), ((cx, cy), (rw, rh), ang), theta))
     out.sort(key=lambda r: -r.score)
     return out[:max_regions]
@@ -193,8 +199,9 @@ def _refine_angle(crop: np.ndarray) -> tuple[np.ndarray, float]:
     for a in (0.0, -1.0, 1.0, -2.0, 2.0, -3.0, 3.0):
         if a:
             m = cv2.getRotationMatrix2D((w / 2, h / 2), a, 1.0)
-            r = cv2.warpAffine(crop, m, (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+            r = cv2.warpAffine(
+                crop, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
         else:
             r = crop
         v = float(np.abs(np.diff(r[band].mean(axis=0))).sum())
@@ -242,8 +249,11 @@ def read_barcodes(
     hits: list[BarcodeHit] = []
     for b in zxingcpp.read_barcodes(gray):
         if b.valid and b.text:
-            hits.append(BarcodeHit(b.text, _fmt(b), _quad_box(b), None, True,
-                                   match_number(b.text, expected)))
+            hits.append(
+                BarcodeHit(
+                    b.text, _fmt(b), _quad_box(b), None, True, match_number(b.text, expected)
+                )
+            )
     if any(h.matched for h in hits):
         return BarcodeResult(tuple(hits), ())
     found_regions = find_regions(gray)
@@ -259,15 +269,15 @@ def read_barcodes(
             if time.monotonic() - start > time_budget_s:
                 break
             found = [
-                b for b in zxingcpp.read_barcodes(img, try_rotate=False, try_downscale=False)
+                b
+                for b in zxingcpp.read_barcodes(img, try_rotate=False, try_downscale=False)
                 if b.valid
             ]
             for b in found:
                 counts[b.text] += 1
                 matched = match_number(b.text, expected)
                 if b.text not in first:
-                    first[b.text] = BarcodeHit(b.text, _fmt(b), region.box, region, False,
-                                               matched)
+                    first[b.text] = BarcodeHit(b.text, _fmt(b), region.box, region, False, matched)
                 if matched:
                     hit = BarcodeHit(b.text, _fmt(b), region.box, region, True, matched)
                     return BarcodeResult(tuple([*hits, hit]), regions)

@@ -23,8 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="analyse the photos of one claim")
     c.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
-    c.add_argument("--tracking-number", "-t", action="append", default=[], metavar="N",
-                   help="the order's tracking number (repeatable)")
+    c.add_argument(
+        "--tracking-number",
+        "-t",
+        action="append",
+        default=[],
+        metavar="N",
+        help="the order's tracking number (repeatable)",
+    )
     c.add_argument("--json", action="store_true", help="one JSON object per photo, per line")
     c.add_argument("--sheet", type=Path, metavar="OUT.png", help="write the evidence sheet")
     c.add_argument("--title", default="", help="sheet title (e.g. claim number, product)")
@@ -56,8 +62,10 @@ def photo_json(path: Path, f: PhotoFindings) -> dict[str, Any]:
 def _text(path: Path, f: PhotoFindings) -> str:
     if f.error:
         return f"{path}: refused ({f.error})"
-    nums = ", ".join(f"{n.normalized} [{n.source}{' ✓' if n.matches else ''}]"
-                     for n in f.numbers) or "-"
+    nums = (
+        ", ".join(f"{n.normalized} [{n.source}{' ✓' if n.matches else ''}]" for n in f.numbers)
+        or "-"
+    )
     damage = "-" if f.damage_score is None else f"{f.damage_score:.2f}"
     parts = [
         f"{path}:",
@@ -95,8 +103,14 @@ async def _check(args: argparse.Namespace) -> int:
     if not args.json:
         print(_verdict_text(v))
     if args.sheet:
-        png = render_sheet(datas, findings, v, expected=args.tracking_number, title=args.title,
-                           fmt="JPEG" if args.sheet.suffix.lower() in (".jpg", ".jpeg") else "PNG")
+        png = render_sheet(
+            datas,
+            findings,
+            v,
+            expected=args.tracking_number,
+            title=args.title,
+            fmt="JPEG" if args.sheet.suffix.lower() in (".jpg", ".jpeg") else "PNG",
+        )
         args.sheet.write_bytes(png)
         if not args.json:
             print(f"sheet written to {args.sheet}")

@@ -106,8 +106,9 @@ class EvidenceEngine:
         """All photos in parallel, then whole-photo OCR on the likeliest label photos when
         no photo gave the order's number; returns the findings and the verdict."""
         found = list(
-            await asyncio.gather(*(self.analyse_photo(p, expected, timeout=timeout)
-                                   for p in photos))
+            await asyncio.gather(
+                *(self.analyse_photo(p, expected, timeout=timeout) for p in photos)
+            )
         )
         if expected and not any(f.tracking_match for f in found):
             # Photos with a label first, then those without goods (likely a label close-up).
@@ -115,10 +116,12 @@ class EvidenceEngine:
                 (i for i, f in enumerate(found) if f.ok and (f.waybill_found or not f.goods_found)),
                 key=lambda i: (not found[i].waybill_found, found[i].goods_found),
             )[:FULL_OCR_PHOTOS]
-            again = await asyncio.gather(*(
-                self.analyse_photo(photos[i], expected, timeout=timeout, ocr_mode="full")
-                for i in order
-            ))
+            again = await asyncio.gather(
+                *(
+                    self.analyse_photo(photos[i], expected, timeout=timeout, ocr_mode="full")
+                    for i in order
+                )
+            )
             for i, f in zip(order, again, strict=True):
                 if f.ok:
                     found[i] = f

@@ -36,14 +36,20 @@ def _fc_match_cjk() -> str | None:
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}", ":lang=zh-cn"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     # fc-match always answers something; only trust it when the file is a known CJK family.
     low = out.lower()
-    if out and Path(out).is_file() and any(k in low for k in ("cjk", "wqy", "uming", "heiti",
-                                                                "pingfang", "simhei", "droid")):
+    if (
+        out
+        and Path(out).is_file()
+        and any(k in low for k in ("cjk", "wqy", "uming", "heiti", "pingfang", "simhei", "droid"))
+    ):
         return out
     return None
 

@@ -133,8 +133,12 @@ def _cam_box(fmap: np.ndarray, w: np.ndarray, size: tuple[int, int]) -> Box | No
     ys, xs = np.nonzero(cam >= lo + 0.5 * (hi - lo))
     gh, gw = cam.shape
     W, H = size
-    return (int(xs.min() * W / gw), int(ys.min() * H / gh),
-            int((xs.max() + 1) * W / gw), int((ys.max() + 1) * H / gh))
+    return (
+        int(xs.min() * W / gw),
+        int(ys.min() * H / gh),
+        int((xs.max() + 1) * W / gw),
+        int((ys.max() + 1) * H / gh),
+    )
 
 
 def analyse_goods(im: Image.Image) -> GoodsResult:

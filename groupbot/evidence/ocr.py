@@ -6,6 +6,11 @@ larger than the bar modules, so text survives blur that defeats the barcode), an
 asked - on the whole photo. RapidOCR never downloads: its three ONNX models are package
 data of rapidocr_onnxruntime (tests/evidence/test_offline.py checks).
 
+All OCR runs in one dedicated thread per process with one engine: the text detector needs
+a few hundred MB of activations per call, and glibc keeps each thread's peak in that
+thread's heap, so two pool threads running OCR would each hold one. OCR is the rare path;
+serialising it costs little and keeps peak memory within budget.
+
 Blurred digits are read differently from one try to the next (5/8/3). Each line that holds
 a number is therefore recognised again under small variations (padding, scale, a light
 deconvolution) and the readings vote: a number counts only when it wins, so a lucky
@@ -14,10 +19,13 @@ misreading can neither make a match nor a mismatch.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -29,9 +37,16 @@ from .tracking import canonical, looks_like_tracking, match_in_text, tokens_from
 
 log = logging.getLogger(__name__)
 
-_local = threading.local()
-LABEL_MAX_SIDE = 960  # OCR input cap: detection cost grows with area
+LABEL_MAX_SIDE = 960  # label crop cap
 FULL_MAX_SIDE = 1280
+# The detector's input: its short side enlarged to DET_MIN_SIDE (small print is found more
+# reliably, as in RapidOCR's default), the long side capped because its activations grow
+# with area (a 736x2656 input takes ~400 MB).
+DET_MIN_SIDE = 736
+DET_MAX_SIDE = 1280
+DET_MAX_PIXELS = 640_000
+_state: dict = {"pid": None, "executor": None, "engine": None}
+_state_lock = threading.Lock()
 MAX_VOTED_LINES = 3
 
 
@@ -45,17 +60,36 @@ class TextNumber:
 
 
 def _engine():
-    # One engine per thread: RapidOCR keeps per-call state on the instance. Pool threads
-    # are few and long-lived, so each loads the models once.
-    eng = getattr(_local, "engine", None)
+    """The process's RapidOCR engine; only ever used from the OCR thread."""
+    eng = _state["engine"]
     if eng is None:
         from rapidocr_onnxruntime import RapidOCR  # slow import: only when OCR is needed
 
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-        eng = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1,
-                       **{"Det.limit_side_len": 480})
-        _local.engine = eng
+        # limit_type "max": never upscale (we size the detector's input ourselves).
+        eng = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, det_limit_type="max")
+        _state["engine"] = eng
     return eng
+
+
+def _in_ocr_thread(fn: Callable, *args):
+    with _state_lock:
+        if _state["pid"] != os.getpid():  # first use, or a forked worker process
+            _state.update(
+                pid=os.getpid(),
+                engine=None,
+                executor=ThreadPoolExecutor(1, thread_name_prefix="evidence-ocr"),
+            )
+        executor = _state["executor"]
+    return executor.submit(fn, *args).result()
+
+
+def _trim() -> None:
+    """Hand freed activation memory back to the OS (glibc only; a no-op elsewhere)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _deconvolve(gray: np.ndarray, sigma: float, rounds: int = 8) -> np.ndarray:
@@ -69,66 +103,83 @@ def _deconvolve(gray: np.ndarray, sigma: float, rounds: int = 8) -> np.ndarray:
 
 
 def _line_variants(line: np.ndarray) -> list[np.ndarray]:
+    """Small, label-independent variations of one text line for the recogniser to vote."""
     g = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)
+    padded = cv2.copyMakeBorder(g, 6, 6, 6, 6, cv2.BORDER_REPLICATE)
+    f = padded.astype(np.float32)
     out = [
-        cv2.copyMakeBorder(g, 6, 6, 6, 6, cv2.BORDER_REPLICATE),
+        g,
+        padded,
         cv2.copyMakeBorder(g, 12, 12, 12, 12, cv2.BORDER_REPLICATE),
-        _deconvolve(cv2.copyMakeBorder(g, 6, 6, 6, 6, cv2.BORDER_REPLICATE), 1.0),
-        cv2.resize(g, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA),
-        cv2.resize(g, None, fx=1.3, fy=1.3, interpolation=cv2.INTER_CUBIC),
+        *(
+            cv2.resize(padded, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+            for s in (0.6, 0.75, 0.9)
+        ),
+        *(cv2.resize(padded, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC) for s in (1.3, 1.6)),
+        _deconvolve(padded, 0.7),
+        _deconvolve(padded, 1.0),
+        np.clip(f + 0.5 * (f - cv2.GaussianBlur(f, (0, 0), 2)), 0, 255).astype(np.uint8),
+        cv2.createCLAHE(2.0, (4, 4)).apply(padded),
     ]
     return [cv2.cvtColor(v, cv2.COLOR_GRAY2BGR) for v in out if min(v.shape[:2]) >= 8]
 
 
-def _key(token: str, expected: Sequence[str]) -> tuple[str, str | None]:
-    """Readings vote by what they mean: the order's number they match, else themselves."""
-    hit = match_in_text(token, expected) if expected else None
-    if hit:
-        return "=" + hit[1], hit[1]
-    return canonical(token), None
-
-
 def _vote(readings: list[str], expected: Sequence[str]) -> tuple[str, int, str | None] | None:
-    tallies: Counter[str] = Counter()
-    example: dict[str, tuple[str, str | None]] = {}
+    """Character-wise consensus of the readings of one line, then matched.
+
+    Each reading contributes its longest number-like token. Tokens of the most common length
+    vote per position (OCR confusions such as O/0 count as the same character); every
+    position needs a strict winner. The consensus is formed without looking at the order's
+    number, so it cannot drift towards it.
+    """
+    tokens = []
     for text in readings:
-        seen = set()
-        for tok in tokens_from_text(text):
-            if len(tok) < 6:
-                continue
-            key, matched = _key(tok, expected)
-            if key not in seen:  # one vote per reading
-                seen.add(key)
-                tallies[key] += 1
-                example.setdefault(key, (tok, matched))
-    if not tallies:
+        toks = [t for t in tokens_from_text(text) if len(t) >= 6]
+        if toks:
+            tokens.append(max(toks, key=len))
+    if len(tokens) < 2:
         return None
-    # A reading that lost characters ("194359697209" of "JT8194359697209") supports the
-    # full reading that contains it rather than competing with it.
-    forms = {k: canonical(k[1:]) if k.startswith("=") else k for k in tallies}
-    for k in list(tallies):
-        if len(forms[k]) < 8:
-            continue
-        hosts = [h for h in tallies if h != k and forms[k] in forms[h] and len(forms[h]) > len(forms[k])]
-        if len(hosts) == 1:
-            tallies[hosts[0]] += tallies.pop(k)
-    ranked = tallies.most_common(2)
-    key, votes = ranked[0]
-    if votes < 2 or (len(ranked) > 1 and ranked[1][1] == votes):
-        return None  # no reading wins: nothing is read
-    tok, matched = example[key]
-    return tok, votes, matched
+    lengths = Counter(len(t) for t in tokens)
+    length = max(lengths, key=lambda n: (lengths[n], n))
+    same = [t for t in tokens if len(t) == length]
+    if len(same) < 2:
+        return None
+    chars = []
+    for i in range(length):
+        votes = Counter(canonical(t[i]) for t in same)
+        (best, n), *rest = votes.most_common(2) + [("", 0)]
+        if n <= rest[0][1]:
+            return None  # a tie at this position: the line is not legible enough
+        shown = Counter(t[i] for t in same if canonical(t[i]) == best).most_common(1)[0][0]
+        chars.append(shown)
+    consensus = "".join(chars)
+    hit = match_in_text(consensus, expected) if expected else None
+    return consensus, len(same), hit[1] if hit else None
 
 
 def _read(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]) -> list[TextNumber]:
     if min(img.shape[:2]) < 16:
         return []
+    try:
+        return _in_ocr_thread(_read_here, img, back, tuple(expected))
+    finally:
+        _in_ocr_thread(_trim)
+
+
+def _read_here(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]):
     eng = _engine()
     bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else img
     try:
-        boxes, _ = eng.text_det(bgr)
+        # Detect on a resized copy, recognise on the lines cut from the original.
+        h, w = bgr.shape[:2]
+        f = min(
+            DET_MIN_SIDE / min(h, w), DET_MAX_SIDE / max(h, w), (DET_MAX_PIXELS / (h * w)) ** 0.5
+        )
+        interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
+        boxes, _ = eng.text_det(cv2.resize(bgr, None, fx=f, fy=f, interpolation=interp))
         if boxes is None or len(boxes) == 0:
             return []
+        boxes = [np.asarray(b, dtype=np.float32) / f for b in boxes]
         lines = eng.get_crop_img_list(bgr, boxes)
         lines, _, _ = eng.text_cls(lines)
         first, _ = eng.text_rec(lines)
@@ -136,9 +187,12 @@ def _read(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]) -> 
         log.debug("ocr failed", exc_info=True)
         return []
     candidates = [
-        i for i, (text, _) in enumerate(first)
-        if any(looks_like_tracking(t) or (expected and match_in_text(t, expected))
-               for t in tokens_from_text(text))
+        i
+        for i, (text, _) in enumerate(first)
+        if any(
+            looks_like_tracking(t) or (expected and match_in_text(t, expected))
+            for t in tokens_from_text(text)
+        )
     ]
     out = []
     for i in candidates[:MAX_VOTED_LINES]:

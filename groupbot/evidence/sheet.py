@@ -51,8 +51,12 @@ def _check(draw: ImageDraw.ImageDraw, x: int, y: int, size: int, ok: bool) -> No
     """A drawn tick or cross: no font needs to have the glyph."""
     w = max(3, size // 6)
     if ok:
-        draw.line([(x, y + size * 0.55), (x + size * 0.38, y + size * 0.9),
-                   (x + size, y + size * 0.1)], fill=GREEN, width=w, joint="curve")
+        draw.line(
+            [(x, y + size * 0.55), (x + size * 0.38, y + size * 0.9), (x + size, y + size * 0.1)],
+            fill=GREEN,
+            width=w,
+            joint="curve",
+        )
     else:
         draw.line([(x, y), (x + size, y + size)], fill=RED, width=w)
         draw.line([(x, y + size), (x + size, y)], fill=RED, width=w)
@@ -164,8 +168,10 @@ def render_sheet(
         header.append((lab["note"], GREY, small))
     head_h = MARGIN + 54 + line_h * (len(header) - 1) + MARGIN
     rows = [blocks[i : i + cols] for i in range(0, len(blocks), cols)]
-    row_h = [max(t.height for t, _ in row) + 16 + line_h * max(len(c) for _, c in row) + MARGIN
-             for row in rows]
+    row_h = [
+        max(t.height for t, _ in row) + 16 + line_h * max(len(c) for _, c in row) + MARGIN
+        for row in rows
+    ]
     sheet = Image.new("RGB", (WIDTH, head_h + sum(row_h) + MARGIN), BG)
     draw = ImageDraw.Draw(sheet)
     y = MARGIN

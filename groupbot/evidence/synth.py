@@ -35,8 +35,9 @@ def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
 
 
-def _fruit(draw_img: Image.Image, rng: np.random.Generator, cx: int, cy: int, r: int,
-           damaged: bool) -> None:
+def _fruit(
+    draw_img: Image.Image, rng: np.random.Generator, cx: int, cy: int, r: int, damaged: bool
+) -> None:
     """An orange-like fruit: shaded disc, pitted skin, stem; bruises and mould if damaged."""
     w, h = draw_img.size
     yy, xx = np.mgrid[0:h, 0:w]
@@ -61,7 +62,9 @@ def _fruit(draw_img: Image.Image, rng: np.random.Generator, cx: int, cy: int, r:
             arr[mould] = [200, 210, 190]
     draw_img.paste(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB"))
     draw = ImageDraw.Draw(draw_img)
-    draw.line([cx, cy - r + 4, cx + r // 8, cy - r - r // 6], fill=(70, 90, 30), width=max(3, r // 12))
+    draw.line(
+        [cx, cy - r + 4, cx + r // 8, cy - r - r // 6], fill=(70, 90, 30), width=max(3, r // 12)
+    )
 
 
 def make_label(tracking_number: str, width: int = 420) -> Image.Image:

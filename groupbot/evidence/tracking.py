@@ -16,16 +16,43 @@ from collections.abc import Iterable
 # Characters OCR confuses, folded on both sides before comparing: letters to the digit
 # they look like (and P to F, a small-print confusion). Two different digits never become
 # equal, so a wrong digit is always a mismatch.
-_CONFUSABLE = str.maketrans({"O": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
-                             "B": "8", "G": "6", "P": "F"})
+_CONFUSABLE = str.maketrans(
+    {"O": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6", "P": "F"}
+)
 # Separators people and printers put inside numbers.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.·/]+")
 # Courier prefixes seen on Chinese and international waybills. A read whose extra leading
 # part is one of these but not the order's is a different parcel, not a misread.
-COURIER_PREFIXES = frozenset({
-    "SF", "JD", "JDV", "JDX", "JT", "YT", "ZT", "ZTO", "STO", "YD", "YUNDA", "EMS", "EA", "EB",
-    "EE", "DPK", "TT", "HT", "BEST", "DB", "KYE", "UC", "JTSD", "ZJS", "R", "M",
-})
+COURIER_PREFIXES = frozenset(
+    {
+        "SF",
+        "JD",
+        "JDV",
+        "JDX",
+        "JT",
+        "YT",
+        "ZT",
+        "ZTO",
+        "STO",
+        "YD",
+        "YUNDA",
+        "EMS",
+        "EA",
+        "EB",
+        "EE",
+        "DPK",
+        "TT",
+        "HT",
+        "BEST",
+        "DB",
+        "KYE",
+        "UC",
+        "JTSD",
+        "ZJS",
+        "R",
+        "M",
+    }
+)
 _PREFIX_RE = re.compile(r"^([A-Z]{1,5})(?=\d)")
 MIN_BODY = 8  # a prefix may be ignored only when the rest is this long
 # Shape of a tracking number for "a number was read but it is not the order's".
@@ -48,7 +75,7 @@ def split_prefix(norm: str) -> tuple[str, str]:
     m = _PREFIX_RE.match(norm)
     if not m:
         return "", norm
-    return m.group(1), norm[m.end():]
+    return m.group(1), norm[m.end() :]
 
 
 def looks_like_tracking(norm: str) -> bool:

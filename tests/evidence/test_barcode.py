@@ -12,7 +12,9 @@ from groupbot.evidence.barcode import find_regions, read_barcodes
 from groupbot.evidence.synth import make_label
 
 
-@pytest.mark.parametrize("text", ["SF7751671905686", "4305222255354", "JT12345", "A", "R1278512336FPL"])
+@pytest.mark.parametrize(
+    "text", ["SF7751671905686", "4305222255354", "JT12345", "A", "R1278512336FPL"]
+)
 def test_code128_round_trip(text: str):
     reads = zxingcpp.read_barcodes(code128.render(text))
     assert [r.text for r in reads] == [text]
@@ -28,8 +30,9 @@ def _scene(label: Image.Image, angle: float, scale: float, size=(1000, 800)) -> 
     rng = np.random.default_rng(0)
     bg = (150 + rng.normal(0, 8, (size[1], size[0]))).clip(0, 255).astype(np.uint8)
     im = Image.fromarray(bg).convert("RGB")
-    lab = label.resize((int(label.width * scale), int(label.height * scale)),
-                       Image.Resampling.LANCZOS).convert("RGBA")
+    lab = label.resize(
+        (int(label.width * scale), int(label.height * scale)), Image.Resampling.LANCZOS
+    ).convert("RGBA")
     lab = lab.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
     im.paste(lab, ((size[0] - lab.width) // 2, (size[1] - lab.height) // 2), lab)
     return np.asarray(im.convert("L"))

@@ -16,14 +16,24 @@ def test_json_lines(tmp_path: Path, label_photo: bytes, capsys):
     b = tmp_path / "junk.gif"
     b.write_bytes(b"GIF89a" + b"\x00" * 100)
     sheet = tmp_path / "sheet.png"
-    rc = main(["check", str(a), str(b), "--tracking-number", TRACKING, "--json",
-               "--sheet", str(sheet)])
+    rc = main(
+        ["check", str(a), str(b), "--tracking-number", TRACKING, "--json", "--sheet", str(sheet)]
+    )
     assert rc == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(lines) == 2
     first, second = lines
-    for key in ("file", "waybill_found", "numbers", "tracking_match", "goods_found",
-                "goods_score", "damage_score", "phash", "error"):
+    for key in (
+        "file",
+        "waybill_found",
+        "numbers",
+        "tracking_match",
+        "goods_found",
+        "goods_score",
+        "damage_score",
+        "phash",
+        "error",
+    ):
         assert key in first
     assert first["file"] == str(a) and first["error"] is None
     assert first["tracking_match"] is True and TRACKING in first["numbers"]

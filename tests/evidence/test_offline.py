@@ -35,7 +35,7 @@ def test_ocr_runs_with_network_blocked(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(ocr._local, "engine", None, raising=False)
+    monkeypatch.setitem(ocr._state, "engine", None)  # force a fresh load
     img = np.full((64, 320), 255, np.uint8)
     assert ocr.read_full(img, ["SF1"]) == []  # loads the models, reads nothing, no network
 

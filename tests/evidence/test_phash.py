@@ -46,8 +46,10 @@ def test_hash_format(originals):
 
 
 def test_copies_are_found(originals):
-    known = [KnownPhoto(claim_id=i, phash=phash_image(im), claim_number=f"C-{i}")
-             for i, im in enumerate(originals)]
+    known = [
+        KnownPhoto(claim_id=i, phash=phash_image(im), claim_number=f"C-{i}")
+        for i, im in enumerate(originals)
+    ]
     for i, im in enumerate(originals):
         for kind, copy in _copies(im).items():
             m = find_reuse(reuse_probes(copy), None, known)

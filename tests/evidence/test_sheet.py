@@ -17,8 +17,9 @@ def test_sheet_renders(label_photo: bytes, fruit_photo: bytes):
     findings = [analyse_photo(p, [TRACKING]) for p in photos]
     reuse = [None, ReuseMatch(claim_id=3, kind="similar", distance=4, claim_number="C-3"), None]
     v = verdict(findings, reuse)
-    png = render_sheet(photos, findings, v, expected=[TRACKING], reuse=reuse,
-                       title="Claim C-9 · 赣南脐橙")
+    png = render_sheet(
+        photos, findings, v, expected=[TRACKING], reuse=reuse, title="Claim C-9 · 赣南脐橙"
+    )
     im = Image.open(io.BytesIO(png))
     assert im.format == "PNG" and im.width == 1280 and im.height > 800
     jpg = render_sheet(photos[:1], findings[:1], fmt="JPEG")

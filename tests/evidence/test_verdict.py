@@ -10,12 +10,23 @@ def _n(text: str, matches: bool) -> NumberRead:
 
 
 GOODS = PhotoFindings(goods_found=True, goods_score=0.9, damage_score=0.8)
-LABEL_OK = PhotoFindings(waybill_found=True, tracking_match=True,
-                         numbers=(_n("SF1234567890", True),), matched_number="SF1234567890")
-BOTH_OK = PhotoFindings(goods_found=True, goods_score=0.9, damage_score=0.7, waybill_found=True,
-                        tracking_match=True, numbers=(_n("SF1234567890", True),))
-BOTH_WRONG = PhotoFindings(goods_found=True, waybill_found=True,
-                           numbers=(_n("JD9999999999", False),))
+LABEL_OK = PhotoFindings(
+    waybill_found=True,
+    tracking_match=True,
+    numbers=(_n("SF1234567890", True),),
+    matched_number="SF1234567890",
+)
+BOTH_OK = PhotoFindings(
+    goods_found=True,
+    goods_score=0.9,
+    damage_score=0.7,
+    waybill_found=True,
+    tracking_match=True,
+    numbers=(_n("SF1234567890", True),),
+)
+BOTH_WRONG = PhotoFindings(
+    goods_found=True, waybill_found=True, numbers=(_n("JD9999999999", False),)
+)
 BOTH_UNREAD = PhotoFindings(goods_found=True, waybill_found=True)
 
 

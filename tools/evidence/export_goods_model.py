@@ -61,9 +61,7 @@ def weights_to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
             continue
         half_name = init.name + "_fp16"
         keep.append(numpy_helper.from_array(arr.astype(np.float16), half_name))
-        casts.append(
-            helper.make_node("Cast", [half_name], [init.name], to=onnx.TensorProto.FLOAT)
-        )
+        casts.append(helper.make_node("Cast", [half_name], [init.name], to=onnx.TensorProto.FLOAT))
     del graph.initializer[:]
     graph.initializer.extend(keep)
     nodes = list(graph.node)

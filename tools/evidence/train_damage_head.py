@@ -127,8 +127,11 @@ def main() -> None:
         "not a decision.",
         "trained_on": str(args.data.name),
         "metrics": metrics,
-        "goods": {"weights": [round(float(v), 6) for v in gw], "bias": round(gb, 6),
-                  "threshold": round(threshold, 4)},
+        "goods": {
+            "weights": [round(float(v), 6) for v in gw],
+            "bias": round(gb, 6),
+            "threshold": round(threshold, 4),
+        },
         "damage": {"weights": [round(float(v), 6) for v in dw], "bias": round(db, 6)},
     }
     args.out.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
