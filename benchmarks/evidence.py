@@ -262,7 +262,7 @@ def main() -> None:
         ),
         "per-photo latency p50 (1 thread)": (ms(lat, 50), ms(blat, 50)),
         "per-photo latency p95 (1 thread)": (ms(lat, 95), ms(blat, 95)),
-        f"6-photo claim, median of {len(claim_times)} ({args.workers} {args.pool}s)": (
+        f"6-photo claim, median of {len(claim_times)} ({args.workers} {args.pool} workers)": (
             f"{statistics.median(claim_times):.2f} s",
             NA,
         ),

@@ -107,8 +107,7 @@ def _read_numbers(
     if any(n.matches for n in numbers) or mode == "off":
         return numbers, box, strong
     text: list[NumberRead] = []
-    regions = res.regions or tuple(r for r, _ in barcode.find_regions(gray))
-    for region in regions[:MAX_OCR_REGIONS]:
+    for region in res.regions[:MAX_OCR_REGIONS]:
         text += _text_numbers(ocr.read_label(gray, region, expected))
         if any(n.matches for n in text):
             break

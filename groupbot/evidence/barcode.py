@@ -101,17 +101,23 @@ def candidate_regions(gray: np.ndarray, max_regions: int = MAX_REGIONS) -> list[
     h, w = gray.shape
     f = min(1.0, DETECT_MAX_SIDE / max(h, w))
     g = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
-    g = g.astype(np.float32)
+    # Structure tensor, computed with few full-size temporaries (this runs on every photo).
     gx = cv2.Scharr(g, cv2.CV_32F, 1, 0)
     gy = cv2.Scharr(g, cv2.CV_32F, 0, 1)
     k = 21
     jxx = cv2.blur(gx * gx, (k, k))
     jyy = cv2.blur(gy * gy, (k, k))
-    jxy = cv2.blur(gx * gy, (k, k))
+    jxy = cv2.blur(np.multiply(gx, gy, out=gx), (k, k))
+    del gx, gy
     tr = jxx + jyy
     # Coherence: 1 where all gradients in the window share one direction (bars), ~0 for text.
-    coh = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (tr + 1e-6)
+    coh = np.subtract(jxx, jyy)
+    np.square(coh, out=coh)
+    coh += 4 * np.square(jxy)
+    np.sqrt(coh, out=coh)
+    coh /= tr + 1e-6
     energy = np.sqrt(tr)
+    del tr
     # Relative to the photo's strongest texture, with a floor so a flat photo finds nothing.
     ref = max(float(np.percentile(energy, 99.8)), 400.0)
     en = energy / ref

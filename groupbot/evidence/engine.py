@@ -1,10 +1,10 @@
 """Async front door for the bot: photo analysis off the event loop, with a timeout.
 
-A thread pool by default: on two cores it measured faster than processes (onnxruntime,
-OpenCV, zxing-cpp and Pillow release the GIL for the heavy parts) and it loads the models
-once instead of once per process, which keeps peak memory lower (benchmarks/evidence.py
---pool process compares). ``workers=0`` runs each photo in a fresh thread of its own - for
-tests and the CLI.
+A thread pool by default. Measured with benchmarks/evidence.py on 2 cores (10 claims of six
+dev-set photos): threads 0.29 s median / 1.0 s max per claim, processes 0.38 s / 3.1 s -
+onnxruntime, OpenCV, zxing-cpp and Pillow release the GIL for the heavy parts, and threads
+load the models once instead of once per process (peak RSS 487 MB for the whole benchmark).
+``workers=0`` runs each photo on asyncio's default thread pool - for tests and scripts.
 
 A photo that runs over its timeout is reported as ``error="timeout"``; its thread cannot be
 killed and finishes in the background, bounded by the pool size (process pools can be
@@ -22,6 +22,7 @@ from typing import Literal
 from . import goods
 from .analyse import OcrMode, analyse_photo
 from .findings import ClaimVerdict, PhotoFindings, ReuseMatch
+from .ocr import trim_heap
 from .verdict import verdict
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class EvidenceEngine:
         try:
             async with asyncio.timeout(timeout or self.timeout_s):
                 if pool is None:
-                    return await asyncio.to_thread(call[0], *call[1:], **kwargs)
+                    return await asyncio.to_thread(_call, call, kwargs)
                 fut = loop.run_in_executor(pool, _call, call, kwargs)
                 return await fut
         except TimeoutError:
@@ -156,4 +157,9 @@ class EvidenceEngine:
 
 def _call(call: tuple, kwargs: dict) -> PhotoFindings:
     fn, *args = call
-    return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        # Hand the photo's large temporaries back to the OS so that peaks of concurrent
+        # photos do not stack on top of each other's freed-but-kept heap.
+        trim_heap()

@@ -44,7 +44,7 @@ FULL_MAX_SIDE = 1280
 # with area (a 736x2656 input takes ~400 MB).
 DET_MIN_SIDE = 736
 DET_MAX_SIDE = 1280
-DET_MAX_PIXELS = 640_000
+DET_MAX_PIXELS = 400_000
 _state: dict = {"pid": None, "executor": None, "engine": None}
 _state_lock = threading.Lock()
 MAX_VOTED_LINES = 3
@@ -84,7 +84,7 @@ def _in_ocr_thread(fn: Callable, *args):
     return executor.submit(fn, *args).result()
 
 
-def _trim() -> None:
+def trim_heap() -> None:
     """Hand freed activation memory back to the OS (glibc only; a no-op elsewhere)."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -163,7 +163,7 @@ def _read(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]) -> 
     try:
         return _in_ocr_thread(_read_here, img, back, tuple(expected))
     finally:
-        _in_ocr_thread(_trim)
+        _in_ocr_thread(trim_heap)
 
 
 def _read_here(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]):
