@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
 
@@ -109,6 +108,3 @@ async def _post_shutdown(application: Application) -> None:
         evidence.close()
     await rt.engine.dispose()
 
-
-def allowed_updates() -> list[str]:
-    return Update.ALL_TYPES

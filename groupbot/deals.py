@@ -60,26 +60,24 @@ def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
     # "tomorrow 20:00" and "11-25 20:00" are one closing time written as two words.
     text = re.sub(r"(今天|明天|后天|today|tomorrow|\d{1,2}[-/.]\d{1,2})\s+(\d{1,2}[:：]\d{2})",
                   r"\1\2", text, flags=re.IGNORECASE)
-    tokens = text.split()
     name_parts: list[str] = []
     price = unit = closes = None
     limit = stock = None
     perishable = True
-    for token in tokens:
-        if m := _PRICE.match(token):
-            try:
-                price = parse_amount(m.group(1), rt.settings.currency)
-            except MoneyError as exc:
-                raise DealSpecError("bad_price", value=token) from exc
-            unit = m.group(2)
-        elif m := _TIME.match(token):
-            closes = _closing_time(m, now, rt)
-        elif m := _LIMIT.match(token):
-            limit = int(m.group(1)) or None
-        elif m := _STOCK.match(token):
-            stock = int(m.group(1))
-        elif token.lower() in _NONPERISHABLE:
-            perishable = False
+    # Each word is read by the same parsers as the guided /deal; what none claims is the name.
+    for token in text.split():
+        if _PRICE.match(token):
+            price, unit = parse_price(token, rt)
+        elif _TIME.match(token):
+            closes = parse_closing(token, now, rt)
+        elif (extra := _extra(token)) is not None:
+            key, value = extra
+            if key == "limit":
+                limit = value
+            elif key == "stock":
+                stock = value
+            else:
+                perishable = False
         else:
             name_parts.append(token)
     if not name_parts:
@@ -88,9 +86,6 @@ def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
         raise DealSpecError("missing_price")
     if closes is None:
         raise DealSpecError("missing_time")
-    if closes <= now:
-        raise DealSpecError("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
-            "%m-%d %H:%M"))
     return DealSpec(" ".join(name_parts)[:200], unit, price, closes, perishable, limit, stock)
 
 
@@ -118,19 +113,32 @@ def parse_closing(text: str, now: datetime, rt: Runtime) -> datetime:
     return closes
 
 
+def _extra(token: str) -> tuple[str, int | None] | None:
+    """One optional word: ("limit", N), ("stock", N), ("nonperishable", None), or None."""
+    if m := _LIMIT.match(token):
+        return "limit", int(m.group(1)) or None
+    if m := _STOCK.match(token):
+        return "stock", int(m.group(1))
+    if token.lower() in _NONPERISHABLE:
+        return "nonperishable", None
+    return None
+
+
 def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
     """``限购5 库存100 非生鲜`` → (limit, stock, perishable); an unknown word is an error."""
     limit = stock = None
     perishable = True
     for token in text.split():
-        if m := _LIMIT.match(token):
-            limit = int(m.group(1)) or None
-        elif m := _STOCK.match(token):
-            stock = int(m.group(1))
-        elif token.lower() in _NONPERISHABLE:
-            perishable = False
-        else:
+        extra = _extra(token)
+        if extra is None:
             raise DealSpecError("bad_extra", value=token)
+        key, value = extra
+        if key == "limit":
+            limit = value
+        elif key == "stock":
+            stock = value
+        else:
+            perishable = False
     return limit, stock, perishable
 
 

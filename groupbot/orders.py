@@ -306,6 +306,13 @@ async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bo
     return True
 
 
+async def report_received(session: AsyncSession, rt: Runtime, order: Order) -> bool:
+    """The member says the parcel arrived; only a shipped order can arrive."""
+    if order.status == ORDER_PLACED:
+        raise OrderError("not_shipped", order=order.id)
+    return await mark_delivered(session, rt, order)
+
+
 def local_time(rt: Runtime, when: datetime) -> str:
     return when.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
 

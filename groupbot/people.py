@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.models import (
@@ -76,9 +76,6 @@ def mark_started(member: Member, now: datetime) -> bool:
     member.blocked_at = None
     return first
 
-
-def mark_blocked(member: Member, now: datetime) -> None:
-    member.blocked_at = now
 
 
 async def roles_of(
@@ -160,11 +157,6 @@ async def migrate_group(session: AsyncSession, old_chat_id: int, new_chat_id: in
         group.chat_id = new_chat_id
         group.chat_type = "supergroup"
 
-
-async def revoke_roles(session: AsyncSession, community_id: int, member: Member) -> None:
-    await session.execute(
-        delete(Role).where(Role.community_id == community_id, Role.member_id == member.id)
-    )
 
 
 async def active_groups(session: AsyncSession, rt_or_community: object) -> list[Group]:

@@ -110,9 +110,6 @@ async def quantity_typed(
 
 # --- the guided /deal in the private chat (draft kind "deal", kept in the DB) ----------------
 
-GUIDE_STEPS = ("name", "price", "time", "extras")
-
-
 async def deal_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/deal in the private chat: pick the group, then name, price, closing time, extras."""
     rt = runtime(context)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 import messages
 from groupbot import deals, notify, orders
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER
-from groupbot.models.orders import ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
+from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
 from handlers.common import add_commands, keyboard, runtime, who
 from handlers.ticks import kick
@@ -55,10 +55,12 @@ async def confirmation_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def _received(query, w, session, rt, order) -> None:
-    if order.status == ORDER_PLACED:
+    try:
+        first = await orders.report_received(session, rt, order)
+    except orders.OrderError:
         await query.answer(w.t("orders.cannot_receive_yet", order=order.id), show_alert=True)
         return
-    if not await orders.mark_delivered(session, rt, order):
+    if not first:
         await query.answer(w.t("orders.already_delivered", order=order.id))
         return
     await query.answer(w.t("orders.received_ack", order=order.id))
