@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 
+import handlers.broadcasts
+import handlers.broadcasts_delivery
+import handlers.broadcasts_manage
 import handlers.claims
 import handlers.deals
 import handlers.drafts
@@ -14,6 +17,8 @@ import handlers.errors
 import handlers.fallback
 import handlers.groups
 import handlers.orders
+import handlers.reviews
+import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 from groupbot import claims, db, deals, notify
@@ -21,9 +26,11 @@ from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
 from groupbot.people import ensure_community
+from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
 from groupbot.settings import Settings
 from handlers.common import RUNTIME_KEY, set_bot_commands
+from handlers.pacing import PriorityRateLimiter
 from handlers.processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -45,13 +52,10 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        # Replies first, broadcasts in what is left under the overall limit (handlers/pacing).
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.rate_overall_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.rate_group_per_minute,
-                group_time_period=60,
-                max_retries=3,
+            PriorityRateLimiter(
+                settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3
             )
         )
         .concurrent_updates(PerChatUpdateProcessor())
@@ -69,7 +73,10 @@ def build_application(
     handlers.groups.register(application)
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
+    handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim
     handlers.claims.register(application)
+    handlers.broadcasts.register(application)
+    handlers.broadcasts_manage.register(application)
     handlers.start.register(application)
     handlers.drafts.register(application)  # free text for a draft, before the fallback
     handlers.fallback.register(application)
@@ -78,7 +85,10 @@ def build_application(
     # Periodic work, in this order on every tick: what is owed to people goes out first.
     handlers.ticks.register(
         application,
-        jobs=[deals.close_due, deals.refresh_cards, claims.idle_out, notify.dispatch_due],
+        jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
+              handlers.reviews_cards.post_cards, review_clocks.run,
+              handlers.reviews_cards.refresh_cards,
+              handlers.broadcasts_delivery.due_job(application), notify.dispatch_due],
         interval=settings.tick_seconds,
     )
     return application

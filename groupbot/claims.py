@@ -15,11 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import drafts, notify, policy
-from groupbot.models import Claim, ClaimEvent, ClaimItem, ClaimPhoto, Draft, Member, Order
+from groupbot.models import (
+    Claim,
+    ClaimEvent,
+    ClaimItem,
+    ClaimPhoto,
+    ClaimReview,
+    Draft,
+    Member,
+    Order,
+)
 from groupbot.models.claims import CLAIM_PENDING, CLAIM_REJECTED, OPEN_STATUSES
 from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED, OrderItem
 from groupbot.money import from_minor, to_minor
 from groupbot.refunds import ClaimLineInput, ClaimQuote, quote_claim
+from groupbot.reviews.evidence import evidence_for
 from groupbot.runtime import Runtime
 
 KIND = "claim"
@@ -226,11 +236,17 @@ async def submit(
         session.add(ClaimItem(claim_id=claim.id, order_item_id=int(line.line_id),
                               damaged_units=line.damaged_units,
                               amount_minor=to_minor(line.amount, order.currency)))
-    for position, photo in enumerate(draft.data["photos"], 1):
-        session.add(ClaimPhoto(claim_id=claim.id, community_id=rt.community_id,
-                               position=position, file_id=photo["file_id"],
-                               file_unique_id=photo["file_unique_id"],
-                               phash=photo.get("phash"), findings=photo.get("findings")))
+    photos = [ClaimPhoto(claim_id=claim.id, community_id=rt.community_id,
+                         position=position, file_id=photo["file_id"],
+                         file_unique_id=photo["file_unique_id"],
+                         phash=photo.get("phash"), findings=photo.get("findings"))
+              for position, photo in enumerate(draft.data["photos"], 1)]
+    session.add_all(photos)
+    await session.flush()
+    # The reviewers' card reads the claim-level verdict and re-used photos from here.
+    claim.evidence = evidence or await evidence_for(
+        session, rt.community_id, claim.id, photos, order.id)
+    session.add(ClaimReview(claim_id=claim.id, version=1, auto=False))
     session.add(ClaimEvent(claim_id=claim.id, actor_member_id=member.id, action="submitted",
                            details={"refund_minor": claim.refund_minor,
                                     "items": draft.data["items"]}, at=now))

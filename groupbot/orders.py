@@ -20,7 +20,8 @@ from groupbot import notify
 from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product, Shipment
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
 from groupbot.money import fmt, from_minor, to_minor
-from groupbot.refunds import OrderLine, allocate_paid
+from groupbot.refunds import OrderLine, allocate_paid, line_gross_minor
+from groupbot.reviews import coupons
 from groupbot.runtime import Runtime
 
 
@@ -73,6 +74,9 @@ async def create_order(
     lines = [
         OrderLine(i, item.quantity, item.unit_price, item.discount) for i, item in enumerate(items)
     ]
+    coupon = await _coupon_for(session, rt, member, lines, discount)
+    if coupon is not None:
+        discount += coupon[1]  # the coupon lowers what is paid, like an order discount
     try:
         paid = allocate_paid(lines, discount, currency)
     except ValueError as exc:
@@ -104,9 +108,23 @@ async def create_order(
             )
         )
     await session.flush()
+    if coupon is not None and not await coupons.attach(session, rt, coupon[0], order.id,
+                                                      coupon[1]):
+        raise OrderError("coupon_taken")  # a parallel order used it first: nothing is saved
     await session.refresh(order, ["items"])
     await announce_order(session, rt, order, member, group)
     return order, True
+
+
+async def _coupon_for(session: AsyncSession, rt: Runtime, member: Member,
+                      lines: Sequence[OrderLine], discount: Decimal):
+    """The member's coupon and the part of it this order uses (groupbot.reviews.coupons)."""
+    try:
+        gross = sum(line_gross_minor(line, rt.settings.currency) for line in lines)
+    except ValueError:
+        return None  # bad amounts are reported by allocate_paid below
+    total = from_minor(gross, rt.settings.currency) - discount
+    return await coupons.take_for_order(session, rt, member, total)
 
 
 def paid_total(order: Order) -> Decimal:

@@ -76,6 +76,7 @@ class Settings:
     warning_merge_seconds: int = 60
     deal_card_edit_seconds: int = 3
     broadcast_missed_grace_minutes: int = 30
+    broadcast_progress_seconds: int = 5  # the progress message is edited at most this often
     rate_overall_per_second: int = 30
     rate_group_per_minute: int = 20
     tick_seconds: float = 2.0
@@ -230,6 +231,7 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "warning_merge_seconds": (_int, "a whole number of seconds"),
     "deal_card_edit_seconds": (_int, "a whole number of seconds"),
     "broadcast_missed_grace_minutes": (_int, "a whole number of minutes"),
+    "broadcast_progress_seconds": (lambda r: _int(r, minimum=1), "a whole number of seconds"),
     "rate_overall_per_second": (lambda r: _int(r, minimum=1), "messages per second, e.g. 30"),
     "rate_group_per_minute": (lambda r: _int(r, minimum=1), "messages per minute, e.g. 20"),
     "tick_seconds": (_float, "seconds, e.g. 2"),

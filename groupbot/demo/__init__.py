@@ -49,6 +49,8 @@ class Demo:
             self.m("cast.group"), members=[self.organizer, self.ming, self.hong],
             admins=[self.organizer],
         )
+        # The reviewers' own group: cards with the evidence sheet are posted there.
+        self.room = self.sb.add_group(self.m("cast.reviewers_group"), members=[self.reviewer])
         self.settings = self.base_settings.replace(
             bot_token=self.sb.token,
             base_url=self.sb.base_url,
@@ -56,6 +58,7 @@ class Demo:
             database_url=f"sqlite+aiosqlite:///{self.workdir / 'demo.db'}",
             default_locale=self.locale,
             reviewer_ids=frozenset({self.reviewer.id}),
+            reviewers_chat_id=self.room.id,
             admin_chat_id=None,
             tick_seconds=0.5,
         )
@@ -70,6 +73,7 @@ class Demo:
                   ("bot", "buttons", "edited", "photo", "joined")}
         self.tr = Transcript(self.sb, labels)
         self.tr.watch(self.group, self.group.title)
+        self.tr.watch(self.room, self.room.title)
         for user in (self.organizer, self.ming, self.hong, self.reviewer):
             self.tr.watch(user, self.m("label.private", name=user.first_name))
         return self
@@ -125,6 +129,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await foundation_act(d)
             await orders_act(d)
             await claim_act(d)
+            await review_act(d)
             print("\n" + d.m("done"))
     return 0
 
@@ -132,6 +137,8 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
 async def foundation_act(d: Demo) -> None:
     await d.sb.add_bot_to_group(d.group, by=d.organizer)
     await d.act(d.m("step.bot_added"))
+    await d.sb.add_bot_to_group(d.room, by=d.reviewer)
+    await d.act(d.m("step.reviewers_room"))
     await d.say(d.ming, d.ming, "/start")
     await d.act(d.m("step.member_start"))
     await d.say(d.organizer, d.organizer, "/start")
@@ -172,6 +179,20 @@ async def claim_act(d: Demo) -> None:
     await d.act(d.m("step.claim_summary"))
     await d.tap(d.ming, d.ming, d.m("submit"))
     await d.act(d.m("step.claim_submitted"))
+
+
+async def review_act(d: Demo) -> None:
+    """The claim reaches the reviewers' group as a card; the reviewer approves it and later
+    marks the refund paid; the member is told each time."""
+    d.clock.advance(minutes=20)
+    await d.tap(d.reviewer, d.room, d.m("approve"))
+    await d.act(d.m("step.approved"))
+    d.clock.advance(hours=3)
+    await d.say(d.reviewer, d.reviewer, "/payouts")
+    await d.act(d.m("step.payouts"))
+    await d.tap(d.reviewer, d.reviewer, d.m("mark_paid"))
+    await d.say(d.reviewer, d.reviewer, d.m("payment_reference"))
+    await d.act(d.m("step.paid"))
 
 
 def demo_photo(seed: int, with_label: bool = True) -> bytes:

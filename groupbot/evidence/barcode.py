@@ -7,6 +7,9 @@ its bars stand upright, and zxing reads (a) the sharpened, enlarged crop and (b)
 "pure" images made from the crop's column profile over horizontal bands - averaging along
 the bars removes JPEG noise and blur spread that break thin modules.
 
+When zxing cannot read a region at all - thin bars merged by blur - blurred.py fits the
+Code 128 symbols to the region's bar profile (regions.bar_profiles) instead.
+
 Checksums catch most misreads, not all: a text that is not the order's is only reported
 when read twice or by the plain whole-photo pass, so a lucky wrong decode of a blurred
 crop does not become a "number mismatch".
@@ -16,44 +19,27 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import zxingcpp
 
+from . import blurred
 from .findings import Box
+from .regions import (  # noqa: F401 - re-exported: the reader's public names
+    MAX_REGIONS,
+    Region,
+    bar_profiles,
+    candidate_regions,
+    find_regions,
+)
 from .tracking import match_number
 
-DETECT_MAX_SIDE = 1280
-MAX_REGIONS = 4
-# Tuned on the dev set: real barcodes show >= 18 strong edges, fruit texture <= 8.
-MIN_CROSSINGS = 16
-MIN_CONSISTENCY = 0.5
 # Retail codes are product barcodes, not waybills: read them but never take them for the
 # tracking number.
 RETAIL = {"EAN13", "EAN8", "UPCA", "UPCE", "EAN-13", "EAN-8", "UPC-A", "UPC-E", "ISBN"}
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    score: float
-    rect: tuple[tuple[float, float], tuple[float, float], float]  # cv2.minAreaRect, full res
-    theta: float  # dominant gradient direction (radians): bars are perpendicular to it
-    crossings: int = 0  # bar edges along the straightened profile
-    consistency: float = 0.0  # upper vs lower half profile correlation (bars run through)
-
-    @property
-    def barcode_like(self) -> bool:
-        """Many edges that line up across the region: bars, not fruit texture or a border."""
-        return self.crossings >= MIN_CROSSINGS and self.consistency >= MIN_CONSISTENCY
-
-    @property
-    def box(self) -> Box:
-        pts = cv2.boxPoints(self.rect)
-        x0, y0 = pts.min(axis=0)
-        x1, y1 = pts.max(axis=0)
-        return int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,126 +80,6 @@ def _quad_box(b: zxingcpp.Barcode) -> Box:
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     return int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
-
-
-def candidate_regions(gray: np.ndarray, max_regions: int = MAX_REGIONS) -> list[Region]:
-    """Regions of strong, consistently oriented gradients, best first (not yet verified)."""
-    h, w = gray.shape
-    f = min(1.0, DETECT_MAX_SIDE / max(h, w))
-    g = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
-    # Structure tensor, computed with few full-size temporaries (this runs on every photo).
-    gx = cv2.Scharr(g, cv2.CV_32F, 1, 0)
-    gy = cv2.Scharr(g, cv2.CV_32F, 0, 1)
-    k = 21
-    jxx = cv2.blur(gx * gx, (k, k))
-    jyy = cv2.blur(gy * gy, (k, k))
-    jxy = cv2.blur(np.multiply(gx, gy, out=gx), (k, k))
-    del gx, gy
-    tr = jxx + jyy
-    # Coherence: 1 where all gradients in the window share one direction (bars), ~0 for text.
-    coh = np.subtract(jxx, jyy)
-    np.square(coh, out=coh)
-    coh += 4 * np.square(jxy)
-    np.sqrt(coh, out=coh)
-    coh /= tr + 1e-6
-    energy = np.sqrt(tr)
-    del tr
-    # Relative to the photo's strongest texture, with a floor so a flat photo finds nothing.
-    ref = max(float(np.percentile(energy, 99.8)), 400.0)
-    en = energy / ref
-    mask = ((coh > 0.7) & (en > 0.3)).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k // 2, k // 2), np.uint8))
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask)
-    out = []
-    for i in range(1, n):
-        area = int(stats[i, cv2.CC_STAT_AREA])
-        if area < k * k:
-            continue
-        x, y, bw, bh = (int(v) for v in stats[i, :4])
-        sub = lab[y : y + bh, x : x + bw] == i
-        ys, xs = np.nonzero(sub)
-        pts = np.column_stack([xs + x, ys + y]).astype(np.float32) / f
-        (cx, cy), (rw, rh), ang = cv2.minAreaRect(pts)
-        if min(rw, rh) * f < 10 or max(rw, rh) > 12 * min(rw, rh):
-            continue  # a line: label border, photo edge
-
-        def s(j: np.ndarray, x=x, y=y, bw=bw, bh=bh, sub=sub) -> float:
-            return float(j[y : y + bh, x : x + bw][sub].sum())
-
-        theta = 0.5 * float(np.arctan2(2 * s(jxy), s(jxx) - s(jyy)))
-        strength = float(
-            (en[y : y + bh, x : x + bw][sub] * coh[y : y + bh, x : x + bw][sub]).mean()
-        )
-        out.append(Region(strength * np.sqrt(area), ((cx, cy), (rw, rh), ang), theta))
-    out.sort(key=lambda r: -r.score)
-    return out[:max_regions]
-
-
-def _profile_stats(crop: np.ndarray) -> tuple[int, float]:
-    h, w = crop.shape
-    top = crop[int(h * 0.2) : max(int(h * 0.5), int(h * 0.2) + 1)].astype(np.float32).mean(0)
-    bot = crop[int(h * 0.5) : max(int(h * 0.8), int(h * 0.5) + 1)].astype(np.float32).mean(0)
-    dt, db = np.diff(top), np.diff(bot)
-    corr = float(np.corrcoef(dt, db)[0, 1]) if dt.std() > 0 and db.std() > 0 else 0.0
-    p = (top + bot) / 2
-    p = p - cv2.GaussianBlur(p[None], (0, 0), max(3.0, w / 20))[0]
-    # Ignore small wiggles (sensor noise, JPEG): bars swing across most of the range.
-    p[np.abs(p) < 0.12 * float(np.percentile(np.abs(p), 95))] = 0
-    sign = np.sign(p)
-    sign = sign[sign != 0]
-    return int((np.diff(sign) != 0).sum()), corr
-
-
-def find_regions(
-    gray: np.ndarray, max_regions: int = MAX_REGIONS
-) -> list[tuple[Region, np.ndarray]]:
-    """Verified barcode-like regions with their straightened crops, best first."""
-    out = []
-    for cand in candidate_regions(gray, max_regions + 2):
-        crop, _ = _upright_crop(gray, cand)
-        if min(crop.shape) < 8:
-            continue
-        crop, _ = _refine_angle(crop)
-        crossings, corr = _profile_stats(crop)
-        region = Region(cand.score, cand.rect, cand.theta, crossings, corr)
-        if region.barcode_like:
-            out.append((region, crop))
-    return out[:max_regions]
-
-
-def _upright_crop(gray: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray]:
-    """Crop rotated so the bars are vertical, with quiet-zone padding; also crop->photo map."""
-    (cx, cy), _, _ = region.rect
-    box = cv2.boxPoints(region.rect)
-    m = cv2.getRotationMatrix2D((cx, cy), float(np.degrees(region.theta)), 1.0)
-    pts = cv2.transform(box[None], m)[0]
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
-    px, py = 0.12 * (x1 - x0) + 8, 0.08 * (y1 - y0) + 4
-    m[0, 2] -= x0 - px
-    m[1, 2] -= y0 - py
-    size = (int(x1 - x0 + 2 * px), int(y1 - y0 + 2 * py))
-    crop = cv2.warpAffine(gray, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return crop, cv2.invertAffineTransform(m)
-
-
-def _refine_angle(crop: np.ndarray) -> tuple[np.ndarray, float]:
-    """Small rotation that makes the bars most exactly vertical (sharpest column profile)."""
-    h, w = crop.shape
-    band = slice(int(h * 0.2), max(int(h * 0.8), int(h * 0.2) + 1))
-    best = (-1.0, 0.0, crop)
-    for a in (0.0, -1.0, 1.0, -2.0, 2.0, -3.0, 3.0):
-        if a:
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), a, 1.0)
-            r = cv2.warpAffine(
-                crop, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-            )
-        else:
-            r = crop
-        v = float(np.abs(np.diff(r[band].mean(axis=0))).sum())
-        if v > best[0]:
-            best = (v, a, r)
-    return best[2], best[1]
 
 
 def _sharpen(img: np.ndarray, amount: float, sigma: float) -> np.ndarray:
@@ -289,10 +155,29 @@ def read_barcodes(
                     return BarcodeResult(tuple([*hits, hit]), regions)
             if found and all(counts[b.text] >= 2 for b in found):
                 break  # this region is read and confirmed: next region
+        else:  # zxing could not read it (too blurred?): fit the symbols to the profile
+            for text in _blurred_reads(gray, region):
+                counts[text] += 1
+                matched = match_number(text, expected)
+                first.setdefault(text, BarcodeHit(text, "Code128", region.box, region, False, None))
+                if matched:
+                    hit = BarcodeHit(text, "Code128", region.box, region, True, matched)
+                    return BarcodeResult(tuple([*hits, hit]), regions)
+                if counts[text] >= 2 or time.monotonic() - start > time_budget_s:
+                    break
     for text, hit in first.items():
         if text not in seen and counts[text] >= 2:
             hits.append(BarcodeHit(hit.text, hit.symbology, hit.box, hit.region, True, None))
     return BarcodeResult(tuple(hits), regions)
+
+
+def _blurred_reads(gray: np.ndarray, region: Region) -> Iterator[str]:
+    """Texts the blurred-code reader gets from the region's bands, lazily."""
+    profiles, scale = bar_profiles(gray, region)
+    for profile in profiles:
+        text = blurred.decode_profile(profile, scale)
+        if text:
+            yield text
 
 
 def _overlap(a: Box, b: Box) -> float:

@@ -3,7 +3,8 @@
 A thread pool by default. Measured with benchmarks/evidence.py on 2 cores (10 claims of six
 dev-set photos): threads 0.29 s median / 1.0 s max per claim, processes 0.38 s / 3.1 s -
 onnxruntime, OpenCV, zxing-cpp and Pillow release the GIL for the heavy parts, and threads
-load the models once instead of once per process (peak RSS 487 MB for the whole benchmark).
+load the models once instead of once per process (peak RSS 418-452 MB for the whole
+benchmark, the goods model running without onnxruntime's memory arena).
 ``workers=0`` runs each photo on asyncio's default thread pool - for tests and scripts.
 
 A photo that runs over its timeout is reported as ``error="timeout"``; its thread cannot be

@@ -70,6 +70,10 @@ def _session():
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # No memory arena: activations are freed after each run instead of kept in a pool that
+    # concurrent runs grow and never give back (-45 MB peak RSS with two workers, no
+    # measurable slowdown); RapidOCR configures its sessions the same way.
+    so.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(MODEL_PATH), so, providers=["CPUExecutionProvider"])
 
 

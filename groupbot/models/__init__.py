@@ -3,6 +3,7 @@
 from groupbot.models import broadcasts as broadcasts
 from groupbot.models import reviews as reviews
 from groupbot.models.base import Base, UTCDateTime, utcnow
+from groupbot.models.broadcasts import Broadcast, BroadcastDelivery
 from groupbot.models.claims import Claim, ClaimEvent, ClaimItem, ClaimPhoto
 from groupbot.models.community import (
     ROLE_MEMBER,
@@ -16,9 +17,12 @@ from groupbot.models.community import (
 from groupbot.models.deals import DEAL_CLOSED, DEAL_OPEN, Deal
 from groupbot.models.messaging import Draft, OutboxMessage
 from groupbot.models.orders import Order, OrderItem, Product, Shipment
+from groupbot.models.reviews import ClaimReview, Coupon, Refund, ReviewCard
 
 __all__ = [
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
     "UTCDateTime",
     "utcnow",
     "ROLE_MEMBER",
@@ -41,4 +45,8 @@ __all__ = [
     "ClaimEvent",
     "ClaimItem",
     "ClaimPhoto",
+    "ClaimReview",
+    "Coupon",
+    "Refund",
+    "ReviewCard",
 ]

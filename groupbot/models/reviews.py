@@ -1,3 +1,128 @@
 """Reviewer decisions on claims, the refunds and payouts they create, and coupons."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+
+REFUND_DUE = "due"
+REFUND_PAID = "paid"
+
+# Claim statuses added by the review (the claims model keeps the string column).
+CLAIM_COUPON = "coupon"
+
+
+class ClaimReview(Base):
+    """The reviewers' side of one claim: its card, who holds it, who decided and when.
+
+    One row per claim. The decision itself is won by a conditional UPDATE of ``claims.status``
+    (see groupbot.reviews.decisions); this row records who won and drives the clocks.
+    """
+
+    __tablename__ = "claim_reviews"
+
+    id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), unique=True
+    )
+    # Bumped on every change a card shows; cards older than this are edited by the tick.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    card_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Each time the claim comes back with more photos a new card goes out: a new round.
+    card_round: Mapped[int] = mapped_column(Integer, default=1)
+    lease_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    reannounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewCard(Base):
+    """One posted copy of a claim's card (reviewers' chat, a reviewer's private chat)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(TelegramId)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    card_round: Mapped[int] = mapped_column(Integer, default=1)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(Base):
+    """The money a decision gives back; at most one live refund per claim (unique)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"),
+                                          unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    computed_minor: Mapped[int] = mapped_column(BigInteger)
+    # "computed" (the claim's quote), "adjusted" (a reviewer's amount) or "auto".
+    how: Mapped[str] = mapped_column(String(16))
+    adjust_reason: Mapped[str | None] = mapped_column(Text)
+    # {order_item_id: minor}: what each order line's refunded_minor was increased by.
+    lines: Mapped[dict[str, Any]] = mapped_column(JSON)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payout_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(8), default=REFUND_DUE, index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_reference: Mapped[str | None] = mapped_column(String(120))
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class Coupon(Base):
+    """A small-flaw coupon; it lowers the paid total of a later order once."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("claims.id", ondelete="SET NULL"), unique=True
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # One coupon per order and one order per coupon.
+    redeemed_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), unique=True
+    )
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_minor: Mapped[int | None] = mapped_column(BigInteger)

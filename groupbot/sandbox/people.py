@@ -67,13 +67,15 @@ class PeopleMixin(GroupsMixin):
         media_group_id: str | None = None,
         *,
         reply_to: MessageRef | None = None,
+        html: bool = False,
     ) -> JSON:
+        """``html=True`` lets the caption carry <b>, <i>, <a href>… as a client's formatting."""
         try:
             ladder = self.state.files.add_photo(data)
         except ApiError as err:
             raise ValueError(f"not a usable photo: {err.description}") from err
         content: JSON = {"photo": self.state.files.photo_json(ladder)}
-        self._caption(content, caption)
+        self._caption(content, caption, html=html)
         if media_group_id:
             content["media_group_id"] = media_group_id
         return self._user_post(user, chat, content, caption, reply_to)
@@ -184,8 +186,8 @@ class PeopleMixin(GroupsMixin):
         except ApiError as err:
             raise ValueError(err.description) from err
 
-    def _caption(self, content: JSON, caption: str | None) -> None:
-        text, entities = self._compose(caption or "", caption=True)
+    def _caption(self, content: JSON, caption: str | None, *, html: bool = False) -> None:
+        text, entities = self._compose(caption or "", html=html, caption=True)
         if text:
             content["caption"] = text
         if entities:

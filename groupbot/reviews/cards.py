@@ -1,0 +1,114 @@
+"""Which cards to post and which posted copies to edit, kept in the database so that a
+restart neither loses a card nor posts one twice (the tick picks up what is left)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import messages
+from groupbot.evidence import ClaimVerdict, PhotoFindings, ReuseMatch, verdict
+from groupbot.evidence.fonts import supports_cjk
+from groupbot.models import Claim, ClaimReview, ReviewCard
+from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
+from groupbot.reviews.evidence import findings_of, tracking_of
+from groupbot.runtime import Runtime
+
+
+async def to_post(session: AsyncSession, rt: Runtime, limit: int = 10) -> list[int]:
+    """Claims whose card is not out yet (new, or back with more photos), oldest first."""
+    missing = await session.scalars(
+        select(Claim.id).outerjoin(ClaimReview, ClaimReview.claim_id == Claim.id)
+        .where(Claim.community_id == rt.community_id, Claim.status == CLAIM_PENDING,
+               ClaimReview.id.is_(None)))
+    for claim_id in list(missing):  # claims from before the review rows existed
+        session.add(ClaimReview(claim_id=claim_id, version=1, auto=False))
+    await session.flush()
+    rows = await session.scalars(
+        select(Claim.id).join(ClaimReview, ClaimReview.claim_id == Claim.id)
+        .where(Claim.community_id == rt.community_id, ClaimReview.card_posted_at.is_(None),
+               Claim.status != CLAIM_MORE_PHOTOS)
+        .order_by(Claim.submitted_at, Claim.id).limit(limit))
+    return list(rows)
+
+
+async def mark_posted(session: AsyncSession, rt: Runtime, claim_id: int) -> None:
+    review = await session.scalar(select(ClaimReview).where(ClaimReview.claim_id == claim_id))
+    if review is not None:
+        review.card_posted_at = rt.clock.now()
+
+
+async def _round(session: AsyncSession, claim_id: int) -> int:
+    value = await session.scalar(select(ClaimReview.card_round)
+                                 .where(ClaimReview.claim_id == claim_id))
+    return int(value or 1)
+
+
+async def record(session: AsyncSession, claim_id: int, chat_id: int, message_id: int,
+                 locale: str, version: int) -> None:
+    """Remember a posted copy and the version it shows (a newer one gets it edited)."""
+    session.add(ReviewCard(claim_id=claim_id, chat_id=chat_id, message_id=message_id,
+                           locale=locale, version=version,
+                           card_round=await _round(session, claim_id)))
+
+
+async def posted_in(session: AsyncSession, claim_id: int, chat_id: int) -> bool:
+    """Whether this chat has the claim's current card (a retry must not post it twice)."""
+    found = await session.scalar(select(ReviewCard.id).where(
+        ReviewCard.claim_id == claim_id, ReviewCard.chat_id == chat_id,
+        ReviewCard.card_round == await _round(session, claim_id)).limit(1))
+    return found is not None
+
+
+async def stale(session: AsyncSession, rt: Runtime, limit: int = 30) -> list[ReviewCard]:
+    rows = await session.scalars(
+        select(ReviewCard).join(ClaimReview, ClaimReview.claim_id == ReviewCard.claim_id)
+        .join(Claim, Claim.id == ReviewCard.claim_id)
+        .where(Claim.community_id == rt.community_id, ReviewCard.version < ClaimReview.version)
+        .order_by(ReviewCard.id).limit(limit))
+    return list(rows)
+
+
+async def version_of(session: AsyncSession, claim_id: int) -> int:
+    value = await session.scalar(select(ClaimReview.version)
+                                 .where(ClaimReview.claim_id == claim_id))
+    return int(value or 0)
+
+
+@dataclass(frozen=True)
+class SheetPlan:
+    """What the handler needs to draw the evidence sheet: the photos to download and the
+    findings, verdict and re-use matches to draw over them."""
+
+    file_ids: list[str]
+    findings: list[PhotoFindings]
+    verdict: ClaimVerdict | None
+    reuse: list[ReuseMatch | None]
+    expected: list[str]
+    title: str  # the photo's caption, in the chat's language
+    labels: dict[str, str]
+    drawn_title: str  # the title drawn on the image (English without a CJK font)
+
+
+async def sheet_plan(session: AsyncSession, claim: Claim, locale: str) -> SheetPlan:
+    expected = await tracking_of(session, claim.order_id)
+    found = [findings_of(p.findings) for p in claim.photos]
+    findings = [f or PhotoFindings(error="not_checked") for f in found]
+    by_photo: dict[int, Any] = {r["photo"]: r for r in (claim.evidence or {}).get("reused", [])}
+    reuse = [
+        ReuseMatch(by_photo[i]["claim_id"], by_photo[i]["kind"], by_photo[i]["distance"],
+                   claim_number=f"#{by_photo[i]['claim_id']}") if i in by_photo else None
+        for i in range(1, len(findings) + 1)
+    ]
+    checked = all(f is not None for f in found) and found
+    v = verdict(findings, reuse, expected=expected) if checked else None
+    # Without a CJK font installed the sheet would show "????": draw it in English then.
+    drawn = locale if locale == "en" or supports_cjk() else "en"
+    labels = {k[len("reviews.sheet."):]: v for k, v in messages.catalog(drawn).items()
+              if k.startswith("reviews.sheet.")}
+    return SheetPlan([p.file_id for p in claim.photos], findings, v, reuse, expected,
+                     messages.t(locale, "reviews.sheet.title_claim", claim=claim.id), labels,
+                     messages.t(drawn, "reviews.sheet.title_claim", claim=claim.id))

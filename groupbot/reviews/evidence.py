@@ -1,0 +1,106 @@
+"""The claim-level evidence stored on ``claim.evidence`` at submit.
+
+The photos' findings were stored one by one as they arrived (groupbot.photo_check); here the
+evidence engine's pure ``verdict`` summarises them and ``find_reuse`` looks for each photo
+among the community's earlier claim photos, so the card can name the earlier claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.evidence import KnownPhoto, NumberRead, PhotoFindings, find_reuse, verdict
+from groupbot.models import ClaimPhoto, Shipment
+
+# Enough history to catch a photo re-sent weeks later, bounded so a big community stays fast.
+KNOWN_LIMIT = 20000
+
+
+def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
+    """Rebuild the engine's findings from what the claims service stored (None: unchecked)."""
+    if not stored:
+        return None
+    numbers = tuple(
+        NumberRead(text=str(n), normalized=str(n), source="text",
+                   matches=bool(stored.get("tracking_match")))
+        for n in stored.get("numbers") or ()
+    )
+    damage = stored.get("damage_score")
+    return PhotoFindings(
+        waybill_found=bool(stored.get("waybill_found")) or bool(numbers),
+        numbers=numbers,
+        tracking_match=bool(stored.get("tracking_match")),
+        goods_found=bool(stored.get("goods_found")),
+        goods_score=float(stored.get("goods_score") or 0.0),
+        damage_score=None if damage is None else float(damage),
+        problems=tuple(stored.get("problems") or ()),
+    )
+
+
+async def known_photos(
+    session: AsyncSession, community_id: int, exclude_claim_id: int
+) -> list[KnownPhoto]:
+    rows = await session.execute(
+        select(ClaimPhoto.claim_id, ClaimPhoto.id, ClaimPhoto.phash, ClaimPhoto.file_unique_id)
+        .where(ClaimPhoto.community_id == community_id, ClaimPhoto.claim_id != exclude_claim_id)
+        .order_by(ClaimPhoto.id.desc())
+        .limit(KNOWN_LIMIT)
+    )
+    return [
+        KnownPhoto(claim_id=claim_id, phash=phash, file_unique_id=unique, photo_id=photo_id,
+                   claim_number=f"#{claim_id}")
+        for claim_id, photo_id, phash, unique in rows.all()
+    ]
+
+
+def summarise(
+    photos: Sequence[ClaimPhoto], known: Sequence[KnownPhoto], expected: Sequence[str]
+) -> dict[str, Any]:
+    """The JSON stored on the claim: the verdict's fields and the re-used photos."""
+    reuse = []
+    for photo in photos:
+        stored = photo.findings or {}
+        probes = stored.get("reuse_probes") or photo.phash
+        try:
+            reuse.append(find_reuse(probes, photo.file_unique_id, known))
+        except ValueError:  # a malformed hash: compare by the Telegram file alone
+            reuse.append(find_reuse(None, photo.file_unique_id, known))
+    found = [findings_of(p.findings) for p in photos]
+    reused = [
+        {"photo": i + 1, "claim_id": int(m.claim_id), "kind": m.kind, "distance": m.distance}
+        for i, m in enumerate(reuse) if m is not None
+    ]
+    if any(f is None for f in found):
+        # Photos the engine did not look at (engine off or unavailable): no verdict to show.
+        return {"checked": False, "photos": len(photos), "reused": reused}
+    v = verdict([f for f in found if f is not None], reuse, expected=list(expected))
+    return {
+        "checked": True,
+        "photos": len(photos),
+        "unmet": list(v.unmet),
+        "goods_found": v.goods_found,
+        "waybill_found": v.waybill_found,
+        "tracking_match": v.tracking_match,
+        "numbers_read": list(v.numbers_read),
+        "damage_score": None if v.damage_score is None else round(v.damage_score, 3),
+        "reused": reused,
+    }
+
+
+async def tracking_of(session: AsyncSession, order_id: int) -> list[str]:
+    """The order's tracking numbers (queried: the order's relationship may be stale)."""
+    rows = await session.scalars(select(Shipment.tracking_number)
+                                 .where(Shipment.order_id == order_id).order_by(Shipment.id))
+    return list(rows)
+
+
+async def evidence_for(
+    session: AsyncSession, community_id: int, claim_id: int, photos: Sequence[ClaimPhoto],
+    order_id: int,
+) -> dict[str, Any]:
+    known = await known_photos(session, community_id, claim_id)
+    return summarise(photos, known, await tracking_of(session, order_id))

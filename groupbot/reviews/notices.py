@@ -1,0 +1,36 @@
+"""What the member is told after a decision, in their language, through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import messages
+from groupbot import notify
+from groupbot.models import Claim, Member
+from groupbot.money import fmt, from_minor
+from groupbot.orders import local_time, member_locale
+from groupbot.runtime import Runtime
+
+
+def money(claim: Claim, minor: int) -> str:
+    return fmt(from_minor(minor, claim.currency), claim.currency)
+
+
+async def tell_member(
+    session, rt: Runtime, claim: Claim, member: Member, what: str, version: int,
+    buttons: Sequence[tuple[str, str]] = (), **values: object,
+) -> None:
+    """Queue ``reviews.member.<what>`` for the claim's member (keyed, so sent exactly once)."""
+    locale = member_locale(rt, member)
+    shown = {k: (local_time(rt, v) if hasattr(v, "astimezone") else v) for k, v in values.items()}
+    text = messages.t(locale, f"reviews.member.{what}", claim=claim.id, **shown)
+    rows = [[(messages.t(locale, label), data)] for label, data in buttons]
+    await notify.enqueue(session, rt, notify.Outgoing(
+        key=f"claim:{claim.id}:{what}:{version}", kind=f"claim_{what}",
+        chat_id=member.telegram_id, member_id=member.id, order_id=claim.order_id,
+        text=text, buttons=rows or None,
+    ))
+
+
+def reject_text(locale: str, rt: Runtime, code: str) -> messages.Html:
+    return messages.t(locale, f"reviews.reject.{code}", hours=rt.settings.claim_window_hours)

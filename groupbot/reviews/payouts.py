@@ -1,0 +1,63 @@
+"""Approved refunds waiting to be paid out, and marking one paid (once) with a reference."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.models import Claim, Member, Refund
+from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PAID
+from groupbot.models.reviews import REFUND_DUE, REFUND_PAID
+from groupbot.reviews import notices, records
+from groupbot.reviews.decisions import Outcome, _no
+from groupbot.runtime import Runtime
+
+
+async def due(session: AsyncSession, rt: Runtime, limit: int = 20) -> list[tuple[Refund, Member]]:
+    """Refunds decided but not yet paid, the oldest payout deadline first."""
+    rows = await session.execute(
+        select(Refund, Member).join(Member, Member.id == Refund.member_id)
+        .where(Refund.community_id == rt.community_id, Refund.status == REFUND_DUE)
+        .order_by(Refund.payout_due_at, Refund.id).limit(limit))
+    return [(r, m) for r, m in rows.all()]
+
+
+async def get(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | None:
+    refund = await session.get(Refund, refund_id)
+    return refund if refund is not None and refund.community_id == rt.community_id else None
+
+
+async def mark_paid(
+    session: AsyncSession, rt: Runtime, refund_id: int, reviewer: Member, reference: str
+) -> Outcome:
+    reference = " ".join(reference.split())[:120]
+    if not reference:
+        return _no("reference_missing")
+    refund = await get(session, rt, refund_id)
+    if refund is None:
+        return _no("refund_not_found", refund=refund_id)
+    now = rt.clock.now()
+    won = await session.execute(
+        update(Refund).where(Refund.id == refund.id, Refund.status == REFUND_DUE)
+        .values(status=REFUND_PAID, paid_at=now, paid_reference=reference, paid_by=reviewer.id)
+        .execution_options(synchronize_session=False))
+    await session.refresh(refund)
+    if won.rowcount != 1:
+        if refund.status != REFUND_PAID:  # reversed meanwhile
+            return _no("refund_not_found", refund=refund_id)
+        return _no("already_paid", refund=refund.id, claim=refund.claim_id,
+                   name=await records.name_of(session, refund.paid_by), at=refund.paid_at,
+                   reference=refund.paid_reference)
+    await session.execute(
+        update(Claim).where(Claim.id == refund.claim_id, Claim.status == CLAIM_APPROVED)
+        .values(status=CLAIM_PAID).execution_options(synchronize_session=False))
+    claim = await session.get(Claim, refund.claim_id, populate_existing=True)
+    member = await session.get(Member, refund.member_id)
+    assert claim is not None and member is not None
+    records.audit(session, claim.id, reviewer, "paid", now, refund_id=refund.id,
+                  amount_minor=refund.amount_minor, reference=reference)
+    await records.touch(session, claim.id)
+    await notices.tell_member(session, rt, claim, member, "paid", refund.id,
+                              amount=notices.money(claim, refund.amount_minor),
+                              reference=reference)
+    return Outcome(True, "ok", {"claim": claim.id, "refund": refund.id})

@@ -1,0 +1,230 @@
+"""The bot's rate limiter: Telegram's flood limits, with replies ahead of broadcasts.
+
+PTB's AIORateLimiter serves requests first come, first served: while a broadcast runs at
+29 messages a second, a member's reply would wait behind every broadcast send already queued.
+Here every message-creating request takes a slot from one pacer that hands out
+``overall_per_second`` slots a second to the most urgent waiter: replies and one-off notices
+(priority 0) before broadcast sends (priority 1, marked with ``rate_limit_args=BROADCAST``), so
+a reply waits at most one slot (~33 ms) however long the broadcast. Every request into a group
+also takes a token from that group's own bucket (20 a minute), as AIORateLimiter did; broadcast
+sends into a private chat keep to about one a second there.
+
+A 429 answers "too fast": broadcast sends then pause for ``retry_after`` and the error goes back
+to the delivery loop, which reschedules that recipient; an ordinary request waits it out and is
+retried (up to ``max_retries``) — a broadcast's long wait never holds a reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+URGENT = 0
+BROADCAST = 1  # pass as rate_limit_args to mark a broadcast send
+# Methods that create messages: these are what Telegram's ~30/s overall limit counts.
+_NOT_A_MESSAGE = {"sendchataction"}
+_ALSO_MESSAGES = {"copymessage", "copymessages", "forwardmessage", "forwardmessages"}
+
+
+def is_message(endpoint: str) -> bool:
+    name = endpoint.lower()
+    return (name.startswith("send") and name not in _NOT_A_MESSAGE) or name in _ALSO_MESSAGES
+
+
+def seconds(retry_after: float | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(
+        retry_after)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns on .retry_after (its type is changing); _retry_after is a timedelta in both.
+    value = getattr(exc, "_retry_after", None)
+    return seconds(value if value is not None else exc.retry_after)
+
+
+class Pacer:
+    """Hands out ``rate`` slots a second (bursts up to ``burst``), the lowest priority first."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.capacity, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
+        self._waiting: list[tuple[int, int, float, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.paused_until: dict[int, float] = {}
+
+    async def take(self, priority: int, cost: float = 1.0) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._seq), cost, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._wake.set()
+        await future  # a cancelled waiter is skipped by the dispatcher
+
+    def pause(self, priority: int, for_seconds: float) -> None:
+        until = self.clock() + for_seconds
+        self.paused_until[priority] = max(self.paused_until.get(priority, 0.0), until)
+        self._wake.set()
+
+    def waiting(self, priority: int) -> int:
+        return sum(1 for p, _, _, f in self._waiting if p == priority and not f.done())
+
+    async def _run(self) -> None:
+        while True:
+            while self._waiting and self._waiting[0][3].done():
+                heapq.heappop(self._waiting)
+            if not self._waiting:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            now = self.clock()
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            priority, _, cost, future = self._waiting[0]
+            # The most urgent waiter is at the top: if its kind is paused, so is everyone's
+            # below it, until a more urgent request arrives (which wakes us).
+            delay = self.paused_until.get(priority, 0.0) - now
+            if delay <= 0:
+                need = min(cost, self.capacity)
+                if self.tokens >= need:
+                    heapq.heappop(self._waiting)
+                    self.tokens -= cost  # a media group may leave a debt: the next ones wait
+                    future.set_result(None)
+                    continue
+                delay = (need - self.tokens) / self.rate
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+    lock: asyncio.Lock
+
+
+class PriorityRateLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        overall_per_second: float = 30,
+        group_per_minute: float = 20,
+        *,
+        max_retries: int = 3,
+        burst: float | None = None,
+        private_per_second: float = 1.0,
+        private_burst: float = 4.0,
+    ) -> None:
+        # A small burst: the slack of Telegram's own bucket absorbs network jitter instead.
+        self.pacer = Pacer(overall_per_second, burst or max(1.0, overall_per_second / 10))
+        self.group = (float(group_per_minute), group_per_minute / 60)
+        # ~1 message a second into one private chat, short bursts allowed (Telegram's advice).
+        self.private = (private_burst, private_per_second)
+        self.max_retries = max_retries
+        self._chats: dict[int | str, _Bucket] = {}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        await self.pacer.close()
+
+    async def _chat_slot(self, chat_id: int | str, spec: tuple[float, float]) -> None:
+        capacity, rate = spec
+        now = time.monotonic()
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) > 50_000:  # forget chats whose bucket has refilled
+                self._chats = {k: b for k, b in self._chats.items()
+                               if b.tokens + (now - b.stamp) * rate < capacity}
+            bucket = self._chats[chat_id] = _Bucket(capacity, now, asyncio.Lock())
+        async with bucket.lock:  # first come, first served within one chat
+            while True:
+                now = time.monotonic()
+                bucket.tokens = min(capacity, bucket.tokens + (now - bucket.stamp) * rate)
+                bucket.stamp = now
+                if bucket.tokens >= 1:
+                    bucket.tokens -= 1
+                    return
+                await asyncio.sleep((1 - bucket.tokens) / rate)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        priority = BROADCAST if rate_limit_args == BROADCAST else URGENT
+        chat_id = data.get("chat_id")
+        try:
+            chat_id = int(chat_id)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            pass
+        in_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
+        message = is_message(endpoint)
+        cost = float(len(data.get("media") or ()) or 1) if message else 0.0
+        attempt = 0
+        while True:
+            if in_group:
+                await self._chat_slot(chat_id, self.group)  # type: ignore[arg-type]
+            elif message and priority == BROADCAST and isinstance(chat_id, int):
+                # Replies answer someone who just wrote: only broadcast sends are held to it.
+                await self._chat_slot(chat_id, self.private)
+            if message:
+                await self.pacer.take(priority, cost)
+            try:
+                if priority != BROADCAST:
+                    return await callback(*args, **kwargs)
+                return await _uncancellable(callback(*args, **kwargs))
+            except RetryAfter as exc:
+                wait = retry_seconds(exc)
+                # Telegram says we are too fast: broadcast sends back off whoever hit it.
+                self.pacer.pause(BROADCAST, wait)
+                if priority == BROADCAST or attempt >= self.max_retries:
+                    raise
+                attempt += 1
+                log.info("429 on %s: retrying in %.1f s", endpoint, wait)
+                await asyncio.sleep(wait + 0.1)
+
+
+async def _uncancellable(call: Coroutine[Any, Any, Any]) -> Any:
+    """A broadcast send that has left for Telegram runs to its end even if its task is
+    cancelled (the bot is stopping), so the delivery can record it; one still waiting for its
+    slot above is cancelled and sent after the restart instead. Never sent twice, never lost."""
+    inner = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(inner)
+    except asyncio.CancelledError:
+        if inner.cancelled():
+            raise
+        return await inner

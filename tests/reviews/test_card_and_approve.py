@@ -1,0 +1,41 @@
+"""A submitted claim reaches the reviewers as a card; one approves, the other is too late."""
+
+import pytest
+
+from tests.reviews.helpers import REVIEW_SETTINGS, cast, fresh, submitted_claim, t
+
+pytestmark = pytest.mark.settings(**REVIEW_SETTINGS)
+
+
+async def test_card_then_approve_once_and_the_member_is_told(bot):
+    c = cast(bot)
+    claim_id = await submitted_claim(bot, c.ming)
+    sheet, card = bot.replies(c.room)
+    assert sheet["photo"] and sheet["caption"] == t("reviews.sheet.title_claim", claim=claim_id)
+    text = card["text"]
+    assert text.startswith(f"📋 售后申请 #{claim_id} · 待审核")
+    assert "会员：小明（近 90 天其他售后 0 次，已退款 ¥0.00）" in text
+    assert "• 沃柑：实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in text
+    assert "问题：腐烂 / 发霉" in text and "说明：打开箱子两个烂了" in text
+    assert "计算退款：¥10.00（实付 ÷ 数量 × 坏的数量）" in text
+    assert "照片检查（仅供参考，不是结论）：单号一致 ✓ · 看到商品 ✓ · 损坏信号 0.82" in text
+    assert "审核截止：2026-11-22 10:00（还剩 48 小时 0 分）" in text
+    assert [label for label, _ in bot.sb.buttons(card)] == [
+        "✅ 通过", "✏️ 调整金额", "📷 补充照片", "🎁 发优惠券", "❌ 不通过"]
+    bot.replies(c.ming)
+
+    bot.clock.advance(minutes=5)
+    first = await bot.sb.tap(c.li, card, f"rv:a:{claim_id}")
+    second = await bot.sb.tap(c.zhao, card, f"rv:a:{claim_id}")
+    await bot.settle()
+    assert bot.sb.answer_of(first)["text"] == t("reviews.done.approve", claim=claim_id)
+    assert bot.sb.answer_of(second)["text"] == t(
+        "reviews.refuse.already_decided", claim=claim_id, name="李审核", at="2026-11-20 10:05",
+        status="已通过")
+    edited = fresh(bot, card)["text"]
+    assert "✅ 已通过，退款 ¥10.00 · 李审核 2026-11-20 10:05" in edited
+    assert "待打款，截止 2026-11-25 10:05" in edited
+    assert [label for label, _ in bot.sb.buttons(fresh(bot, card))] == ["💰 标记已打款"]
+    assert bot.texts(c.ming) == [
+        f"✅ 你的售后申请 #{claim_id} 已通过，退款 ¥10.00，会在 2026-11-25 10:05 前"
+        "（3 个工作日内）退回。"]
