@@ -8,6 +8,7 @@ this module only puts them together with the database.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +125,10 @@ async def begin(
         return policy.Decision(False, code)
     return await drafts.begin(
         session, rt, member, KIND, "items",
-        {"order_id": order.id, "items": {}, "reason": None, "description": None, "photos": []},
+        {"order_id": order.id, "items": {}, "reason": None, "description": None, "photos": [],
+         # Names this claim-to-be: a double tap on submit finds the claim it already made.
+         # Not the draft's id: SQLite reuses the id of a deleted draft.
+         "submission": uuid.uuid4().hex},
     )
 
 
@@ -204,7 +208,8 @@ async def submit(
     session: AsyncSession, rt: Runtime, member: Member, draft: Draft, evidence: dict | None = None
 ) -> tuple[Claim, bool] | policy.Decision:
     """Turn the draft into a claim. (claim, created); a repeated submit returns the same one."""
-    key = f"draft:{draft.id}:{draft.updated_at.timestamp():.0f}"
+    key = (f"claim:{draft.data['submission']}" if draft.data.get("submission")
+           else f"draft:{draft.id}:{draft.updated_at.timestamp():.0f}")  # drafts begun earlier
     existing = await session.scalar(select(Claim).where(Claim.submission_key == key))
     if existing is not None:
         return existing, False

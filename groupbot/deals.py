@@ -22,7 +22,7 @@ from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import MoneyError, fmt, from_minor, parse_amount, to_minor
-from groupbot.orders import NewItem, OrderError, create_order
+from groupbot.orders import NewItem, OrderError, change_quantity, create_order
 from groupbot.runtime import Runtime
 
 # --- reading what an organizer typed ---------------------------------------------------------
@@ -276,7 +276,7 @@ async def join(
         if current == 0:
             return JoinResult("not_joined", 0)
         assert order is not None
-        order.status = ORDER_CANCELLED
+        await change_quantity(session, rt, order, member, 0)
         deal.reserved -= current
         deal.card_dirty = True
         return JoinResult("cancelled", 0, order.id)
@@ -297,9 +297,7 @@ async def join(
             items=[NewItem(deal.product, quantity, price)],
         )
         return JoinResult("joined", quantity, order.id)
-    item = order.items[0]
-    item.quantity = quantity
-    item.paid_minor = item.unit_price_minor * quantity
+    await change_quantity(session, rt, order, member, quantity)
     was_cancelled = order.status == ORDER_CANCELLED
     order.status, order.confirmation = ORDER_PLACED, None
     if was_cancelled:

@@ -74,7 +74,9 @@ async def create_order(
     lines = [
         OrderLine(i, item.quantity, item.unit_price, item.discount) for i, item in enumerate(items)
     ]
-    coupon = await _coupon_for(session, rt, member, lines, discount)
+    # Coupons come off orders whose price the bot sets (group-buy deals); a storefront order
+    # arrives already paid, with its own discounts.
+    coupon = await _coupon_for(session, rt, member, lines, discount) if source == "deal" else None
     if coupon is not None:
         discount += coupon[1]  # the coupon lowers what is paid, like an order discount
     try:
@@ -125,6 +127,30 @@ async def _coupon_for(session: AsyncSession, rt: Runtime, member: Member,
         return None  # bad amounts are reported by allocate_paid below
     total = from_minor(gross, rt.settings.currency) - discount
     return await coupons.take_for_order(session, rt, member, total)
+
+
+async def change_quantity(
+    session: AsyncSession, rt: Runtime, order: Order, member: Member, quantity: int
+) -> None:
+    """A one-line (deal) order changes quantity: re-price it, keeping its coupon. Quantity 0
+    cancels the order and gives the coupon back to the member."""
+    item = order.items[0]
+    held = await coupons.of_order(session, order.id)
+    if held is not None:
+        order.discount_minor -= held.applied_minor or 0
+        await coupons.release(session, rt, held)
+    if quantity == 0:
+        order.status = ORDER_CANCELLED
+        return
+    item.quantity = quantity
+    line = OrderLine(0, quantity, from_minor(item.unit_price_minor, order.currency),
+                     from_minor(item.discount_minor, order.currency))
+    discount = from_minor(order.discount_minor, order.currency)
+    coupon = await _coupon_for(session, rt, member, [line], discount)
+    if coupon is not None and await coupons.attach(session, rt, coupon[0], order.id, coupon[1]):
+        discount += coupon[1]
+        order.discount_minor = to_minor(discount, order.currency)
+    item.paid_minor = to_minor(allocate_paid([line], discount, order.currency)[0], order.currency)
 
 
 def paid_total(order: Order) -> Decimal:
@@ -210,6 +236,10 @@ async def queue_confirmation(
     session: AsyncSession, rt: Runtime, order: Order, member: Member
 ) -> None:
     locale = member_locale(rt, member)
+    lines = order_lines_text(locale, order)
+    if (coupon := await coupons.of_order(session, order.id)) is not None and coupon.applied_minor:
+        lines += "\n" + messages.t(locale, "orders.coupon_line", amount=fmt(
+            from_minor(coupon.applied_minor, order.currency), order.currency))
     await notify.enqueue(
         session,
         rt,
@@ -223,7 +253,7 @@ async def queue_confirmation(
                 locale,
                 "orders.confirm",
                 order=order.id,
-                lines=messages.Html(order_lines_text(locale, order)),
+                lines=messages.Html(lines),
                 total=fmt(paid_total(order), order.currency),
             ),
             buttons=[[

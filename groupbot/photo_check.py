@@ -81,5 +81,22 @@ async def check_photo(data: bytes, expected: Sequence[str], engine: Any = None) 
             "goods_score": round(found.goods_score, 3),
             "damage_score": None if found.damage_score is None else round(found.damage_score, 3),
             "problems": list(found.problems),
+            # For the reviewers' evidence sheet (boxes) and the re-use lookup at submit
+            # (probes under crop hypotheses find cropped copies, one hash alone does not).
+            "width": found.width,
+            "height": found.height,
+            "waybill_box": _box(found.waybill_box),
+            "goods_box": _box(found.goods_box),
+            "reads": [
+                {"text": n.text, "normalized": n.normalized, "source": n.source,
+                 "matches": n.matches, "symbology": n.symbology, "box": _box(n.box),
+                 "tracking_like": n.tracking_like}
+                for n in found.numbers
+            ],
+            "reuse_probes": list(found.reuse_probes),
         },
     )
+
+
+def _box(box: Sequence[int] | None) -> list[int] | None:
+    return None if box is None else [int(v) for v in box]

@@ -61,3 +61,20 @@ async def attach(session: AsyncSession, rt: Runtime, coupon: Coupon, order_id: i
                                details={"order_id": order_id,
                                         "amount_minor": to_minor(applied, coupon.currency)}))
     return True
+
+
+async def of_order(session: AsyncSession, order_id: int) -> Coupon | None:
+    # populate_existing: attach() redeems with a bulk UPDATE the loaded object doesn't see.
+    return await session.scalar(select(Coupon).where(Coupon.redeemed_order_id == order_id)
+                                .execution_options(populate_existing=True))
+
+
+async def release(session: AsyncSession, rt: Runtime, coupon: Coupon) -> None:
+    """The order that used the coupon was changed or cancelled: the member gets it back
+    (it may be taken again by the same order's new price)."""
+    if coupon.claim_id is not None:
+        session.add(ClaimEvent(claim_id=coupon.claim_id, actor_member_id=coupon.member_id,
+                               action="coupon_released", at=rt.clock.now(),
+                               details={"order_id": coupon.redeemed_order_id}))
+    coupon.redeemed_order_id, coupon.redeemed_at, coupon.applied_minor = None, None, None
+    await session.flush()

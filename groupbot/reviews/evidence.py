@@ -24,13 +24,28 @@ def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
     """Rebuild the engine's findings from what the claims service stored (None: unchecked)."""
     if not stored:
         return None
-    numbers = tuple(
-        NumberRead(text=str(n), normalized=str(n), source="text",
-                   matches=bool(stored.get("tracking_match")))
-        for n in stored.get("numbers") or ()
-    )
+    reads = stored.get("reads")
+    if reads is not None:  # stored with every read's source and box
+        numbers = tuple(
+            NumberRead(text=str(r["text"]), normalized=str(r["normalized"]),
+                       source="barcode" if r.get("source") == "barcode" else "text",
+                       matches=bool(r.get("matches")), symbology=r.get("symbology"),
+                       box=_box(r.get("box")), tracking_like=bool(r.get("tracking_like", True)))
+            for r in reads
+        )
+    else:  # photos stored before boxes were kept: the numbers alone
+        numbers = tuple(
+            NumberRead(text=str(n), normalized=str(n), source="text",
+                       matches=bool(stored.get("tracking_match")))
+            for n in stored.get("numbers") or ()
+        )
     damage = stored.get("damage_score")
     return PhotoFindings(
+        width=int(stored.get("width") or 0),
+        height=int(stored.get("height") or 0),
+        waybill_box=_box(stored.get("waybill_box")),
+        goods_box=_box(stored.get("goods_box")),
+        reuse_probes=tuple(stored.get("reuse_probes") or ()),
         waybill_found=bool(stored.get("waybill_found")) or bool(numbers),
         numbers=numbers,
         tracking_match=bool(stored.get("tracking_match")),
@@ -39,6 +54,13 @@ def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
         damage_score=None if damage is None else float(damage),
         problems=tuple(stored.get("problems") or ()),
     )
+
+
+def _box(value: Any) -> tuple[int, int, int, int] | None:
+    if not value or len(value) != 4:
+        return None
+    x0, y0, x1, y1 = (int(v) for v in value)
+    return (x0, y0, x1, y1)
 
 
 async def known_photos(

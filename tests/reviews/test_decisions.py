@@ -96,12 +96,12 @@ async def test_coupon_for_a_small_flaw_is_redeemed_on_the_next_order(bot):
         product = Product(community_id=bot.rt.community_id, name="橙子", unit="个")
         s.add(product)
         await s.flush()
-        order, _ = await create_order(s, bot.rt, member=member, group=None, source="api",
+        order, _ = await create_order(s, bot.rt, member=member, group=None, source="deal",
                                       items=[NewItem(product, 2, Decimal("3.00"))])
         assert [i.paid_minor for i in order.items] == [0]  # ¥6 order, ¥8 coupon: pays 0
         coupon = await s.get(Coupon, 1)
         assert (coupon.redeemed_order_id, coupon.applied_minor) == (order.id, 600)
-        again, _ = await create_order(s, bot.rt, member=member, group=None, source="api",
+        again, _ = await create_order(s, bot.rt, member=member, group=None, source="deal",
                                       items=[NewItem(product, 2, Decimal("3.00"))])
         assert [i.paid_minor for i in again.items] == [600]  # used once
         assert isinstance(member, Member)
