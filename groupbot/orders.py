@@ -1,8 +1,8 @@
-"""Orders from any source, and the proactive messages an order owes its buyer.
+"""Orders from any source, and the messages an order owes its buyer when it is placed.
 
 An order is written together with its outbox rows in one transaction, so the order-time
-warning, the private confirmation and later the shipping and delivery notices are each sent
-exactly once, even across restarts (see groupbot.notify).
+warning and the private confirmation (and later the shipping and delivery notices, see
+groupbot.shipping) are each sent exactly once, even across restarts (see groupbot.notify).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
 from groupbot import notify
-from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product, Shipment
-from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
+from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED, ORDER_SHIPPED
 from groupbot.money import fmt, from_minor, to_minor
 from groupbot.refunds import OrderLine, allocate_paid, line_gross_minor
 from groupbot.reviews import coupons
@@ -299,109 +299,8 @@ async def get_order(session: AsyncSession, rt: Runtime, order_id: int) -> Order 
     return order if order is not None and order.community_id == rt.community_id else None
 
 
-async def mark_shipped(
-    session: AsyncSession, rt: Runtime, order: Order, courier: str, tracking_number: str
-) -> bool:
-    """Record the shipment and queue the shipping notice. False if it was already shipped."""
-    courier, tracking_number = courier.strip(), tracking_number.strip()
-    if not courier or not tracking_number:
-        raise OrderError("shipping_details_missing")
-    if order.status == ORDER_CANCELLED:
-        raise OrderError("order_cancelled", order=order.id)
-    if order.status in (ORDER_SHIPPED, ORDER_DELIVERED):
-        return False
-    now = rt.clock.now()
-    session.add(Shipment(order_id=order.id, courier=courier, tracking_number=tracking_number,
-                         shipped_at=now))
-    order.status, order.shipped_at = ORDER_SHIPPED, now
-    member = await session.get(Member, order.member_id)
-    assert member is not None
-    await _notify_member(
-        session, rt, order, member, "shipped",
-        messages_key="orders.shipped", courier=courier, tracking=tracking_number,
-    )
-    return True
-
-
-async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bool:
-    """Delivery starts the claim window: queue the inspection reminder and the late reminder."""
-    if order.status == ORDER_CANCELLED:
-        raise OrderError("order_cancelled", order=order.id)
-    if order.status == ORDER_DELIVERED:
-        return False
-    now = rt.clock.now()
-    order.status, order.delivered_at = ORDER_DELIVERED, now
-    if order.shipped_at is None:
-        order.shipped_at = now
-    member = await session.get(Member, order.member_id)
-    assert member is not None
-    deadline = now + timedelta(hours=rt.settings.claim_window_hours)
-    products = messages.Html("、".join(messages.escape(i.product.name) for i in order.items))
-    claim_button = ("orders.claim_button", f"claim:new:{order.id}")
-    await _notify_member(
-        session, rt, order, member, "delivered",
-        messages_key="orders.delivered", buttons=[claim_button],
-        products=products, deadline=local_time(rt, deadline),
-        hours=rt.settings.claim_window_hours,
-    )
-    if rt.settings.claim_reminder_hours_before:
-        await _notify_member(
-            session, rt, order, member, "claim_reminder",
-            messages_key="orders.claim_reminder", buttons=[claim_button],
-            not_before=deadline - timedelta(hours=rt.settings.claim_reminder_hours_before),
-            deadline=local_time(rt, deadline),
-        )
-    return True
-
-
-async def report_received(session: AsyncSession, rt: Runtime, order: Order) -> bool:
-    """The member says the parcel arrived; only a shipped order can arrive."""
-    if order.status == ORDER_PLACED:
-        raise OrderError("not_shipped", order=order.id)
-    return await mark_delivered(session, rt, order)
-
-
 def local_time(rt: Runtime, when: datetime) -> str:
     return when.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
-
-
-async def _notify_member(
-    session: AsyncSession,
-    rt: Runtime,
-    order: Order,
-    member: Member,
-    kind: str,
-    *,
-    messages_key: str,
-    buttons: Sequence[tuple[str, str]] = (),
-    not_before: datetime | None = None,
-    **values: object,
-) -> None:
-    """A notice about an order: privately when we may write to the member, else in the group
-    with a mention and a deep link (Telegram forbids opening a private chat)."""
-    group = await session.get(Group, order.group_id) if order.group_id else None
-    private = member.can_receive_private or group is None
-    locale = member_locale(rt, member, None if private else group)
-    text = messages.t(locale, messages_key, order=order.id, **values)
-    rows = [[(messages.t(locale, label), data)] for label, data in buttons]
-    if not private:
-        text = messages.Html(messages.mention(member.telegram_id, member.full_name) + " " + text)
-        rows = [[(messages.t(locale, "orders.open_private_button"),
-                  rt.deep_link(f"o{order.id}"))]]
-    await notify.enqueue(
-        session,
-        rt,
-        notify.Outgoing(
-            key=f"order:{order.id}:{kind}",
-            kind=f"order_{kind}",
-            chat_id=member.telegram_id if private else group.chat_id,  # type: ignore[union-attr]
-            member_id=member.id,
-            order_id=order.id,
-            text=text,
-            buttons=rows or None,
-            not_before=not_before,
-        ),
-    )
 
 
 async def report_problem(session: AsyncSession, rt: Runtime, order: Order, member: Member) -> int:

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 import messages
-from groupbot import deals, notify, orders
+from groupbot import deals, notify, orders, shipping
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER
 from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
@@ -56,7 +56,7 @@ async def confirmation_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def _received(query, w, session, rt, order) -> None:
     try:
-        first = await orders.report_received(session, rt, order)
+        first = await shipping.report_received(session, rt, order)
     except orders.OrderError:
         await query.answer(w.t("orders.cannot_receive_yet", order=order.id), show_alert=True)
         return
@@ -123,7 +123,7 @@ async def ship(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         for order in targets:
             try:
-                count += await orders.mark_shipped(session, rt, order, courier, tracking)
+                count += await shipping.mark_shipped(session, rt, order, courier, tracking)
             except orders.OrderError:
                 continue
     key = "orders.ship_done" if count else "orders.ship_nothing"
@@ -153,7 +153,7 @@ async def delivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         for order in targets:
             try:
-                count += await orders.mark_delivered(session, rt, order)
+                count += await shipping.mark_delivered(session, rt, order)
             except orders.OrderError:
                 continue
     await update.effective_message.reply_text(

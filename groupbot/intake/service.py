@@ -21,9 +21,10 @@ from groupbot.intake.requests import (
     ShipmentRequest,
 )
 from groupbot.models import Group, Member, Order, Product
-from groupbot.orders import NewItem, OrderError, create_order, mark_delivered, mark_shipped
+from groupbot.orders import NewItem, OrderError, create_order
 from groupbot.people import Person, group_by_chat_id, member_by_telegram_id, upsert_member
 from groupbot.runtime import Runtime
+from groupbot.shipping import mark_delivered, mark_shipped
 
 DEFAULT_UNIT = "份"
 

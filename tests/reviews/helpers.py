@@ -13,8 +13,9 @@ from PIL import Image
 import messages
 from groupbot import claims
 from groupbot.models import Draft, Product
-from groupbot.orders import NewItem, create_order, mark_delivered, mark_shipped
+from groupbot.orders import NewItem, create_order
 from groupbot.people import Person, mark_started, upsert_member
+from groupbot.shipping import mark_delivered, mark_shipped
 from handlers.ticks import tick_now
 
 LI_ID, ZHAO_ID, REVIEW_CHAT = 7_000_001, 7_000_002, -1_007_000_001
