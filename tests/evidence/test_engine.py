@@ -12,11 +12,9 @@ from groupbot.evidence.findings import PhotoFindings
 from .conftest import TRACKING
 
 
-def test_construction_is_cheap():
-    t = time.perf_counter()
+def test_construction_starts_nothing():
     engine = EvidenceEngine()
-    assert time.perf_counter() - t < 0.05
-    assert engine._executor is None  # nothing started before the first photo
+    assert engine._executor is None  # nothing started (no models loaded) before the first photo
     engine.close()
 
 

@@ -63,4 +63,3 @@ async def test_two_reviewers_approve_at_once_exactly_one_wins(runtime):
                                   .where(OrderItem.id == item_id))
     assert (refunds, per_claim, approved, refunded) == (ROUNDS, ROUNDS, ROUNDS, ROUNDS * 100)
     print(f"\n{ROUNDS} races on {rt.engine.dialect.name}: {elapsed:.1f} s")
-    assert elapsed < 60
