@@ -54,10 +54,22 @@ def _fc_match_cjk() -> str | None:
     return None
 
 
+def _packaged_cjk() -> str | None:
+    """Noto Sans SC (SIL OFL) shipped in a wheel, a dependency: reviewers read Chinese labels
+    on the sheet without any font installed on the machine."""
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+    except ImportError:
+        return None
+    path = sans_path()
+    return str(path) if path.is_file() else None
+
+
 @cache
 def font_path() -> tuple[str | None, bool]:
     """(path or None for Pillow's built-in font, whether it covers Chinese)."""
-    cjk = _fc_match_cjk() or next((p for p in CJK_CANDIDATES if Path(p).is_file()), None)
+    cjk = (_packaged_cjk() or _fc_match_cjk()
+           or next((p for p in CJK_CANDIDATES if Path(p).is_file()), None))
     if cjk:
         return cjk, True
     latin = next((p for p in LATIN_CANDIDATES if Path(p).is_file()), None)

@@ -27,6 +27,8 @@ LABELS = {
     "order": "Order tracking no.",
     "photo": "Photo",
     "number": "No.",
+    "source_barcode": "barcode",
+    "source_text": "printed text",
     "not_read": "no number read",
     "no_waybill": "no waybill seen",
     "goods": "Goods",
@@ -112,7 +114,8 @@ def _caption(f: PhotoFindings, reuse: ReuseMatch | None, lab: Mapping[str, str])
     shown = [n for n in f.numbers if n.matches] or [n for n in f.numbers if n.tracking_like]
     if shown:
         n = shown[0]
-        lines.append((f"{lab['number']} {n.normalized} ({n.source})", INK, n.matches))
+        how = lab.get(f"source_{n.source}", n.source)
+        lines.append((f"{lab['number']} {n.normalized} ({how})", INK, n.matches))
     elif f.waybill_found:
         lines.append((lab["not_read"], ORANGE, False))
     else:
