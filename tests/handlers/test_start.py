@@ -47,6 +47,21 @@ async def test_adding_the_bot_registers_the_group_and_its_admins_become_organize
     assert t("start.role.member") in bot.texts(ming)[0]
 
 
+@pytest.mark.settings(reviewers_chat_id=-100777)
+async def test_the_reviewers_chat_is_a_staff_chat_not_a_community_group(bot):
+    from groupbot.people import active_groups
+
+    li = bot.sb.add_user("李审核")
+    room = bot.sb.add_group("售后审核群", members=[li], admins=[li], chat_id=-100777)
+    await bot.sb.add_bot_to_group(room, by=li)
+    await bot.settle()
+    assert bot.texts(room) == [t("group.staff")]
+    await bot.say(li, "/start")
+    assert t("start.role.organizer") not in bot.texts(li)[0]  # its admins are not organizers
+    async with bot.rt.tx() as session:
+        assert await active_groups(session, bot.rt) == []  # no deals or broadcasts go there
+
+
 async def test_unknown_command_and_stray_text_get_a_clear_answer(bot):
     ming = bot.sb.add_user("小明")
     await bot.say(ming, "/refundme")
