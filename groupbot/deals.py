@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,18 +24,14 @@ from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import MoneyError, fmt, from_minor, parse_amount, to_minor
 from groupbot.orders import NewItem, OrderError, change_quantity, create_order
 from groupbot.runtime import Runtime
+from groupbot.when import LOCAL_TIME, parse_local_time
 
 # --- reading what an organizer typed ---------------------------------------------------------
 
 _PRICE = re.compile(r"^[¥￥]?(\d+(?:[.,]\d{1,2})?)(?:元)?/(\S{1,8})$")
-_TIME = re.compile(
-    r"^(?:(今天|明天|后天|today|tomorrow)|(\d{1,2})[-/.](\d{1,2}))?(\d{1,2})[:：](\d{2})$",
-    re.IGNORECASE,
-)
 _LIMIT = re.compile(r"^(?:限购|limit=?)(\d+)$", re.IGNORECASE)
 _STOCK = re.compile(r"^(?:库存|stock=?)(\d+)$", re.IGNORECASE)
 _NONPERISHABLE = {"非生鲜", "nonperishable", "non-perishable"}
-_DAY_WORDS = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
 
 
 @dataclass(frozen=True)
@@ -61,25 +57,19 @@ def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
     text = re.sub(r"(今天|明天|后天|today|tomorrow|\d{1,2}[-/.]\d{1,2})\s+(\d{1,2}[:：]\d{2})",
                   r"\1\2", text, flags=re.IGNORECASE)
     name_parts: list[str] = []
+    extras: list[str] = []
     price = unit = closes = None
-    limit = stock = None
-    perishable = True
     # Each word is read by the same parsers as the guided /deal; what none claims is the name.
     for token in text.split():
         if _PRICE.match(token):
             price, unit = parse_price(token, rt)
-        elif _TIME.match(token):
+        elif LOCAL_TIME.match(token):
             closes = parse_closing(token, now, rt)
-        elif (extra := _extra(token)) is not None:
-            key, value = extra
-            if key == "limit":
-                limit = value
-            elif key == "stock":
-                stock = value
-            else:
-                perishable = False
+        elif _extra(token) is not None:
+            extras.append(token)
         else:
             name_parts.append(token)
+    limit, stock, perishable = parse_extras(" ".join(extras))
     if not name_parts:
         raise DealSpecError("missing_name")
     if price is None or unit is None:
@@ -103,10 +93,10 @@ def parse_price(text: str, rt: Runtime) -> tuple[Decimal, str]:
 def parse_closing(text: str, now: datetime, rt: Runtime) -> datetime:
     """``20:00`` / ``明天20:00`` / ``11-25 20:00`` → an aware datetime in the future."""
     joined = re.sub(r"\s+", "", text.strip())
-    m = _TIME.match(joined)
-    if not m:
-        raise DealSpecError("bad_time", value=text.strip())
-    closes = _closing_time(m, now, rt)
+    try:
+        closes = parse_local_time(joined, now, rt.settings.tz, bare_time_is_next=True)
+    except ValueError as exc:
+        raise DealSpecError("bad_time", value=text.strip()) from exc
     if closes <= now:
         raise DealSpecError("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
             "%m-%d %H:%M"))
@@ -140,26 +130,6 @@ def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
         else:
             perishable = False
     return limit, stock, perishable
-
-
-def _closing_time(m: re.Match[str], now: datetime, rt: Runtime) -> datetime:
-    tz = rt.settings.tz
-    local_now = now.astimezone(tz)
-    day = local_now.date()
-    word, month, mday, hour, minute = m.groups()
-    try:
-        if month and mday:
-            day = day.replace(month=int(month), day=int(mday))
-            if day < local_now.date():
-                day = day.replace(year=day.year + 1)
-        elif word:
-            day = day + timedelta(days=_DAY_WORDS[word.lower()])
-        at = datetime.combine(day, time(int(hour), int(minute)), tz)
-    except ValueError as exc:
-        raise DealSpecError("bad_time", value=m.group(0)) from exc
-    if not (month or word) and at <= local_now:
-        at += timedelta(days=1)  # "20:00" typed at 21:00 means tomorrow evening
-    return at.astimezone(now.tzinfo)
 
 
 # --- the deal and its card --------------------------------------------------------------------

@@ -41,18 +41,24 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return quantize(Decimal(minor).scaleb(-exponent(currency)), currency)
 
 
+def typed_number(text: str) -> str:
+    """What a person typed as an amount, without currency signs, spaces or a comma for the
+    decimal point ("¥12,50元" -> "12.50"); whether it is a number is for the caller."""
+    cleaned = text.strip().replace("¥", "").replace("￥", "").replace("元", "").replace(" ", "")
+    cleaned = cleaned.replace("，", ".").replace(",", ".").replace("。", ".")
+    for symbol in _SYMBOLS.values():
+        cleaned = cleaned.replace(symbol, "")
+    return cleaned
+
+
 def parse_amount(text: str, currency: str) -> Decimal:
     """Read what a person typed ("12.5", "¥12.50", "12,50"?) as a positive amount.
 
     Raises MoneyError for anything that is not a plain positive number with at most the
     currency's decimal places, so "12.345" is refused rather than silently rounded.
     """
-    cleaned = text.strip().replace("¥", "").replace("￥", "").replace("元", "").replace(" ", "")
-    cleaned = cleaned.replace("，", ".").replace(",", ".").replace("。", ".")
-    for symbol in _SYMBOLS.values():
-        cleaned = cleaned.replace(symbol, "")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(typed_number(text))
     except InvalidOperation as exc:
         raise MoneyError("not_a_number") from exc
     if not value.is_finite():

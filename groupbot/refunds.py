@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from groupbot.money import exponent, from_minor, quantize, quantum, to_minor
+from groupbot.money import exponent, from_minor, quantize, quantum, to_minor, typed_number
 
 # Codes validate_adjusted_amount can return (meanings for the catalog writer).
 ADJUSTMENT_CODES: Mapping[str, str] = MappingProxyType(
@@ -238,7 +238,7 @@ def validate_adjusted_amount(
         return AmountCheck(False, code, MappingProxyType(params))
 
     try:
-        value = _dec(amount.strip() if isinstance(amount, str) else amount, "amount")
+        value = _dec(typed_number(amount) if isinstance(amount, str) else amount, "amount")
     except (InvalidOperation, ValueError):
         return no("amount_not_a_number", text=str(amount))
     cap_value = quantize(_dec(cap, "cap"), currency)

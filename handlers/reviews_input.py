@@ -60,7 +60,6 @@ async def apply(session, rt: Runtime, w: Who, draft: Draft, text: str) -> Outcom
         outcome = await payouts.mark_paid(session, rt, data["refund_id"], w.member, text)
     elif data["action"] == "adjust":
         amount, _, reason = text.strip().partition(" ")
-        amount = amount.replace("¥", "").replace("￥", "").replace("元", "")
         outcome = await decisions.decide(session, rt, data["claim_id"], w.member,
                                          decisions.ADJUST, amount=amount,
                                          reason=reason.strip() or None)

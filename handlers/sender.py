@@ -8,6 +8,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from groupbot.notify import Blocked, Buttons, ChatGone, Migrated, RetryLater, SendError
 from handlers.common import keyboard
+from handlers.pacing import retry_seconds
 
 
 def _markup(buttons: Buttons | None):
@@ -52,9 +53,7 @@ class TelegramSender:
 
 def _translate(exc: Exception) -> SendError:
     if isinstance(exc, RetryAfter):
-        retry = exc.retry_after
-        seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-        return RetryLater(seconds)
+        return RetryLater(retry_seconds(exc))
     if isinstance(exc, ChatMigrated):
         return Migrated(exc.new_chat_id)
     if isinstance(exc, Forbidden):

@@ -3,8 +3,7 @@ starting what is due (or reporting it missed when the bot was down for too long)
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,38 +23,19 @@ from groupbot.models.broadcasts import (
     DELIVERY_PENDING,
 )
 from groupbot.runtime import Runtime
-
-_DAY_WORDS = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
-_WHEN = re.compile(
-    r"^(?:(?P<word>今天|明天|后天|today|tomorrow)"
-    r"|(?:(?P<year>\d{4})[-/.年])?(?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?)?"
-    r"\s*(?P<hour>\d{1,2})[:：](?P<minute>\d{2})$",
-    re.IGNORECASE,
-)
+from groupbot.when import parse_local_time
 
 
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """``2026-11-25 18:00`` / ``11-25 18:00`` / ``明天 18:00`` / ``tomorrow 18:00`` / ``18:00``,
     in the community's time zone → an aware UTC datetime, which must be in the future."""
-    m = _WHEN.match(" ".join(text.split()))
-    if not m:
-        raise ComposeError("when_bad", value=text.strip()[:40])
-    today = now.astimezone(tz).date()
     try:
-        if m["word"]:
-            day = today + timedelta(days=_DAY_WORDS[m["word"].lower()])
-        elif m["month"]:
-            day = date(int(m["year"] or today.year), int(m["month"]), int(m["day"]))
-            if not m["year"] and day < today:
-                day = day.replace(year=day.year + 1)  # "01-05" typed in December
-        else:
-            day = today
-        at = datetime.combine(day, time(int(m["hour"]), int(m["minute"])), tz)
+        at = parse_local_time(text, now, tz)
     except ValueError as exc:
         raise ComposeError("when_bad", value=text.strip()[:40]) from exc
     if at <= now:
         raise ComposeError("when_past", when=local(at, tz))
-    return at.astimezone(now.tzinfo)
+    return at
 
 
 def local(at: datetime, tz: ZoneInfo) -> str:
