@@ -32,6 +32,7 @@ _PRICE = re.compile(r"^[¥￥]?(\d+(?:[.,]\d{1,2})?)(?:元)?/(\S{1,8})$")
 _LIMIT = re.compile(r"^(?:限购|limit=?)(\d+)$", re.IGNORECASE)
 _STOCK = re.compile(r"^(?:库存|stock=?)(\d+)$", re.IGNORECASE)
 _NONPERISHABLE = {"非生鲜", "nonperishable", "non-perishable"}
+_NO_EXTRAS = {"-", "无", "none", "no"}
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,12 @@ def _extra(token: str) -> tuple[str, int | None] | None:
 
 
 def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
-    """``限购5 库存100 非生鲜`` → (limit, stock, perishable); an unknown word is an error."""
+    """``限购5 库存100 非生鲜`` → (limit, stock, perishable); an unknown word is an error.
+    ``-`` / ``无`` / ``none`` (the guided /deal's "nothing extra") is no extras."""
     limit = stock = None
     perishable = True
+    if text.strip().lower() in _NO_EXTRAS:
+        return limit, stock, perishable
     for token in text.split():
         extra = _extra(token)
         if extra is None:

@@ -163,9 +163,7 @@ async def guide_input(
             closes = deals.parse_closing(text, rt.clock.now(), rt)
             drafts.advance(rt, draft, "extras", closes_at=closes.isoformat())
         else:
-            extras = (0, None, True) if text in ("-", "无", "none", "no") else (
-                deals.parse_extras(text))
-            await _post_guided(context, session, rt, w, draft, extras)
+            await _post_guided(context, session, rt, w, draft, deals.parse_extras(text))
             return
     except deals.DealSpecError as exc:
         await reply(w.t(f"deals.spec.{exc.code}", **exc.params))

@@ -108,15 +108,10 @@ async def paid_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     async with rt.tx() as session:
         w = await who(session, rt, update)
-        refund = await payouts.get(session, rt, refund_id) if w.is_reviewer else None
-        if refund is None or refund.status != "due":
-            code = "reviewers_only" if not w.is_reviewer else "refund_not_found"
-            outcome = Outcome(False, code, {"refund": refund_id})
-            if refund is not None:
-                outcome = Outcome(False, "already_paid", dict(
-                    claim=refund.claim_id, name=await name_of(session, refund.paid_by),
-                    at=refund.paid_at, reference=refund.paid_reference))
-            await query.answer(refusal(w, outcome, rt), show_alert=True)
+        refund = (await payouts.payable(session, rt, refund_id) if w.is_reviewer
+                  else Outcome(False, "reviewers_only"))
+        if isinstance(refund, Outcome):
+            await query.answer(refusal(w, refund, rt), show_alert=True)
             return
         member = await name_of(session, refund.member_id)
         await begin_prompt(session, rt, w, query.message.chat_id, refund.claim_id, "paid",

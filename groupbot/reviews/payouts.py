@@ -27,6 +27,18 @@ async def get(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | No
     return refund if refund is not None and refund.community_id == rt.community_id else None
 
 
+async def payable(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | Outcome:
+    """The refund if it can still be marked paid, else why not (already paid: by whom, when)."""
+    refund = await get(session, rt, refund_id)
+    if refund is None or refund.status not in (REFUND_DUE, REFUND_PAID):
+        return _no("refund_not_found", refund=refund_id)
+    if refund.status == REFUND_PAID:
+        return _no("already_paid", refund=refund.id, claim=refund.claim_id,
+                   name=await records.name_of(session, refund.paid_by), at=refund.paid_at,
+                   reference=refund.paid_reference)
+    return refund
+
+
 async def mark_paid(
     session: AsyncSession, rt: Runtime, refund_id: int, reviewer: Member, reference: str
 ) -> Outcome:
@@ -42,12 +54,10 @@ async def mark_paid(
         .values(status=REFUND_PAID, paid_at=now, paid_reference=reference, paid_by=reviewer.id)
         .execution_options(synchronize_session=False))
     await session.refresh(refund)
-    if won.rowcount != 1:
-        if refund.status != REFUND_PAID:  # reversed meanwhile
-            return _no("refund_not_found", refund=refund_id)
-        return _no("already_paid", refund=refund.id, claim=refund.claim_id,
-                   name=await records.name_of(session, refund.paid_by), at=refund.paid_at,
-                   reference=refund.paid_reference)
+    if won.rowcount != 1:  # paid by someone else, or reversed, meanwhile
+        refused = await payable(session, rt, refund.id)
+        return refused if isinstance(refused, Outcome) else _no("refund_not_found",
+                                                                refund=refund_id)
     await session.execute(
         update(Claim).where(Claim.id == refund.claim_id, Claim.status == CLAIM_APPROVED)
         .values(status=CLAIM_PAID).execution_options(synchronize_session=False))
