@@ -1,0 +1,298 @@
+"""Crash safety: the bot SIGKILLed at random moments while people use it, restarted each time.
+
+    .venv/bin/python benchmarks/crash.py [--trials 500] [--stories 4] [--max-gap 3]
+                                         [--database-url URL]
+
+Three processes on loopback: the sandbox (``python -m groupbot.sandbox``: Telegram, which keeps
+every update and message across the bot's deaths), the bot (``groupbot run``), and this driver.
+The driver plays people through whole stories, ``--stories`` at a time: the organizer posts a
+deal, a member joins it, the organizer marks it shipped and delivered, the member files a photo
+claim and submits it, the reviewer approves the card in the reviewers' group, and marks the
+refund paid with a reference. Like people, they wait for the bot's answer and do the step again
+when none comes (a person taps again). Meanwhile the bot is SIGKILLed at a random moment
+(uniform in 0..``--max-gap`` s after it came up) and started again; each kill is one trial.
+After the last trial the bot runs undisturbed until every story is finished, then the database
+and every chat are checked:
+
+* lost claims: a member was told "submitted #N" but claim N is not theirs in the database;
+* silent claims: a claim in the database whose member was never told;
+* refund > paid: an order line whose refunds exceed what was paid;
+* duplicates: a state-change message said twice (submitted, approved, paid, a delivery notice,
+  a deal card, a reviewer card for one claim).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from live import Control, bot_env, bot_proc, buttons, free_port, print_table, sandbox_proc  # noqa: E402,I001
+
+SUBMITTED = re.compile(r"已提交售后申请 #(\d+)")
+APPROVED = re.compile(r"你的售后申请 #(\d+) 已通过")
+PAID = re.compile(r"售后申请 #(\d+) 的退款 .* 已打款")
+DELIVERED = re.compile(r"订单 #(\d+) 已送达")
+CARD = re.compile(r"📋 售后申请 #(\d+) · ")  # the card's title line
+
+
+class Stuck(Exception):
+    pass
+
+
+class Person:
+    def __init__(self, ctl: Control, uid: int, patience: float) -> None:
+        self.ctl, self.id, self.patience = ctl, uid, patience
+
+    async def act_until(self, chat: int, action, found, tries: int = 40):
+        """Do ``action``, then wait for ``found(messages)`` to return something; a person who
+        hears nothing for ``patience`` seconds does it again."""
+        for _ in range(tries):
+            if (hit := found(await self.ctl.bot_messages(chat))) is not None:
+                return hit
+            await action()
+            deadline = time.monotonic() + self.patience
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.4)
+                if (hit := found(await self.ctl.bot_messages(chat))) is not None:
+                    return hit
+        raise Stuck(f"user {self.id} got no answer in chat {chat}")
+
+    def tap(self, message: dict, data: str):
+        return lambda: self.ctl.tap(self.id, message, data)
+
+    def say(self, chat: int, text: str):
+        return lambda: self.ctl.say(self.id, chat, text)
+
+
+def with_button(pred, after: int = 0):
+    """The newest bot message (from index ``after``) with a button whose data matches."""
+    def found(messages: list[dict]):
+        for m in reversed(messages[after:]):
+            for _text, data in buttons(m):
+                if pred(data):
+                    return m, data
+        return None
+    return found
+
+
+def with_text(pattern: re.Pattern, after: int = 0):
+    def found(messages: list[dict]):
+        for m in reversed(messages[after:]):
+            if (hit := pattern.search(m.get("text") or m.get("caption") or "")):
+                return m, hit
+        return None
+    return found
+
+
+class Cast:
+    def __init__(self, ctl: Control, organizer: Person, reviewer: Person, group: int,
+                 room: int, photo: bytes) -> None:
+        self.ctl, self.organizer, self.reviewer = ctl, organizer, reviewer
+        self.group, self.room, self.photo = group, room, photo
+        self.lock = asyncio.Lock()  # the organizer and the reviewer do one thing at a time
+
+
+async def story(cast: Cast, n: int, member: Person) -> None:
+    ctl, org, rev = cast.ctl, cast.organizer, cast.reviewer
+    name = f"苹果{n:04d}"
+    async with cast.lock:
+        card, _ = await org.act_until(
+            cast.group, org.say(cast.group, f"/deal {name} 5/个 23:59 限购20 库存100"),
+            lambda ms: next(((m, None) for m in reversed(ms)
+                             if name in (m.get("text") or "") and buttons(m)), None))
+    deal = int(re.search(r"deal:(\d+):", next(d for _, d in buttons(card) if "deal:" in d))[1])
+    seen = len(await ctl.bot_messages(member.id))
+    await member.act_until(member.id, member.tap(card, f"deal:{deal}:j:2"),
+                           lambda ms: ms[-1] if len(ms) > seen else None)
+    async with cast.lock:
+        seen = len(await ctl.bot_messages(org.id))
+        await org.act_until(org.id, org.say(org.id, f"/ship deal {deal} 顺丰 SF1234567890"),
+                            lambda ms: ms[-1] if len(ms) > seen else None)
+        seen = len(await ctl.bot_messages(org.id))
+        await org.act_until(org.id, org.say(org.id, f"/delivered deal {deal}"),
+                            lambda ms: ms[-1] if len(ms) > seen else None)
+    notice, data = await member.act_until(member.id, _nothing,
+                                          with_button(lambda d: d.startswith("claim:new:")))
+    seen = len(await ctl.bot_messages(member.id))
+    m, data = await member.act_until(member.id, member.tap(notice, data),
+                                     with_button(lambda d: d.startswith("cl:u:"), seen))
+    data = [d for _, d in buttons(m) if d.startswith("cl:u:")][-1]
+    m, data = await member.act_until(member.id, member.tap(m, data),
+                                     with_button(lambda d: d == "cl:r:rotten", seen))
+    m, data = await member.act_until(member.id, member.tap(m, data),
+                                     with_button(lambda d: d == "cl:skip", seen))
+    seen = len(await ctl.bot_messages(member.id))
+    await member.act_until(member.id, member.tap(m, data),
+                           lambda ms: ms[-1] if len(ms) > seen else None)
+    seen = len(await ctl.bot_messages(member.id))
+    m, data = await member.act_until(member.id, lambda: ctl.photo(member.id, member.id, cast.photo),
+                                     with_button(lambda d: d == "cl:done", seen))
+    m, data = await member.act_until(member.id, member.tap(m, data),
+                                     with_button(lambda d: d == "cl:submit", seen))
+    _, hit = await member.act_until(member.id, member.tap(m, data), with_text(SUBMITTED, seen))
+    claim = int(hit[1])
+    card, data = await rev.act_until(
+        cast.room, _nothing, with_button(lambda d: d == f"rv:a:{claim}"))
+    await rev.act_until(cast.room, rev.tap(card, data),
+                        lambda ms: None if _has_button(ms, f"rv:a:{claim}") else True)
+    await member.act_until(member.id, _nothing, with_text(APPROVED))
+    async with cast.lock:
+        seen = len(await ctl.bot_messages(rev.id))
+        m, data = await rev.act_until(rev.id, rev.say(rev.id, "/payouts"),
+                                      with_button(lambda d: d == f"rv:p:{claim}", seen))
+        seen = len(await ctl.bot_messages(rev.id))
+        await rev.act_until(rev.id, rev.tap(m, data),
+                            lambda ms: ms[-1] if len(ms) > seen else None)
+        seen = len(await ctl.bot_messages(rev.id))
+        await rev.act_until(rev.id, rev.say(rev.id, f"WX{claim:06d}"),
+                            lambda ms: ms[-1] if len(ms) > seen else None)
+    await member.act_until(member.id, _nothing, with_text(PAID))
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _has_button(messages: list[dict], data: str) -> bool:
+    return any(d == data for m in messages for _, d in buttons(m))
+
+
+async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asyncio.Event) -> None:
+    while len(done) < trials and not stop.is_set():
+        await asyncio.sleep(random.uniform(0, max_gap))
+        bot.kill()
+        done.append(1)
+        bot.start()
+        await asyncio.sleep(1.5)  # imports; a kill before the bot is up proves nothing
+
+
+async def check(ctl: Control, url: str, members: list[Person], reviewer: Person,
+                room: int, group: int) -> dict[str, int]:
+    from sqlalchemy import text
+
+    from groupbot.db import make_engine
+
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        claims = {(r[0], r[1]) for r in await conn.execute(text(
+            "SELECT c.id, m.telegram_id FROM claims c JOIN members m ON m.id = c.member_id"))}
+        over = (await conn.execute(text(
+            "SELECT count(*) FROM order_items WHERE refunded_minor > paid_minor"))).scalar()
+    await engine.dispose()
+    told: Counter = Counter()
+    dupes: Counter = Counter()
+    for member in members:
+        texts = [m.get("text") or "" for m in await ctl.bot_messages(member.id)]
+        for pattern, kind in ((SUBMITTED, "submitted"), (APPROVED, "approved"), (PAID, "paid"),
+                              (DELIVERED, "delivered")):
+            hits = Counter(h[1] for t in texts for h in [pattern.search(t)] if h)
+            dupes[kind] += sum(n - 1 for n in hits.values())
+            if kind == "submitted":
+                told.update({(int(k), member.id): 1 for k in hits})
+    cards = Counter(hit[1] for m in await ctl.bot_messages(room)
+                    for hit in [CARD.match(m.get("text") or "")] if hit)
+    dupes["reviewer card"] = sum(n - 1 for n in cards.values())
+    deal_cards = Counter(m.get("text", "").split("\n")[0] for m in await ctl.bot_messages(group)
+                         if any(d.startswith("deal:") for _, d in buttons(m)))
+    dupes["deal card"] = sum(n - 1 for n in deal_cards.values())
+    lost = sum(1 for key in told if key not in claims)
+    silent = sum(1 for key in claims if key not in told)
+    return {"lost": lost, "silent": silent, "over": over, **dupes}
+
+
+async def main(args: argparse.Namespace) -> None:
+    from groupbot.evidence.synth import make_claim_photo
+
+    work = Path(tempfile.mkdtemp(prefix="groupbot-crash-"))
+    port = free_port()
+    sandbox = sandbox_proc(port, work)
+    sandbox.start()
+    url = args.database_url or f"sqlite+aiosqlite:///{work / 'groupbot.db'}"
+    photo = make_claim_photo("SF1234567890", damaged=True, seed=7)
+    kills: list[int] = []
+    members: list[Person] = []
+    finished = 0
+    stuck: list[str] = []
+    try:
+        async with Control(port) as ctl:
+            await ctl.wait_up()
+            org = Person(ctl, await ctl.user("王团长", started=True), args.patience)
+            rev = Person(ctl, await ctl.user("李审核", started=True), args.patience)
+            group = (await ctl.post("/groups", title="幸福里团购群", members=[org.id],
+                                    admins=[org.id]))["id"]
+            room = (await ctl.post("/groups", title="审核组", members=[rev.id]))["id"]
+            bot = bot_proc(bot_env(port, url, organizer_ids=[org.id], reviewer_ids=[rev.id],
+                                   reviewers_chat_id=room, tick_seconds=0.5), work)
+            bot.start()
+            await ctl.post(f"/groups/{group}/bot", by=org.id)
+            await ctl.post(f"/groups/{room}/bot", by=rev.id)
+            for p in (org, rev):
+                await ctl.say(p.id, p.id, "/start")
+            await ctl.post("/settle", quiet=1.0, timeout=60)
+            cast = Cast(ctl, org, rev, group, room, photo)
+            stop = asyncio.Event()
+            kill_task = asyncio.create_task(killer(bot, args.trials, args.max_gap, kills, stop))
+            t0 = time.monotonic()
+            counter = 0
+
+            async def slot() -> None:
+                nonlocal counter, finished
+                while not kill_task.done():
+                    counter += 1
+                    n = counter
+                    member = Person(ctl, await ctl.user(f"成员{n}", started=True), args.patience)
+                    await ctl.post(f"/groups/{group}/join", user_id=member.id)
+                    await ctl.say(member.id, member.id, "/start")
+                    members.append(member)
+                    try:
+                        await story(cast, n, member)
+                        finished += 1
+                    except Stuck as exc:
+                        stuck.append(str(exc))
+                    if n % 10 == 0:
+                        print(f"{len(kills)} kills, {finished} stories done, "
+                              f"{time.monotonic() - t0:.0f} s", flush=True)
+
+            await asyncio.gather(*[slot() for _ in range(args.stories)])
+            await kill_task
+            await ctl.post("/settle", quiet=3.0, timeout=120)
+            result = await check(ctl, url, members, rev, room, group)
+            bot.stop()
+    finally:
+        sandbox.kill()
+    rows = [("trials (SIGKILL + restart)", len(kills), ""),
+            ("stories finished / stuck", f"{finished} / {len(stuck)}",
+             stuck[0][:60] if stuck else ""),
+            ("lost claims (told submitted, no claim)", result["lost"], "target 0"),
+            ("claims whose member was never told", result["silent"], "target 0"),
+            ("order lines refunded > paid", result["over"], "target 0")]
+    for kind in ("submitted", "approved", "paid", "delivered", "reviewer card", "deal card"):
+        rows.append((f"duplicate: {kind}", result.get(kind, 0), ""))
+    total_dupes = sum(result.get(k, 0) for k in ("submitted", "approved", "paid", "delivered",
+                                                 "reviewer card", "deal card"))
+    rows.append(("duplicates per 1000 trials", f"{1000 * total_dupes / max(len(kills), 1):.1f}",
+                 "target ≤ 1"))
+    print_table(f"crash safety ({url.split(':')[0]}), kills 0..{args.max_gap} s apart",
+                ("", "count", "note"), rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=500)
+    parser.add_argument("--stories", type=int, default=4, help="stories played at once")
+    parser.add_argument("--max-gap", type=float, default=3.0, help="seconds between kills")
+    parser.add_argument("--patience", type=float, default=8.0,
+                        help="seconds a person waits before doing a step again")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    asyncio.run(main(parser.parse_args()))
