@@ -46,6 +46,9 @@ DELIVERED = re.compile(r"订单 #(\d+) 已送达")
 CARD = re.compile(r"📋 售后申请 #(\d+) · ")  # the card's title line
 
 
+READY = "Application started"  # PTB's log line once polling runs
+
+
 class Stuck(Exception):
     pass
 
@@ -168,13 +171,24 @@ def _has_button(messages: list[dict], data: str) -> bool:
     return any(d == data for m in messages for _, d in buttons(m))
 
 
+async def up(bot, before: int, limit: float = 120) -> None:
+    """Wait until the bot (re)started has said it is ready; a kill during its imports proves
+    nothing about the bot's own state."""
+    deadline = time.monotonic() + limit
+    while bot.log.read_text(errors="replace").count(READY) <= before:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the bot did not come up: see {bot.log}")
+        await asyncio.sleep(0.1)
+
+
 async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asyncio.Event) -> None:
     while len(done) < trials and not stop.is_set():
         await asyncio.sleep(random.uniform(0, max_gap))
+        before = bot.log.read_text(errors="replace").count(READY)
         bot.kill()
         done.append(1)
         bot.start()
-        await asyncio.sleep(1.5)  # imports; a kill before the bot is up proves nothing
+        await up(bot, before)
 
 
 async def check(ctl: Control, url: str, members: list[Person], reviewer: Person,
@@ -235,6 +249,7 @@ async def main(args: argparse.Namespace) -> None:
             bot = bot_proc(bot_env(port, url, organizer_ids=[org.id], reviewer_ids=[rev.id],
                                    reviewers_chat_id=room, tick_seconds=0.5), work)
             bot.start()
+            await up(bot, 0)
             await ctl.post(f"/groups/{group}/bot", by=org.id)
             await ctl.post(f"/groups/{room}/bot", by=rev.id)
             for p in (org, rev):

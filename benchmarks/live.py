@@ -162,10 +162,10 @@ class Control:
     async def bot_messages(self, chat: int) -> list[dict]:
         return await self.get(f"/chats/{chat}/messages", bot_only="1")
 
-    async def wait_bot(self, chat: int, count: int, timeout: float = 30) -> list[dict]:
+    async def wait_bot(self, chat: int, count: int, limit: float = 30) -> list[dict]:
         """Wait until the bot has sent ``count`` messages in ``chat`` in all; return them all."""
         return await self.post("/wait_for_bot_messages", chat_id=chat, count=count,
-                               timeout=timeout)
+                               timeout=limit)
 
 
 def buttons(message: dict) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ async def one(ctl: Control, user: int, counts: dict[int, int], out: list[float])
     start = time.monotonic()
     await ctl.say(user, user, "/help")
     counts[user] += 1
-    await ctl.wait_bot(user, counts[user], timeout=60)
+    await ctl.wait_bot(user, counts[user], limit=60)
     out.append(time.monotonic() - start)
 
 

@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import messages  # noqa: E402
 from live import (  # noqa: E402
     Control,
     bot_env,
@@ -39,6 +38,8 @@ from live import (  # noqa: E402
     print_table,
     sandbox_proc,
 )
+
+import messages  # noqa: E402
 
 CHATTERERS = 10
 
@@ -51,10 +52,10 @@ class Person:
     def __init__(self, ctl: Control, uid: int) -> None:
         self.ctl, self.id, self.seen = ctl, uid, 0
 
-    async def next_message(self, timeout: float = 120) -> dict:
+    async def next_message(self, limit: float = 120) -> dict:
         """Wait for the bot's next message in this member's private chat."""
         self.seen += 1
-        return (await self.ctl.wait_bot(self.id, self.seen, timeout))[-1]
+        return (await self.ctl.wait_bot(self.id, self.seen, limit))[-1]
 
     async def tap(self, message: dict, predicate, chat: int | None = None) -> None:
         for text, data in buttons(message):
