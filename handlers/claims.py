@@ -136,7 +136,7 @@ def _submitted_text(rt: Runtime, w: Who, claim: Claim) -> str:
     return w.t("claims.submitted", claim=claim.id,
                amount=fmt(from_minor(claim.refund_minor, claim.currency), claim.currency),
                due=orders.local_time(rt, claim.review_due_at),
-               payout_days=rt.settings.payout_business_days)
+               payout_days=policy.rules_for(rt.settings).payout_days)
 
 
 async def draft_input(update: Update, context, session, w: Who, draft: Draft) -> None:
@@ -172,7 +172,7 @@ async def _photo(update, context, session, rt: Runtime, w: Who, draft: Draft, or
     else:
         media, unique = message.document, message.document.file_unique_id
     if claims.photo_room(rt, draft) <= 0:
-        limit = rt.settings.claim_max_photos
+        limit = policy.rules_for(rt.settings).max_photos
         await message.reply_text(w.t("claims.refuse.too_many_photos", max=limit, min=1,
                                      count=limit + 1))
         return
@@ -192,7 +192,7 @@ async def _photo(update, context, session, rt: Runtime, w: Who, draft: Draft, or
         await message.reply_text(refusal(w, decision))
         return
     await message.reply_text(_feedback(w, check, len(draft.data["photos"]),
-                                       rt.settings.claim_max_photos),
+                                       policy.rules_for(rt.settings).max_photos),
                              reply_markup=keyboard([[(w.t("claims.photos_done_button"), "cl:done"),
                                                      (w.t("claims.photo_undo_button"),
                                                       "cl:undo")]]))

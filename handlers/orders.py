@@ -85,7 +85,7 @@ async def myorders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             buttons = []
             if order.status == ORDER_SHIPPED:
                 buttons.append((w.t("orders.received_button"), f"ord:{order.id}:recv"))
-            if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claimable(rt, order):
+            if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claim_window(rt, order).ok:
                 buttons.append((w.t("orders.claim_button"), f"claim:new:{order.id}"))
             markup = keyboard([buttons]) if buttons else None
             await update.effective_message.reply_text(text, reply_markup=markup)
@@ -157,7 +157,7 @@ async def delivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             except orders.OrderError:
                 continue
     await update.effective_message.reply_text(
-        w.t("orders.delivered_done", count=count, hours=rt.settings.claim_window_hours)
+        w.t("orders.delivered_done", count=count)
     )
     kick(context)
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import policy
 from groupbot.models import Claim, Member, OrderItem, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
@@ -25,10 +26,10 @@ MONTH = timedelta(days=30)
 
 
 async def eligible(session: AsyncSession, rt: Runtime, claim: Claim) -> bool:
-    s = rt.settings
-    if not s.auto_approve_enabled or claim.status != CLAIM_PENDING:
+    rules = policy.rules_for(rt.settings)
+    if not rules.auto_approve or claim.status != CLAIM_PENDING:
         return False
-    if claim.refund_minor <= 0 or claim.refund_minor > to_minor(s.auto_approve_max_amount,
+    if claim.refund_minor <= 0 or claim.refund_minor > to_minor(rules.auto_max_amount,
                                                                 claim.currency):
         return False
     ev = claim.evidence or {}
@@ -39,7 +40,7 @@ async def eligible(session: AsyncSession, rt: Runtime, claim: Claim) -> bool:
     recent = await session.scalar(select(func.count(Claim.id)).where(
         Claim.member_id == claim.member_id, Claim.id != claim.id,
         Claim.submitted_at >= rt.clock.now() - MONTH))
-    return int(recent or 0) < s.auto_approve_monthly_claims
+    return int(recent or 0) < rules.auto_monthly_claims
 
 
 async def try_auto(session: AsyncSession, rt: Runtime, claim_id: int) -> bool:
