@@ -10,10 +10,12 @@ from groupbot import claims, drafts, orders, policy
 from groupbot.models import ROLE_MEMBER, Draft, Order
 from groupbot.models.claims import Claim
 from groupbot.money import fmt, from_minor
+from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import check_photo, too_large
 from groupbot.runtime import Runtime
 from handlers.claim_steps import refusal, render
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -234,9 +236,11 @@ async def my_claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(app: Application) -> None:
     add_commands(ROLE_MEMBER, "claim", "claims")
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("claim", claim_command, private))
-    app.add_handler(CommandHandler("claims", my_claims, private))
-    app.add_handler(CallbackQueryHandler(start_for_order, pattern=r"^(claim:new|cl:o):\d+$"))
+    app.add_handler(CommandHandler("claim", permitted(FILE_CLAIM, claim_command), private))
+    app.add_handler(CommandHandler("claims", permitted(FILE_CLAIM, my_claims), private))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, start_for_order),
+                                         pattern=r"^(claim:new|cl:o):\d+$"))
     app.add_handler(CallbackQueryHandler(
-        step_tap, pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|skip|undo|done|submit|cancel)$"))
+        permitted(FILE_CLAIM, step_tap),
+        pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|skip|undo|done|submit|cancel)$"))
     handlers.drafts.route(claims.KIND, draft_input)

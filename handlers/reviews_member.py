@@ -9,11 +9,13 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 import handlers.drafts
 from groupbot import drafts, orders, policy
 from groupbot.models import Claim, Draft, Order
+from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import check_photo, too_large
 from groupbot.reviews import more_photos
 from groupbot.reviews.decisions import Outcome
 from handlers.claims import _feedback
 from handlers.common import Who, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.reviews_text import refusal
 from handlers.ticks import kick
 
@@ -92,6 +94,7 @@ async def photo_input(update: Update, context, session, w: Who, draft: Draft) ->
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(add_photos_tap, pattern=r"^cl:more:\d+$"))
-    app.add_handler(CallbackQueryHandler(done_tap, pattern=r"^cl:mdone$"))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, add_photos_tap),
+                                         pattern=r"^cl:more:\d+$"))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, done_tap), pattern=r"^cl:mdone$"))
     handlers.drafts.route(more_photos.KIND, photo_input)

@@ -13,11 +13,12 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import policy
+from groupbot import permissions, policy
 from groupbot.models import Claim, Member, OrderItem, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import to_minor
+from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
 from groupbot.reviews.decisions import APPROVE, Outcome, _no, decide
 from groupbot.runtime import Runtime
@@ -50,8 +51,14 @@ async def try_auto(session: AsyncSession, rt: Runtime, claim_id: int) -> bool:
     return (await decide(session, rt, claim.id, None, APPROVE, auto=True)).ok
 
 
-async def reverse(session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member) -> Outcome:
+async def reverse(
+    session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member
+) -> Outcome | Refusal:
     """Undo an auto-approval: the refund is withdrawn and the claim goes back to the queue."""
+    refused = await permissions.refuse(session, rt.settings, rt.community_id, reviewer,
+                                       permissions.REVERSE_AUTO_APPROVAL)
+    if refused is not None:
+        return refused
     now = rt.clock.now()
     refund = await session.scalar(select(Refund).where(Refund.claim_id == claim_id))
     if (refund is None or not refund.auto or refund.status != REFUND_DUE

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import policy
+from groupbot import permissions, policy
 from groupbot.models import Claim, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import (
     CLAIM_APPROVED,
@@ -32,6 +32,7 @@ from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
 from groupbot.orders import member_locale, perishable
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
+from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
 from groupbot.reviews.split import split_amount
 from groupbot.runtime import Runtime
@@ -39,6 +40,11 @@ from groupbot.runtime import Runtime
 APPROVE, ADJUST, COUPON, REJECT, MORE = "approve", "adjust", "coupon", "reject", "more_photos"
 STATUS_AFTER = {APPROVE: CLAIM_APPROVED, ADJUST: CLAIM_APPROVED, COUPON: CLAIM_COUPON,
                 REJECT: CLAIM_REJECTED, MORE: CLAIM_MORE_PHOTOS}
+# The permission each decision needs (groupbot/permissions.py); checked again here, whoever
+# calls, because a decision moves money.
+NEEDS = {APPROVE: permissions.DECIDE_CLAIM, ADJUST: permissions.ADJUST_AMOUNT,
+         COUPON: permissions.OFFER_COUPON, REJECT: permissions.DECIDE_CLAIM,
+         MORE: permissions.DECIDE_CLAIM}
 # Policy reasons a reviewer picks from; the member reads each in plain words (reviews.reject.*).
 REJECT_REASONS = ("batch_variation", "subjective", "changed_mind", "buyer_fault", "late",
                   "no_evidence", "not_this_order", "reused_photo", "no_damage")
@@ -109,8 +115,15 @@ async def decide(
     session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member | None, action: str, *,
     amount: str | Decimal | None = None, reason: str | None = None, note: str | None = None,
     auto: bool = False,
-) -> Outcome:
-    """Decide a pending claim once. The loser of a race gets ``already_decided``."""
+) -> Outcome | Refusal:
+    """Decide a pending claim once. The loser of a race gets ``already_decided``.
+
+    ``reviewer`` must be allowed the decision by the permission table (else ``not_permitted``);
+    ``auto`` is the policy's own approval (groupbot.reviews.auto), which reviewers can reverse.
+    """
+    if not auto and (refused := await permissions.refuse(
+            session, rt.settings, rt.community_id, reviewer, NEEDS[action])) is not None:
+        return refused
     now = rt.clock.now()
     claim = await open_claim(session, rt, claim_id, None if auto else reviewer)
     if isinstance(claim, Outcome):
