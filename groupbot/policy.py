@@ -86,6 +86,8 @@ CODES: Mapping[str, str] = MappingProxyType(
         "delivery_unconfirmed": "shipped, delivery time unknown: confirm receipt to start window",
         "not_delivered_yet": "the delivery time {delivered_at} is later than now",
         "window_closed": "the window ({window_hours} h = {window_days} d) closed at {closes_at}",
+        "window_closed_days": "the {window_days}-day window of non-perishables closed at "
+                              "{closes_at}",
         "too_few_photos": "fewer than {min} photos (damaged goods + waybill in one photo)",
         "too_many_photos": "more than {max} photos",
         "units_not_positive": "the number of units claimed must be at least 1",
@@ -363,8 +365,9 @@ def check_window(
         "window_hours": int(length.total_seconds()) // 3600,
         "window_days": length.days,
     }
-    if not w.is_open:
-        return _no("window_closed", **params)
+    if not w.is_open:  # said in the unit people were told: 48 hours, or 7 days
+        span = window_span(rules, perishable)
+        return _no("window_closed" if span.unit == "hours" else "window_closed_days", **params)
     return _ok({**params, "remaining": w.remaining})
 
 

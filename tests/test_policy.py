@@ -164,7 +164,7 @@ def test_nonperishable_seven_days(rules: PolicyRules) -> None:
     assert not check_window(rules, True, T0, T0 + timedelta(days=3)).ok
     assert check_window(rules, False, T0, T0 + timedelta(days=7)).ok
     d = check_window(rules, False, T0, T0 + timedelta(days=7, seconds=1))
-    assert d.code == "window_closed" and d.params["window_days"] == 7
+    assert d.code == "window_closed_days" and d.params["window_days"] == 7
 
 
 def test_window_in_other_zone_is_normalised(rules: PolicyRules) -> None:
