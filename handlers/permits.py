@@ -36,7 +36,7 @@ from telegram.ext import (
 
 import messages
 from groupbot import permissions
-from groupbot.people import member_by_telegram_id, upsert_member
+from groupbot.people import grant_role, group_by_chat_id, member_by_telegram_id, upsert_member
 from groupbot.refusal import Refusal
 from groupbot.runtime import Runtime
 from handlers.common import locale_of, person, runtime
@@ -107,9 +107,10 @@ async def _refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Runti
 
 async def _admin_here(update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Runtime,
                       action: str) -> bool:
-    """An admin of the community group this is sent in counts as an organizer there, even if
-    the bot missed the update that would have recorded it (promoted later, or the group was
-    never registered): the handler registers the group and records the role."""
+    """An admin of the community group this is sent in is an organizer, even if the bot
+    missed the update that would have recorded it (promoted after the group was registered):
+    the role is recorded now. For a group the bot does not know yet the handler registers it
+    (and its admins) itself."""
     chat = update.effective_chat
     user = update.effective_user
     if (chat is None or user is None or chat.type not in (chat.GROUP, chat.SUPERGROUP)
@@ -120,7 +121,15 @@ async def _admin_here(update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Ru
         found = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError:
         return False
-    return found.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+    if found.status not in (ChatMember.OWNER, ChatMember.ADMINISTRATOR):
+        return False
+    async with rt.tx() as session:
+        group = await group_by_chat_id(session, chat.id)
+        if group is not None and group.community_id == rt.community_id:
+            member = await upsert_member(session, person(user))
+            await grant_role(session, rt.community_id, member, permissions.ROLE_ORGANIZER,
+                             source="group_admin")
+    return True
 
 
 async def _in_staff_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int,

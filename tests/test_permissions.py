@@ -241,3 +241,19 @@ async def test_members_of_the_reviewers_chat_are_reviewers_until_they_leave(bot)
     await bot.settle()
     await bot.say(zhou, "/queue")
     assert bot.texts(zhou) == [t("permissions.refused.reviewer")]
+
+
+async def test_an_admin_promoted_after_the_group_was_registered_may_post_deals(bot) -> None:
+    c = await community_with_bot(bot, "小明")
+    [ming] = c.members
+    await bot.say(ming, "/deal 沃柑 5/个 20:00", chat=c.group)
+    assert bot.texts(c.group) == [t("permissions.refused.organizer")]
+    bot.sb.state.chats[c.group.id].members[ming.id] = "administrator"  # promoted in Telegram
+    await bot.say(ming, "/deal 沃柑 5/个 20:00", chat=c.group)
+    [card] = bot.replies(c.group)
+    buttons = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert "沃柑" in card["text"] and "deal:1:j:1" in buttons  # the deal card, live
+    async with bot.rt.tx() as s:
+        member = await member_by_telegram_id(s, ming.id)
+        sources = list(await s.scalars(select(Role.source).where(Role.member_id == member.id)))
+    assert sources == ["group_admin"]
