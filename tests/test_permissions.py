@@ -257,3 +257,25 @@ async def test_an_admin_promoted_after_the_group_was_registered_may_post_deals(b
         member = await member_by_telegram_id(s, ming.id)
         sources = list(await s.scalars(select(Role.source).where(Role.member_id == member.id)))
     assert sources == ["group_admin"]
+
+
+@pytest.mark.settings(reviewers_chat_id=REVIEW_CHAT)
+async def test_a_cached_membership_is_checked_again_after_a_day(bot) -> None:
+    _c, _li, room, claim_id, _card = await _claim_card(bot)
+    zhou = bot.sb.add_user("周审核", language_code="zh-hans", started=True)
+    await bot.sb.join_group(room, zhou)
+    await bot.settle()
+    await bot.say(zhou, "/queue")
+    assert f"#{claim_id}" in bot.texts(zhou)[0]
+    # Removed while the bot was not told (no update reached it): the cache holds for a while…
+    bot.sb.state.chats[room.id].members[zhou.id] = "left"
+    bot.clock.advance(hours=23)
+    await bot.say(zhou, "/queue")
+    assert f"#{claim_id}" in bot.texts(zhou)[0]
+    # …and after GROUPBOT_STAFF_CHAT_RECHECK_HOURS Telegram is asked again.
+    bot.clock.advance(hours=2)
+    await bot.say(zhou, "/queue")
+    assert bot.texts(zhou) == [t("permissions.refused.reviewer")]
+    async with bot.rt.tx() as s:
+        member = await member_by_telegram_id(s, zhou.id)
+        assert list(await s.scalars(select(Role.id).where(Role.member_id == member.id))) == []
