@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -187,9 +186,11 @@ class PolicyRules:
         return ZoneInfo(self.timezone)
 
 
-@cache
 def rules_for(settings: Settings) -> PolicyRules:
-    """The rules of these settings (settings are frozen, so this is computed once)."""
+    """The rules of these settings: how every other module asks the policy's numbers.
+
+    Not cached: building it is a handful of attribute reads, and a cache keyed by the
+    settings would break the day a setting holds something unhashable."""
     return PolicyRules.from_settings(settings)
 
 
