@@ -17,6 +17,7 @@ import handlers.errors
 import handlers.fallback
 import handlers.groups
 import handlers.orders
+import handlers.permits
 import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
@@ -71,6 +72,7 @@ def build_application(
 
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
+    handlers.permits.register(application)  # staff leaving their chat lose the cached role
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
     handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim

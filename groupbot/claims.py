@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import drafts, notify, policy
+from groupbot import drafts, notify, orders, policy
 from groupbot.models import (
     Claim,
     ClaimEvent,
@@ -37,22 +37,16 @@ KIND = "claim"
 
 
 def rules(rt: Runtime) -> policy.PolicyRules:
-    return policy.PolicyRules.from_settings(rt.settings)
+    return policy.rules_for(rt.settings)
 
 
 def perishable(order: Order) -> bool:
-    return any(item.product.perishable for item in order.items)
+    return orders.perishable(order)
 
 
 def window_decision(rt: Runtime, order: Order) -> policy.Decision:
     """Whether this order may be claimed now (a shipped order's window starts on receipt)."""
-    now = rt.clock.now()
-    delivered = policy.effective_delivery_time(
-        order.delivered_at, order.shipped_at, now if order.status == ORDER_SHIPPED else None
-    )
-    return policy.check_window(
-        rules(rt), perishable(order), delivered, now, shipped=order.shipped_at is not None
-    )
+    return orders.claim_window(rt, order)
 
 
 async def orders_to_claim(
@@ -154,18 +148,19 @@ def choose_reason(rt: Runtime, draft: Draft, order: Order, reason: str) -> polic
 
 
 def set_description(rt: Runtime, draft: Draft, text: str | None) -> None:
-    drafts.advance(rt, draft, "photos", description=(text or "").strip()[:1000] or None)
+    kept = (text or "").strip()[:rules(rt).description_chars]
+    drafts.advance(rt, draft, "photos", description=kept or None)
 
 
 def photo_room(rt: Runtime, draft: Draft) -> int:
-    return rt.settings.claim_max_photos - len(draft.data["photos"])
+    return rules(rt).max_photos - len(draft.data["photos"])
 
 
 def add_photo(rt: Runtime, draft: Draft, photo: dict[str, Any]) -> policy.Decision:
     photos = list(draft.data["photos"])
     if any(p["file_unique_id"] == photo["file_unique_id"] for p in photos):
         return policy.Decision(False, "photo_duplicate")
-    if len(photos) >= rt.settings.claim_max_photos:
+    if len(photos) >= rules(rt).max_photos:
         return policy.check_photos(rules(rt), len(photos) + 1)
     drafts.advance(rt, draft, photos=[*photos, photo])
     return policy.Decision(True, "ok", {"count": len(photos) + 1})

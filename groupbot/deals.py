@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy
 from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
@@ -185,7 +185,8 @@ async def card(session: AsyncSession, rt: Runtime, deal: Deal, locale: str) -> t
     lines = [messages.t(locale, "deals.card_title", product=deal.product.name)]
     lines.append(messages.t(locale, "deals.card_price", price=price, unit=unit))
     if deal.product.perishable:
-        lines.append(messages.t(locale, "deals.card_perishable", hours=rt.settings.claim_window_hours))
+        hours = policy.rules_for(rt.settings).perishable_hours
+        lines.append(messages.t(locale, "deals.card_perishable", hours=hours))
     if deal.per_member_limit:
         lines.append(messages.t(locale, "deals.card_limit", limit=deal.per_member_limit, unit=unit))
     if deal.stock is not None:

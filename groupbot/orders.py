@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy
 from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product
-from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED, ORDER_SHIPPED
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import fmt, from_minor, to_minor
 from groupbot.refunds import OrderLine, allocate_paid, line_gross_minor
 from groupbot.reviews import coupons
@@ -228,7 +228,7 @@ def _warning_text(rt: Runtime, member: Member, group: Group, products: list[str]
         "orders.warning",
         mention=messages.mention(member.telegram_id, member.full_name),
         products=separator.join(products),
-        hours=rt.settings.claim_window_hours,
+        hours=policy.rules_for(rt.settings).perishable_hours,
     )
 
 
@@ -341,18 +341,16 @@ async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Membe
     return list(rows)
 
 
-def claim_deadline(rt: Runtime, order: Order) -> datetime | None:
-    if order.delivered_at is None:
-        return None
-    return order.delivered_at + timedelta(hours=rt.settings.claim_window_hours)
+def perishable(order: Order) -> bool:
+    """Which claim window the order follows (groupbot.policy decides)."""
+    return policy.order_perishable(item.product.perishable for item in order.items)
 
 
-def claimable(rt: Runtime, order: Order) -> bool:
-    """Whether a claim may still be started (a shipped order starts its window on receipt)."""
-    if order.status == ORDER_SHIPPED:
-        return True
-    deadline = claim_deadline(rt, order)
-    return deadline is not None and rt.clock.now() <= deadline
+def claim_window(rt: Runtime, order: Order) -> policy.Decision:
+    """Whether a claim on this order may be started now, as the policy says: the same answer
+    for /myorders' claim button, /claim and the claim-window reminder."""
+    return policy.order_window(policy.rules_for(rt.settings), perishable(order),
+                               order.delivered_at, order.shipped_at, rt.clock.now())
 
 
 def product_names(order: Order) -> str:

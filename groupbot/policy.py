@@ -85,6 +85,8 @@ CODES: Mapping[str, str] = MappingProxyType(
         "delivery_unconfirmed": "shipped, delivery time unknown: confirm receipt to start window",
         "not_delivered_yet": "the delivery time {delivered_at} is later than now",
         "window_closed": "the window ({window_hours} h = {window_days} d) closed at {closes_at}",
+        "window_closed_days": "the {window_days}-day window of non-perishables closed at "
+                              "{closes_at}",
         "too_few_photos": "fewer than {min} photos (damaged goods + waybill in one photo)",
         "too_many_photos": "more than {max} photos",
         "units_not_positive": "the number of units claimed must be at least 1",
@@ -128,37 +130,68 @@ def combine(decisions: Iterable[Decision]) -> Decision:
     return _ok(params, conditions)
 
 
+# PolicyRules field -> the setting it is read from. This module is the only reader of these
+# settings (tests/test_one_reader.py fails when another module reads one): everything else
+# asks the policy, so a rule cannot drift into a second copy that disagrees.
+SETTINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "perishable_hours": "claim_window_hours",
+        "return_days": "nonperishable_return_days",
+        "reminder_hours": "claim_reminder_hours_before",
+        "min_photos": "claim_min_photos",
+        "max_photos": "claim_max_photos",
+        "description_chars": "claim_description_max_chars",
+        "review_days": "review_due_days",
+        "payout_days": "payout_business_days",
+        "coupon_floor": "coupon_min",
+        "coupon_ceiling": "coupon_max",
+        "coupon_days": "coupon_valid_days",
+        "auto_approve": "auto_approve_enabled",
+        "auto_max_amount": "auto_approve_max_amount",
+        "auto_monthly_claims": "auto_approve_monthly_claims",
+    }
+)
+
+
 @dataclass(frozen=True)
 class PolicyRules:
-    claim_window_hours: int
+    """The after-sales numbers of one community. Field names differ from the settings' on
+    purpose: a read of ``settings.claim_window_hours`` anywhere but here is then a bug a test
+    can see, while ``rules.perishable_hours`` is asking the policy."""
+
+    perishable_hours: int  # fresh produce: claims within this many hours of receipt
+    return_days: int  # non-perishables: 7-day returns and quality claims
+    reminder_hours: int  # remind the buyer this long before the window closes (0 = never)
     min_photos: int
     max_photos: int
-    nonperishable_return_days: int
-    review_due_days: int
-    payout_business_days: int
-    coupon_min: Decimal
-    coupon_max: Decimal
+    description_chars: int  # the longest claim description kept
+    review_days: int
+    payout_days: int  # business days from approval to payout
+    coupon_floor: Decimal
+    coupon_ceiling: Decimal
+    coupon_days: int  # how long a small-flaw coupon stays valid
+    auto_approve: bool
+    auto_max_amount: Decimal
+    auto_monthly_claims: int
     timezone: str
     currency: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyRules:
-        return cls(
-            claim_window_hours=settings.claim_window_hours,
-            min_photos=settings.claim_min_photos,
-            max_photos=settings.claim_max_photos,
-            nonperishable_return_days=settings.nonperishable_return_days,
-            review_due_days=settings.review_due_days,
-            payout_business_days=settings.payout_business_days,
-            coupon_min=settings.coupon_min,
-            coupon_max=settings.coupon_max,
-            timezone=settings.timezone,
-            currency=settings.currency,
-        )
+        values = {name: getattr(settings, setting) for name, setting in SETTINGS.items()}
+        return cls(**values, timezone=settings.timezone, currency=settings.currency)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def rules_for(settings: Settings) -> PolicyRules:
+    """The rules of these settings: how every other module asks the policy's numbers.
+
+    Not cached: building it is a handful of attribute reads, and a cache keyed by the
+    settings would break the day a setting holds something unhashable."""
+    return PolicyRules.from_settings(settings)
 
 
 # --- reasons -----------------------------------------------------------------------------------
@@ -251,10 +284,52 @@ class Window:
     remaining: timedelta  # zero when not open
 
 
-def window_length(rules: PolicyRules, perishable: bool) -> timedelta:
+@dataclass(frozen=True)
+class Span:
+    """A claim window as people read it: 48 hours for fresh produce, 7 days otherwise.
+
+    ``unit`` is ``hours`` or ``days``; texts that state the window pick their catalog key by
+    it (``orders.delivered`` / ``orders.delivered_days``), so no text says "48 小时" about an
+    order that has 7 days.
+    """
+
+    unit: str
+    count: int
+
+
+def window_span(rules: PolicyRules, perishable: bool) -> Span:
     if perishable:
-        return timedelta(hours=rules.claim_window_hours)
-    return timedelta(days=rules.nonperishable_return_days)
+        return Span("hours", rules.perishable_hours)
+    return Span("days", rules.return_days)
+
+
+def order_perishable(item_perishable: Iterable[bool]) -> bool:
+    """An order with any fresh produce follows the fresh-produce window (the stricter rule:
+    the fresh items are what spoil, and one order has one window the member can be told)."""
+    return any(item_perishable)
+
+
+def order_window(
+    rules: PolicyRules,
+    perishable: bool,
+    delivered_at: datetime | None,
+    shipped_at: datetime | None,
+    now: datetime,
+) -> Decision:
+    """May a claim on this order be started now? The one answer for ``/myorders``' claim
+    button, the delivery notice's deadline and ``/claim`` alike.
+
+    A shipped order whose delivery time is unknown is claimable: opening the claim is the
+    member's report of receipt, which starts the window now (see the module docstring).
+    """
+    receipt = now if delivered_at is None and shipped_at is not None else None
+    delivered = effective_delivery_time(delivered_at, shipped_at, receipt)
+    return check_window(rules, perishable, delivered, now, shipped=shipped_at is not None)
+
+
+def window_length(rules: PolicyRules, perishable: bool) -> timedelta:
+    span = window_span(rules, perishable)
+    return timedelta(**{span.unit: span.count})
 
 
 def claim_window(
@@ -291,13 +366,14 @@ def check_window(
         "window_hours": int(length.total_seconds()) // 3600,
         "window_days": length.days,
     }
-    if not w.is_open:
-        return _no("window_closed", **params)
+    if not w.is_open:  # said in the unit people were told: 48 hours, or 7 days
+        span = window_span(rules, perishable)
+        return _no("window_closed" if span.unit == "hours" else "window_closed_days", **params)
     return _ok({**params, "remaining": w.remaining})
 
 
 def review_due_at(rules: PolicyRules, submitted_at: datetime) -> datetime:
-    return _utc(submitted_at, "submitted_at") + timedelta(days=rules.review_due_days)
+    return _utc(submitted_at, "submitted_at") + timedelta(days=rules.review_days)
 
 
 def payout_due_at(
@@ -311,7 +387,7 @@ def payout_due_at(
     zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or rules.tz)
     local = _utc(approved_at, "approved_at").astimezone(zone)
     day = local.date()
-    left = rules.payout_business_days
+    left = rules.payout_days
     while left > 0:
         day += timedelta(days=1)
         if day.weekday() < 5:
@@ -349,10 +425,28 @@ def check_open_claims(has_open_claim_on_item: bool) -> Decision:
     return _no("open_claim_exists") if has_open_claim_on_item else _ok()
 
 
+def coupon_choices(rules: PolicyRules) -> list[Decimal]:
+    """The coupon amounts a reviewer is offered: the range's ends and its middle."""
+    low, high = rules.coupon_floor, rules.coupon_ceiling
+    middle = ((low + high) / 2).quantize(Decimal(1))
+    return sorted({low, middle, high} - {Decimal(0)})
+
+
+def coupon_expires_at(rules: PolicyRules, issued_at: datetime) -> datetime:
+    return _utc(issued_at, "issued_at") + timedelta(days=rules.coupon_days)
+
+
+def reminder_at(rules: PolicyRules, closes_at: datetime) -> datetime | None:
+    """When to remind the buyer that the claim window closes; None when reminders are off."""
+    if not rules.reminder_hours:
+        return None
+    return _utc(closes_at, "closes_at") - timedelta(hours=rules.reminder_hours)
+
+
 def check_coupon_amount(rules: PolicyRules, amount: Decimal) -> Decision:
     """A small-flaw coupon offered instead of a refund must lie in [coupon_min, coupon_max]."""
     if isinstance(amount, float):
         raise TypeError("money must not be a float")
-    if not rules.coupon_min <= amount <= rules.coupon_max:
-        return _no("coupon_out_of_range", min=rules.coupon_min, max=rules.coupon_max)
+    if not rules.coupon_floor <= amount <= rules.coupon_ceiling:
+        return _no("coupon_out_of_range", min=rules.coupon_floor, max=rules.coupon_ceiling)
     return _ok({"amount": amount})

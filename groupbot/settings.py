@@ -47,6 +47,10 @@ class Settings:
     organizer_ids: frozenset[int] = frozenset()
     reviewer_ids: frozenset[int] = frozenset()
     reviewers_chat_id: int | None = None
+    # Finding 4: organizers are not reviewers unless a deployment says so explicitly.
+    organizers_may_review: bool = False
+    # A reviewers' chat member's role is re-checked with getChatMember after this long.
+    staff_chat_recheck_hours: int = 24
     admin_chat_id: int | None = None
     # --- storefront intake ----------------------------------------------------------------
     intake_secret: str | None = None
@@ -58,6 +62,7 @@ class Settings:
     claim_min_photos: int = 1
     claim_max_photos: int = 6
     claim_idle_minutes: int = 4
+    claim_description_max_chars: int = 1000
     review_due_days: int = 2
     review_reannounce_hours: int = 24
     review_lease_minutes: int = 15
@@ -202,6 +207,8 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "organizer_ids": (_ids, "comma-separated Telegram user ids, e.g. 111,222"),
     "reviewer_ids": (_ids, "comma-separated Telegram user ids, e.g. 111,222"),
     "reviewers_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
+    "organizers_may_review": (_bool, "true or false"),
+    "staff_chat_recheck_hours": (lambda r: _int(r, minimum=1), "a whole number of hours"),
     "admin_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
     "intake_secret": (_opt_str, "the shared HMAC secret of the storefront"),
     "intake_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
@@ -211,6 +218,8 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "claim_min_photos": (lambda r: _int(r, minimum=1), "a whole number of photos, e.g. 1"),
     "claim_max_photos": (lambda r: _int(r, minimum=1), "a whole number of photos, e.g. 6"),
     "claim_idle_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes, e.g. 4"),
+    "claim_description_max_chars": (
+        lambda r: _int(r, minimum=1), "a whole number of characters, e.g. 1000"),
     "review_due_days": (lambda r: _int(r, minimum=1), "a whole number of days, e.g. 2"),
     "review_reannounce_hours": (lambda r: _int(r, minimum=1), "a whole number of hours"),
     "review_lease_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes"),

@@ -7,12 +7,12 @@ reminder is queued before it closes (cancelled when a claim is filed; see groupb
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, orders, policy
 from groupbot.models import Group, Member, Order, Shipment
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
 from groupbot.orders import OrderError, local_time, member_locale
@@ -55,21 +55,24 @@ async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bo
         order.shipped_at = now
     member = await session.get(Member, order.member_id)
     assert member is not None
-    deadline = now + timedelta(hours=rt.settings.claim_window_hours)
+    rules = policy.rules_for(rt.settings)
+    perishable = orders.perishable(order)
+    span = policy.window_span(rules, perishable)
+    deadline = policy.claim_window(rules, perishable, now, now).closes_at
     products = messages.Html("、".join(messages.escape(i.product.name) for i in order.items))
     claim_button = ("orders.claim_button", f"claim:new:{order.id}")
+    # The notice states the window of this order's kind: "48 小时" or "7 天".
     await _notify_member(
         session, rt, order, member, "delivered",
-        messages_key="orders.delivered", buttons=[claim_button],
-        products=products, deadline=local_time(rt, deadline),
-        hours=rt.settings.claim_window_hours,
+        messages_key="orders.delivered" if span.unit == "hours" else "orders.delivered_days",
+        buttons=[claim_button], products=products, deadline=local_time(rt, deadline),
+        **{span.unit: span.count},
     )
-    if rt.settings.claim_reminder_hours_before:
+    if (remind_at := policy.reminder_at(rules, deadline)) is not None:
         await _notify_member(
             session, rt, order, member, "claim_reminder",
             messages_key="orders.claim_reminder", buttons=[claim_button],
-            not_before=deadline - timedelta(hours=rt.settings.claim_reminder_hours_before),
-            deadline=local_time(rt, deadline),
+            not_before=remind_at, deadline=local_time(rt, deadline),
         )
     return True
 

@@ -15,9 +15,11 @@ from groupbot import drafts
 from groupbot.broadcasts import compose, schedule, targets
 from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import ROLE_ORGANIZER, Draft
+from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
 from handlers import broadcasts_screens as screens
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 KIND = "broadcast"
@@ -248,7 +250,8 @@ TAPS = {
 
 def register(app: Application) -> None:
     add_commands(ROLE_ORGANIZER, "broadcast")
-    app.add_handler(CommandHandler("broadcast", broadcast_command, filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("broadcast", permitted(BROADCAST, broadcast_command),
+                                   filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(
-        on_tap, pattern=r"^bc:(n:\w+|t:\w+|g:\d+|gd|d:\d+|ph|np|now|sch|ok|x)$"))
+        permitted(BROADCAST, on_tap), pattern=r"^bc:(n:\w+|t:\w+|g:\d+|gd|d:\d+|ph|np|now|sch|ok|x)$"))
     handlers.drafts.route(KIND, on_input)

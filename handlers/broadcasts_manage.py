@@ -13,8 +13,10 @@ from groupbot.broadcasts import compose, report, schedule
 from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import ROLE_ORGANIZER, Broadcast, Draft
 from groupbot.models.broadcasts import BROADCAST_SCHEDULED, BROADCAST_SENDING
+from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 
 KIND = "broadcast_when"  # the draft of "reschedule #N: when?"
 
@@ -115,6 +117,7 @@ async def when_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, session
 
 def register(app: Application) -> None:
     add_commands(ROLE_ORGANIZER, "broadcasts")
-    app.add_handler(CommandHandler("broadcasts", list_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_tap, pattern=r"^bcl:[xrs]:\d+$"))
+    app.add_handler(CommandHandler("broadcasts", permitted(BROADCAST, list_command),
+                                   filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(permitted(BROADCAST, on_tap), pattern=r"^bcl:[xrs]:\d+$"))
     handlers.drafts.route(KIND, when_typed)

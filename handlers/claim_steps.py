@@ -73,7 +73,7 @@ async def _units(session, w: Who, draft: Draft, order: Order) -> tuple[str, Butt
 
 def _photos(rt: Runtime, w: Who, draft: Draft) -> tuple[str, Buttons]:
     count = len(draft.data["photos"])
-    text = w.t("claims.ask_photos", max=rt.settings.claim_max_photos, count=count)
+    text = w.t("claims.ask_photos", max=policy.rules_for(rt.settings).max_photos, count=count)
     rows: Buttons = []
     if count:
         rows.append([(w.t("claims.photos_done_button"), "cl:done"),
@@ -101,8 +101,8 @@ async def summary(
         lines.append(w.t("claims.summary_description", text=draft.data["description"]))
     lines.append(w.t("claims.summary_photos", count=len(draft.data["photos"])))
     lines.append(w.t("claims.summary_total", amount=fmt(quote.total, quote.currency)))
-    lines.append(w.t("claims.summary_next", review_days=rt.settings.review_due_days,
-                     payout_days=rt.settings.payout_business_days))
+    lines.append(w.t("claims.summary_next", review_days=policy.rules_for(rt.settings).review_days,
+                     payout_days=policy.rules_for(rt.settings).payout_days))
     rows = [[(w.t("claims.submit_button"), "cl:submit"), (w.t("claims.cancel_button"),
                                                           "cl:cancel")]]
     return "\n".join(lines), rows

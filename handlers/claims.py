@@ -10,10 +10,12 @@ from groupbot import claims, drafts, orders, policy
 from groupbot.models import ROLE_MEMBER, Draft, Order
 from groupbot.models.claims import Claim
 from groupbot.money import fmt, from_minor
+from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import check_photo, too_large
 from groupbot.runtime import Runtime
 from handlers.claim_steps import refusal, render
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -136,7 +138,7 @@ def _submitted_text(rt: Runtime, w: Who, claim: Claim) -> str:
     return w.t("claims.submitted", claim=claim.id,
                amount=fmt(from_minor(claim.refund_minor, claim.currency), claim.currency),
                due=orders.local_time(rt, claim.review_due_at),
-               payout_days=rt.settings.payout_business_days)
+               payout_days=policy.rules_for(rt.settings).payout_days)
 
 
 async def draft_input(update: Update, context, session, w: Who, draft: Draft) -> None:
@@ -172,7 +174,7 @@ async def _photo(update, context, session, rt: Runtime, w: Who, draft: Draft, or
     else:
         media, unique = message.document, message.document.file_unique_id
     if claims.photo_room(rt, draft) <= 0:
-        limit = rt.settings.claim_max_photos
+        limit = policy.rules_for(rt.settings).max_photos
         await message.reply_text(w.t("claims.refuse.too_many_photos", max=limit, min=1,
                                      count=limit + 1))
         return
@@ -192,7 +194,7 @@ async def _photo(update, context, session, rt: Runtime, w: Who, draft: Draft, or
         await message.reply_text(refusal(w, decision))
         return
     await message.reply_text(_feedback(w, check, len(draft.data["photos"]),
-                                       rt.settings.claim_max_photos),
+                                       policy.rules_for(rt.settings).max_photos),
                              reply_markup=keyboard([[(w.t("claims.photos_done_button"), "cl:done"),
                                                      (w.t("claims.photo_undo_button"),
                                                       "cl:undo")]]))
@@ -234,9 +236,11 @@ async def my_claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(app: Application) -> None:
     add_commands(ROLE_MEMBER, "claim", "claims")
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("claim", claim_command, private))
-    app.add_handler(CommandHandler("claims", my_claims, private))
-    app.add_handler(CallbackQueryHandler(start_for_order, pattern=r"^(claim:new|cl:o):\d+$"))
+    app.add_handler(CommandHandler("claim", permitted(FILE_CLAIM, claim_command), private))
+    app.add_handler(CommandHandler("claims", permitted(FILE_CLAIM, my_claims), private))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, start_for_order),
+                                         pattern=r"^(claim:new|cl:o):\d+$"))
     app.add_handler(CallbackQueryHandler(
-        step_tap, pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|skip|undo|done|submit|cancel)$"))
+        permitted(FILE_CLAIM, step_tap),
+        pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|skip|undo|done|submit|cancel)$"))
     handlers.drafts.route(claims.KIND, draft_input)

@@ -19,6 +19,7 @@ from telegram import User as TgUser
 from telegram.ext import ContextTypes
 
 import messages
+from groupbot import permissions
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER, Member
 from groupbot.people import Person, group_by_chat_id, roles_of, upsert_member
 from groupbot.runtime import Runtime
@@ -58,6 +59,8 @@ class Who:
     roles: set[str]
     locale: str
     tz: ZoneInfo
+    # What the permission table lets this person do (groupbot/permissions.py).
+    permits: frozenset[str] = frozenset()
 
     def t(self, key: str, /, **values: object) -> messages.Html:
         return messages.t(self.locale, key, **values)
@@ -68,7 +71,12 @@ class Who:
 
     @property
     def is_reviewer(self) -> bool:
-        return ROLE_REVIEWER in self.roles or ROLE_ORGANIZER in self.roles
+        """May decide claims: reviewers only (finding 4: organizers are not reviewers unless
+        GROUPBOT_ORGANIZERS_MAY_REVIEW says so)."""
+        return self.may(permissions.DECIDE_CLAIM)
+
+    def may(self, action: str) -> bool:
+        return action in self.permits
 
 
 async def who(session: AsyncSession, rt: Runtime, update: Update) -> Who:
@@ -83,7 +91,8 @@ async def who(session: AsyncSession, rt: Runtime, update: Update) -> Who:
         group = await group_by_chat_id(session, chat.id)
         group_locale = group.locale if group else None
     locale = messages.pick_locale(member.language_code, group_locale, rt.settings.default_locale)
-    return Who(member=member, roles=roles, locale=locale, tz=rt.settings.tz)
+    permits = frozenset(a for a in permissions.ACTIONS if permissions.allows(roles, a, rt.settings))
+    return Who(member=member, roles=roles, locale=locale, tz=rt.settings.tz, permits=permits)
 
 
 def locale_of(update: Update, rt: Runtime) -> str:

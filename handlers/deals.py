@@ -14,7 +14,9 @@ from groupbot import deals, drafts
 from groupbot.models import ROLE_ORGANIZER, Draft, Group
 from groupbot.orders import OrderError
 from groupbot.people import active_groups, group_by_chat_id, mark_started
+from groupbot.permissions import JOIN_DEAL, POST_DEAL
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -190,11 +192,15 @@ async def _post_guided(context, session, rt, w: Who, draft: Draft, extras) -> No
 
 def register(app: Application) -> None:
     add_commands(ROLE_ORGANIZER, "deal")
-    app.add_handler(CommandHandler("deal", deal_command, filters.ChatType.GROUPS))
-    app.add_handler(CommandHandler("deal", deal_private, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(guide_group_tap, pattern=r"^dl:g:\d+$"))
-    app.add_handler(CommandHandler("start", other_quantity_start,
+    app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_command),
+                                   filters.ChatType.GROUPS))
+    app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_private),
+                                   filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(permitted(POST_DEAL, guide_group_tap),
+                                         pattern=r"^dl:g:\d+$"))
+    app.add_handler(CommandHandler("start", permitted(JOIN_DEAL, other_quantity_start),
                                    filters.ChatType.PRIVATE & filters.Regex(r"^/start d\d+$")))
-    app.add_handler(CallbackQueryHandler(deal_tap, pattern=r"^deal:\d+:(j:\d+|x)$"))
+    app.add_handler(CallbackQueryHandler(permitted(JOIN_DEAL, deal_tap),
+                                         pattern=r"^deal:\d+:(j:\d+|x)$"))
     handlers.drafts.route("deal_qty", quantity_typed)
     handlers.drafts.route("deal", guide_input)

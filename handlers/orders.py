@@ -11,7 +11,9 @@ from groupbot import deals, notify, orders, shipping
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER
 from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
+from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
 from handlers.common import add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -85,7 +87,7 @@ async def myorders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             buttons = []
             if order.status == ORDER_SHIPPED:
                 buttons.append((w.t("orders.received_button"), f"ord:{order.id}:recv"))
-            if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claimable(rt, order):
+            if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claim_window(rt, order).ok:
                 buttons.append((w.t("orders.claim_button"), f"claim:new:{order.id}"))
             markup = keyboard([buttons]) if buttons else None
             await update.effective_message.reply_text(text, reply_markup=markup)
@@ -157,7 +159,7 @@ async def delivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             except orders.OrderError:
                 continue
     await update.effective_message.reply_text(
-        w.t("orders.delivered_done", count=count, hours=rt.settings.claim_window_hours)
+        w.t("orders.delivered_done", count=count)
     )
     kick(context)
 
@@ -200,9 +202,12 @@ def register(app: Application) -> None:
     add_commands(ROLE_ORGANIZER, "ship", "delivered", "undelivered")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(
-        "start", start_from_order_link, private & filters.Regex(r"^/start o\d+$")))
-    app.add_handler(CallbackQueryHandler(confirmation_tap, pattern=r"^ord:\d+:(ok|bad|recv)$"))
-    app.add_handler(CommandHandler("myorders", myorders, private))
-    app.add_handler(CommandHandler("ship", ship))
-    app.add_handler(CommandHandler("delivered", delivered))
-    app.add_handler(CommandHandler("undelivered", undelivered, private))
+        "start", permitted(VIEW_OWN_ORDERS, start_from_order_link),
+        private & filters.Regex(r"^/start o\d+$")))
+    app.add_handler(CallbackQueryHandler(permitted(VIEW_OWN_ORDERS, confirmation_tap),
+                                         pattern=r"^ord:\d+:(ok|bad|recv)$"))
+    app.add_handler(CommandHandler("myorders", permitted(VIEW_OWN_ORDERS, myorders), private))
+    app.add_handler(CommandHandler("ship", permitted(MARK_SHIPPED, ship)))
+    app.add_handler(CommandHandler("delivered", permitted(MARK_DELIVERED, delivered)))
+    app.add_handler(CommandHandler("undelivered", permitted(VIEW_UNDELIVERED, undelivered),
+                                   private))

@@ -19,9 +19,18 @@ import handlers.reviews_queue
 from groupbot import drafts
 from groupbot.models import ROLE_REVIEWER, Claim
 from groupbot.money import fmt, from_minor, to_minor
+from groupbot.permissions import (
+    ADJUST_AMOUNT,
+    DECIDE_CLAIM,
+    OFFER_COUPON,
+    REVERSE_AUTO_APPROVAL,
+    USE_BOT,
+    VIEW_CLAIM_HISTORY,
+)
 from groupbot.reviews import auto, coupons, decisions, history
 from groupbot.reviews.decisions import Outcome
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.reviews_input import KIND, begin_prompt, remember_prompt, run_decision
 from handlers.reviews_text import refusal
 from handlers.ticks import kick
@@ -130,34 +139,42 @@ async def reverse_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def claim_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/claim N: a reviewer or organizer reads the claim's audit trail; members get /claim."""
+    """/claim N: staff (reviewers, organizers, agents) read the claim's audit trail."""
     rt = runtime(context)
     claim_id = int(context.args[0].lstrip("#"))
     async with rt.tx() as session:
         w = await who(session, rt, update)
-        claim = await session.get(Claim, claim_id) if w.is_reviewer else None
+        claim = await session.get(Claim, claim_id)
         text = (await history.render(session, rt, claim, w.locale)
                 if claim is not None and claim.community_id == rt.community_id else None)
-    if not w.is_reviewer:
-        if update.effective_chat.type == "private":
-            await handlers.claims.claim_command(update, context)
-        return
     await update.effective_message.reply_text(
         text or w.t("reviews.refuse.not_found", claim=claim_id))
+
+
+async def member_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/claim 12`` from someone who is not staff: in the private chat it is the member's
+    own /claim (they may have typed their order number); in a group, nothing."""
+    if update.effective_chat.type == "private":
+        await handlers.claims.claim_command(update, context)
 
 
 def register(app: Application) -> None:
     """Before handlers.claims: ``/claim 12`` with a number is the reviewers' history."""
     add_commands(ROLE_REVIEWER, "queue", "payouts")
     app.add_handler(CommandHandler(
-        "claim", claim_history, filters.Regex(r"^/claim(@\w+)?\s+#?\d+\s*$")))
-    app.add_handler(CallbackQueryHandler(decide_tap, pattern=r"^rv:(a|mn):\d+$"))
-    app.add_handler(CallbackQueryHandler(decide_tap, pattern=r"^rv:cp:\d+:\d+$"))
-    app.add_handler(CallbackQueryHandler(decide_tap, pattern=r"^rv:rn:\d+:\w+$"))
-    app.add_handler(CallbackQueryHandler(prompt_tap, pattern=r"^rv:(j|m|c|r):\d+$"))
-    app.add_handler(CallbackQueryHandler(prompt_tap, pattern=r"^rv:rr:\d+:\w+$"))
-    app.add_handler(CallbackQueryHandler(cancel_tap, pattern=r"^rv:q:\d+$"))
-    app.add_handler(CallbackQueryHandler(reverse_tap, pattern=r"^rv:x:\d+$"))
+        "claim", permitted(VIEW_CLAIM_HISTORY, claim_history, otherwise=member_claim),
+        filters.Regex(r"^/claim(@\w+)?\s+#?\d+\s*$")))
+    taps = [(DECIDE_CLAIM, decide_tap, r"^rv:(a|mn):\d+$"),
+            (OFFER_COUPON, decide_tap, r"^rv:cp:\d+:\d+$"),
+            (DECIDE_CLAIM, decide_tap, r"^rv:rn:\d+:\w+$"),
+            (ADJUST_AMOUNT, prompt_tap, r"^rv:j:\d+$"),
+            (OFFER_COUPON, prompt_tap, r"^rv:c:\d+$"),
+            (DECIDE_CLAIM, prompt_tap, r"^rv:(m|r):\d+$"),
+            (DECIDE_CLAIM, prompt_tap, r"^rv:rr:\d+:\w+$"),
+            (USE_BOT, cancel_tap, r"^rv:q:\d+$"),  # only ends the person's own prompt
+            (REVERSE_AUTO_APPROVAL, reverse_tap, r"^rv:x:\d+$")]
+    for action, callback, pattern in taps:
+        app.add_handler(CallbackQueryHandler(permitted(action, callback), pattern=pattern))
     handlers.reviews_queue.register(app)
     handlers.reviews_input.register(app)
     handlers.reviews_member.register(app)

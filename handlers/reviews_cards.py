@@ -9,7 +9,7 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
-from groupbot import evidence
+from groupbot import evidence, policy
 from groupbot.models import Claim, ReviewCard
 from groupbot.notify import RetryLater, Sender, SendError
 from groupbot.reviews import auto, card, cards, records
@@ -23,7 +23,7 @@ async def post_cards(rt: Runtime, sender: Sender) -> None:
     async with rt.tx() as session:
         ids = await cards.to_post(session, rt)
     for claim_id in ids:
-        if rt.settings.auto_approve_enabled:
+        if policy.rules_for(rt.settings).auto_approve:
             async with rt.tx() as session:
                 await auto.try_auto(session, rt, claim_id)
         async with rt.tx() as session:

@@ -7,13 +7,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 import handlers.drafts
-from groupbot import drafts, orders
+from groupbot import drafts, orders, policy
 from groupbot.models import Claim, Draft, Order
+from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import check_photo, too_large
 from groupbot.reviews import more_photos
 from groupbot.reviews.decisions import Outcome
 from handlers.claims import _feedback
 from handlers.common import Who, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.reviews_text import refusal
 from handlers.ticks import kick
 
@@ -63,7 +65,7 @@ async def photo_input(update: Update, context, session, w: Who, draft: Draft) ->
         await message.reply_text(w.t("reviews.more.expecting"))
         return
     if await more_photos.room(session, rt, draft) <= 0:
-        await message.reply_text(w.t("reviews.more.full", max=rt.settings.claim_max_photos),
+        await message.reply_text(w.t("reviews.more.full", max=policy.rules_for(rt.settings).max_photos),
                                  reply_markup=keyboard(_done_button(w)))
         return
     if too_large(media.file_size, rt.settings.max_photo_bytes):  # before any download
@@ -84,7 +86,7 @@ async def photo_input(update: Update, context, session, w: Who, draft: Draft) ->
         await message.reply_text(w.t("reviews.more.duplicate"))
         return
     head = w.t("reviews.more.received", count=len(draft.data["photos"]))
-    text = _feedback(w, check, len(draft.data["photos"]), rt.settings.claim_max_photos)
+    text = _feedback(w, check, len(draft.data["photos"]), policy.rules_for(rt.settings).max_photos)
     # The claims flow's instant feedback (waybill, number, goods) without its own counter line.
     tail = text.split("\n", 1)[1] if "\n" in text else ""
     await message.reply_text(head + ("\n" + tail if tail else ""),
@@ -92,6 +94,7 @@ async def photo_input(update: Update, context, session, w: Who, draft: Draft) ->
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(add_photos_tap, pattern=r"^cl:more:\d+$"))
-    app.add_handler(CallbackQueryHandler(done_tap, pattern=r"^cl:mdone$"))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, add_photos_tap),
+                                         pattern=r"^cl:more:\d+$"))
+    app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, done_tap), pattern=r"^cl:mdone$"))
     handlers.drafts.route(more_photos.KIND, photo_input)

@@ -8,11 +8,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time
+from groupbot.permissions import MARK_PAID, VIEW_QUEUE
 from groupbot.reviews import cards, payouts, queue
 from groupbot.reviews.card import left_text
 from groupbot.reviews.decisions import Outcome
 from groupbot.reviews.records import name_of
 from handlers.common import Who, keyboard, runtime, who
+from handlers.permits import permitted
 from handlers.reviews_cards import post_card
 from handlers.reviews_input import begin_prompt, remember_prompt
 from handlers.reviews_text import refusal
@@ -125,7 +127,7 @@ async def paid_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("queue", queue_command))
-    app.add_handler(CommandHandler("payouts", payouts_command))
-    app.add_handler(CallbackQueryHandler(take_tap, pattern=r"^rv:t:\d+$"))
-    app.add_handler(CallbackQueryHandler(paid_tap, pattern=r"^rv:p:\d+$"))
+    app.add_handler(CommandHandler("queue", permitted(VIEW_QUEUE, queue_command)))
+    app.add_handler(CommandHandler("payouts", permitted(MARK_PAID, payouts_command)))
+    app.add_handler(CallbackQueryHandler(permitted(VIEW_QUEUE, take_tap), pattern=r"^rv:t:\d+$"))
+    app.add_handler(CallbackQueryHandler(permitted(MARK_PAID, paid_tap), pattern=r"^rv:p:\d+$"))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from groupbot.orders import local_time
+from groupbot.refusal import Refusal
 from groupbot.reviews.decisions import Outcome
 from groupbot.runtime import Runtime
 from handlers.common import Who
+from handlers.permits import refusal_text
 
 
-def refusal(w: Who, outcome: Outcome, rt: Runtime) -> str:
+def refusal(w: Who, outcome: Outcome | Refusal, rt: Runtime) -> str:
     if outcome.code == "reviewers_only":
         return w.t("reviews.reviewers_only")
+    if outcome.code == "not_permitted":
+        return refusal_text(w.locale, outcome)
     params = {k: local_time(rt, v) if isinstance(v, datetime) else v
               for k, v in outcome.params.items()}
     if outcome.code == "already_decided":

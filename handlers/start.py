@@ -8,7 +8,9 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER
 from groupbot.orders import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
+from groupbot.permissions import USE_BOT
 from handlers.common import COMMANDS, Who, add_commands, runtime, who
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -57,6 +59,7 @@ async def start_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def register(app: Application) -> None:
     add_commands(ROLE_MEMBER, "start", "help")
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", start, private))
-    app.add_handler(CommandHandler("help", help_command, private))
-    app.add_handler(CommandHandler(["start", "help"], start_in_group, filters.ChatType.GROUPS))
+    app.add_handler(CommandHandler("start", permitted(USE_BOT, start), private))
+    app.add_handler(CommandHandler("help", permitted(USE_BOT, help_command), private))
+    app.add_handler(CommandHandler(["start", "help"], permitted(USE_BOT, start_in_group),
+                                   filters.ChatType.GROUPS))

@@ -43,13 +43,16 @@ def rules() -> PolicyRules:
 
 
 def test_rules_from_settings(rules: PolicyRules) -> None:
-    assert (rules.claim_window_hours, rules.min_photos, rules.max_photos) == (48, 1, 6)
-    assert (rules.nonperishable_return_days, rules.review_due_days) == (7, 2)
-    assert rules.payout_business_days == 3
-    assert (rules.coupon_min, rules.coupon_max) == (Decimal("5"), Decimal("10"))
+    assert (rules.perishable_hours, rules.min_photos, rules.max_photos) == (48, 1, 6)
+    assert (rules.return_days, rules.review_days) == (7, 2)
+    assert (rules.payout_days, rules.reminder_hours, rules.description_chars) == (3, 6, 1000)
+    assert (rules.coupon_floor, rules.coupon_ceiling) == (Decimal("5"), Decimal("10"))
+    assert rules.coupon_days == 30 and not rules.auto_approve
     assert rules.tz == SH and rules.currency == "CNY"
     custom = PolicyRules.from_settings(Settings(claim_window_hours=24, claim_max_photos=9))
-    assert (custom.claim_window_hours, custom.max_photos) == (24, 9)
+    assert (custom.perishable_hours, custom.max_photos) == (24, 9)
+    assert policy.rules_for(Settings(claim_window_hours=24)) == PolicyRules.from_settings(
+        Settings(claim_window_hours=24))
 
 
 def test_every_code_has_a_meaning_and_reason_codes_are_exported() -> None:
@@ -161,7 +164,7 @@ def test_nonperishable_seven_days(rules: PolicyRules) -> None:
     assert not check_window(rules, True, T0, T0 + timedelta(days=3)).ok
     assert check_window(rules, False, T0, T0 + timedelta(days=7)).ok
     d = check_window(rules, False, T0, T0 + timedelta(days=7, seconds=1))
-    assert d.code == "window_closed" and d.params["window_days"] == 7
+    assert d.code == "window_closed_days" and d.params["window_days"] == 7
 
 
 def test_window_in_other_zone_is_normalised(rules: PolicyRules) -> None:

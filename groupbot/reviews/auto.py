@@ -13,10 +13,12 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import permissions, policy
 from groupbot.models import Claim, Member, OrderItem, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import to_minor
+from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
 from groupbot.reviews.decisions import APPROVE, Outcome, _no, decide
 from groupbot.runtime import Runtime
@@ -25,10 +27,10 @@ MONTH = timedelta(days=30)
 
 
 async def eligible(session: AsyncSession, rt: Runtime, claim: Claim) -> bool:
-    s = rt.settings
-    if not s.auto_approve_enabled or claim.status != CLAIM_PENDING:
+    rules = policy.rules_for(rt.settings)
+    if not rules.auto_approve or claim.status != CLAIM_PENDING:
         return False
-    if claim.refund_minor <= 0 or claim.refund_minor > to_minor(s.auto_approve_max_amount,
+    if claim.refund_minor <= 0 or claim.refund_minor > to_minor(rules.auto_max_amount,
                                                                 claim.currency):
         return False
     ev = claim.evidence or {}
@@ -39,7 +41,7 @@ async def eligible(session: AsyncSession, rt: Runtime, claim: Claim) -> bool:
     recent = await session.scalar(select(func.count(Claim.id)).where(
         Claim.member_id == claim.member_id, Claim.id != claim.id,
         Claim.submitted_at >= rt.clock.now() - MONTH))
-    return int(recent or 0) < s.auto_approve_monthly_claims
+    return int(recent or 0) < rules.auto_monthly_claims
 
 
 async def try_auto(session: AsyncSession, rt: Runtime, claim_id: int) -> bool:
@@ -49,8 +51,14 @@ async def try_auto(session: AsyncSession, rt: Runtime, claim_id: int) -> bool:
     return (await decide(session, rt, claim.id, None, APPROVE, auto=True)).ok
 
 
-async def reverse(session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member) -> Outcome:
+async def reverse(
+    session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member
+) -> Outcome | Refusal:
     """Undo an auto-approval: the refund is withdrawn and the claim goes back to the queue."""
+    refused = await permissions.refuse(session, rt.settings, rt.community_id, reviewer,
+                                       permissions.REVERSE_AUTO_APPROVAL)
+    if refused is not None:
+        return refused
     now = rt.clock.now()
     refund = await session.scalar(select(Refund).where(Refund.claim_id == claim_id))
     if (refund is None or not refund.auto or refund.status != REFUND_DUE

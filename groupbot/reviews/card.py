@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot import policy
 from groupbot.models import Claim, ClaimReview, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import fmt, from_minor
-from groupbot.orders import local_time
+from groupbot.orders import local_time, perishable
 from groupbot.reviews import queue, records
 from groupbot.runtime import Runtime
 
@@ -71,8 +72,12 @@ def _window(locale: str, rt: Runtime, claim: Claim, order: Order) -> messages.Ht
     if order.delivered_at is None:
         return _t(locale, "order_no_delivery", order=order.id)
     hours = int((claim.submitted_at - order.delivered_at).total_seconds() // 3600)
+    span = policy.window_span(policy.rules_for(rt.settings), perishable(order))
+    if span.unit == "days":
+        return _t(locale, "order_days", order=order.id,
+                  delivered=local_time(rt, order.delivered_at), hours=hours, days=span.count)
     return _t(locale, "order", order=order.id, delivered=local_time(rt, order.delivered_at),
-              hours=hours, window=rt.settings.claim_window_hours)
+              hours=hours, window=span.count)
 
 
 def evidence_lines(locale: str, evidence: dict[str, Any] | None) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy
 from groupbot.models import Claim, ClaimReview, Refund
 from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
@@ -72,7 +72,7 @@ async def _escalate(session: AsyncSession, rt: Runtime) -> None:
                 chat_id=chat_id, member_id=member_id, order_id=claim.order_id,
                 text=messages.t(locale, "reviews.clock.escalate", claim=claim.id,
                                 due=local_time(rt, claim.review_due_at),
-                                days=rt.settings.review_due_days)))
+                                days=policy.rules_for(rt.settings).review_days)))
 
 
 async def _payout_reminders(session: AsyncSession, rt: Runtime) -> None:
@@ -92,6 +92,6 @@ async def _payout_reminders(session: AsyncSession, rt: Runtime) -> None:
                 chat_id=chat.chat_id, member_id=chat.member_id,
                 text=messages.t(chat.locale, "reviews.clock.payout", claim=refund.claim_id,
                                 amount=amount, due=local_time(rt, refund.payout_due_at),
-                                days=rt.settings.payout_business_days),
+                                days=policy.rules_for(rt.settings).payout_days),
                 buttons=[[(messages.t(chat.locale, "reviews.button.paid"),
                            f"rv:p:{refund.id}")]]))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import policy
 from groupbot.models import ClaimEvent, Coupon, Member
 from groupbot.money import from_minor, to_minor
 from groupbot.refunds import allocate_coupon
@@ -15,9 +16,7 @@ from groupbot.runtime import Runtime
 
 def choices(rt: Runtime) -> list[Decimal]:
     """The amounts offered as buttons: the policy's minimum, middle and maximum."""
-    low, high = rt.settings.coupon_min, rt.settings.coupon_max
-    middle = ((low + high) / 2).quantize(Decimal(1))
-    return sorted({low, middle, high} - {Decimal(0)})
+    return policy.coupon_choices(policy.rules_for(rt.settings))
 
 
 async def usable(session: AsyncSession, rt: Runtime, member: Member) -> Coupon | None:

@@ -11,7 +11,7 @@ order can never refund more than was paid, whatever the code above them does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import policy
+from groupbot import permissions, policy
 from groupbot.models import Claim, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import (
     CLAIM_APPROVED,
@@ -30,8 +30,9 @@ from groupbot.models.claims import (
 )
 from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
-from groupbot.orders import member_locale
+from groupbot.orders import member_locale, perishable
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
+from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
 from groupbot.reviews.split import split_amount
 from groupbot.runtime import Runtime
@@ -39,6 +40,11 @@ from groupbot.runtime import Runtime
 APPROVE, ADJUST, COUPON, REJECT, MORE = "approve", "adjust", "coupon", "reject", "more_photos"
 STATUS_AFTER = {APPROVE: CLAIM_APPROVED, ADJUST: CLAIM_APPROVED, COUPON: CLAIM_COUPON,
                 REJECT: CLAIM_REJECTED, MORE: CLAIM_MORE_PHOTOS}
+# The permission each decision needs (groupbot/permissions.py); checked again here, whoever
+# calls, because a decision moves money.
+NEEDS = {APPROVE: permissions.DECIDE_CLAIM, ADJUST: permissions.ADJUST_AMOUNT,
+         COUPON: permissions.OFFER_COUPON, REJECT: permissions.DECIDE_CLAIM,
+         MORE: permissions.DECIDE_CLAIM}
 # Policy reasons a reviewer picks from; the member reads each in plain words (reviews.reject.*).
 REJECT_REASONS = ("batch_variation", "subjective", "changed_mind", "buyer_fault", "late",
                   "no_evidence", "not_this_order", "reused_photo", "no_damage")
@@ -109,8 +115,15 @@ async def decide(
     session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member | None, action: str, *,
     amount: str | Decimal | None = None, reason: str | None = None, note: str | None = None,
     auto: bool = False,
-) -> Outcome:
-    """Decide a pending claim once. The loser of a race gets ``already_decided``."""
+) -> Outcome | Refusal:
+    """Decide a pending claim once. The loser of a race gets ``already_decided``.
+
+    ``reviewer`` must be allowed the decision by the permission table (else ``not_permitted``);
+    ``auto`` is the policy's own approval (groupbot.reviews.auto), which reviewers can reverse.
+    """
+    if not auto and (refused := await permissions.refuse(
+            session, rt.settings, rt.community_id, reviewer, NEEDS[action])) is not None:
+        return refused
     now = rt.clock.now()
     claim = await open_claim(session, rt, claim_id, None if auto else reviewer)
     if isinstance(claim, Outcome):
@@ -145,12 +158,12 @@ async def decide(
             session, rt, claim, member, what, review.version,
             amount=notices.money(claim, refund.amount_minor),
             computed=notices.money(claim, claim.refund_minor), reason=reason or "",
-            due=refund.payout_due_at, days=rt.settings.payout_business_days)
+            due=refund.payout_due_at, days=policy.rules_for(rt.settings).payout_days)
     elif action == COUPON:
         coupon = Coupon(community_id=claim.community_id, member_id=claim.member_id,
                         claim_id=claim.id, currency=claim.currency, amount_minor=checked,
                         issued_by=me, issued_at=now,
-                        expires_at=now + timedelta(days=rt.settings.coupon_valid_days))
+                        expires_at=policy.coupon_expires_at(policy.rules_for(rt.settings), now))
         session.add(coupon)
         details.update(coupon_minor=checked, expires_at=coupon.expires_at.isoformat())
         await notices.tell_member(session, rt, claim, member, "coupon", review.version,
@@ -159,8 +172,10 @@ async def decide(
     elif action == REJECT:
         details.update(reason=reason, note=note)
         locale = member_locale(rt, member)
+        span = policy.window_span(policy.rules_for(rt.settings),
+                                  perishable(await order_of(session, claim)))
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
-                                  why=notices.reject_text(locale, rt, reason or "no_evidence"),
+                                  why=notices.reject_text(locale, reason or "no_evidence", span),
                                   note=_note_line(locale, note))
     else:
         details.update(note=note)
@@ -200,8 +215,7 @@ async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,
         return shares, "adjusted", None
     if action == COUPON:
         value = Decimal(str(amount)) if amount is not None else Decimal(-1)
-        decision = policy.check_coupon_amount(policy.PolicyRules.from_settings(rt.settings),
-                                              value)
+        decision = policy.check_coupon_amount(policy.rules_for(rt.settings), value)
         if not decision.ok:
             return [], "", _no(decision.code, **dict(decision.params))
         return [], "", to_minor(value, cur)
@@ -213,7 +227,7 @@ async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,
 async def _refund(session: AsyncSession, rt: Runtime, claim: Claim, lines: list[Line],
                   shares: list[int], how: str, reason: str | None, reviewer: Member | None,
                   auto: bool, now: datetime) -> Refund:
-    rules = policy.PolicyRules.from_settings(rt.settings)
+    rules = policy.rules_for(rt.settings)
     refund = Refund(
         claim_id=claim.id, community_id=claim.community_id, member_id=claim.member_id,
         currency=claim.currency, amount_minor=sum(shares), computed_minor=claim.refund_minor,

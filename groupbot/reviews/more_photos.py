@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import drafts
+from groupbot import drafts, policy
 from groupbot.models import Claim, ClaimPhoto, Draft, Member
 from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
 from groupbot.reviews import records
@@ -36,7 +36,7 @@ async def begin(session: AsyncSession, rt: Runtime, member: Member, claim_id: in
 async def room(session: AsyncSession, rt: Runtime, draft: Draft) -> int:
     stored = await session.scalar(select(func.count(ClaimPhoto.id)).where(
         ClaimPhoto.claim_id == draft.data["claim_id"]))
-    return rt.settings.claim_max_photos - int(stored or 0) - len(draft.data["photos"])
+    return policy.rules_for(rt.settings).max_photos - int(stored or 0) - len(draft.data["photos"])
 
 
 def add(rt: Runtime, draft: Draft, photo: dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy
 from groupbot.models import Claim, Member
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time, member_locale
@@ -32,5 +32,9 @@ async def tell_member(
     ))
 
 
-def reject_text(locale: str, rt: Runtime, code: str) -> messages.Html:
-    return messages.t(locale, f"reviews.reject.{code}", hours=rt.settings.claim_window_hours)
+def reject_text(locale: str, code: str, span: policy.Span) -> messages.Html:
+    """The policy reason in plain words; ``span`` is the claim window of the claim's order."""
+    key = f"reviews.reject.{code}"
+    if span.unit == "days" and messages.has(locale, f"{key}_days"):
+        key += "_days"
+    return messages.t(locale, key, **{span.unit: span.count})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import permissions
 from groupbot.models import Claim, Member, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PAID
 from groupbot.models.reviews import REFUND_DUE, REFUND_PAID
+from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
 from groupbot.reviews.decisions import Outcome, _no
 from groupbot.runtime import Runtime
@@ -41,7 +43,12 @@ async def payable(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund 
 
 async def mark_paid(
     session: AsyncSession, rt: Runtime, refund_id: int, reviewer: Member, reference: str
-) -> Outcome:
+) -> Outcome | Refusal:
+    """Mark a refund paid once; only someone the table allows to mark payouts paid."""
+    refused = await permissions.refuse(session, rt.settings, rt.community_id, reviewer,
+                                       permissions.MARK_PAID)
+    if refused is not None:
+        return refused
     reference = " ".join(reference.split())[:120]
     if not reference:
         return _no("reference_missing")

@@ -139,9 +139,9 @@ async def test_only_organizers_broadcast(bot):
     c = await community_with_bot(bot, "小明")
     [ming] = c.members
     await bot.say(ming, "/broadcast")
-    assert bot.htmls(ming) == [t("broadcasts.organizers_only")]
+    assert bot.htmls(ming) == [t("permissions.refused.organizer")]
     await bot.say(ming, "/broadcasts")
-    assert bot.htmls(ming) == [t("broadcasts.organizers_only")]
+    assert bot.htmls(ming) == [t("permissions.refused.organizer")]
 
 
 async def test_a_stale_button_and_a_restart_mid_compose(bot):

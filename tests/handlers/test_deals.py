@@ -126,7 +126,7 @@ async def test_bad_deal_command_explains_what_is_missing(bot):
 async def test_only_organizers_post_deals(bot):
     c = await community_with_bot(bot, "小明")
     await bot.say(c.members[0], DEAL, chat=c.group)
-    assert bot.texts(c.group) == [t("orders.organizers_only")]
+    assert bot.texts(c.group) == [t("permissions.refused.organizer")]
 
 
 async def test_restart_between_order_and_warning_sends_exactly_one_warning(bot):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from handlers.common import keyboard
 from handlers.ticks import tick_now
 from tests.reviews.helpers import (
     REVIEW_SETTINGS,
@@ -150,8 +151,12 @@ async def test_more_photos_goes_back_to_the_member_and_returns_in_its_place(bot)
 
 async def test_members_cannot_decide(bot):
     c = cast(bot)
-    claim_id, card = await _card(bot, c)
-    bot.sb.state.chats[c.room.id].members[c.ming.id] = "member"
-    query = await bot.sb.tap(c.ming, card, f"rv:a:{claim_id}")
+    claim_id, _card_in_room = await _card(bot, c)
+    # A copy of the card reached 小明, who is not in the reviewers' chat (its members are
+    # reviewers): the permission table refuses his tap.
+    await bot.app.bot.send_message(c.ming.id, "#1", reply_markup=keyboard(
+        [[("✅", f"rv:a:{claim_id}")]]))
+    [copy] = bot.replies(c.ming)
+    query = await bot.sb.tap(c.ming, copy, f"rv:a:{claim_id}")
     await bot.settle()
-    assert bot.sb.answer_of(query)["text"] == t("reviews.reviewers_only")
+    assert bot.sb.answer_of(query)["text"] == t("permissions.refused.reviewer")

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from groupbot.models import Claim, ClaimItem, ClaimReview, OrderItem, Product, Refund
+from groupbot.models import ROLE_REVIEWER, Claim, ClaimItem, ClaimReview, OrderItem, Product, Refund
 from groupbot.models.claims import CLAIM_PENDING
-from groupbot.people import ensure_community
+from groupbot.people import ensure_community, grant_role
 from groupbot.reviews.decisions import ADJUST, APPROVE, OverRefund, decide
 from groupbot.reviews.split import split_amount
 from tests.factories import member, order_for
@@ -39,6 +39,8 @@ async def _setup(rt, paid="10.00", quantity=10):
         rt.community_id = (await ensure_community(s, rt.settings)).id
         buyer = await member(rt, s, 1, "小明")
         li, zhao = await member(rt, s, 2, "李审核"), await member(rt, s, 3, "赵审核")
+        for reviewer in (li, zhao):  # only reviewers decide (groupbot/permissions.py)
+            await grant_role(s, rt.community_id, reviewer, ROLE_REVIEWER, source="config")
         product = Product(community_id=rt.community_id, name="沃柑", unit="个")
         s.add(product)
         await s.flush()
