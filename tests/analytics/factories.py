@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from groupbot.models import Claim, ClaimItem, Deal, Member, Order, OrderItem, Product, Shipment
+from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING
 from groupbot.models.orders import ORDER_DELIVERED
 from groupbot.runtime import Runtime
 from tests.factories import group_row
@@ -85,7 +86,10 @@ async def claim_on(rt: Runtime, session, order: Order, item: OrderItem, units: i
                    reason: str = "rotten", evidence: dict | None = None,
                    at: datetime | None = None) -> Claim:
     at = at or rt.clock.now()
-    claim = Claim(community_id=rt.community_id, order_id=order.id, member_id=order.member_id,
+    # Claims older than the review window have been decided (the review clocks would otherwise
+    # escalate them in the dialogue tests).
+    decided = at + timedelta(days=rt.settings.review_due_days) < rt.clock.now()
+    claim = Claim(status=CLAIM_APPROVED if decided else CLAIM_PENDING, community_id=rt.community_id, order_id=order.id, member_id=order.member_id,
                   submission_key=f"test-{next(_serial)}", reason=reason, currency="CNY",
                   refund_minor=item.unit_price_minor * units, evidence=evidence,
                   submitted_at=at, review_due_at=at + timedelta(days=2))
