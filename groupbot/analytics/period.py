@@ -63,7 +63,9 @@ def parse_period(text: str, tz: ZoneInfo, now: datetime) -> Period:
         return last_days(WORDS[typed], tz, now)
     if m := DAYS.match(typed):
         days = int(m[1])
-        if not 1 <= days <= MAX_DAYS:
+        if days < 1:
+            raise PeriodError("unknown", text=text.strip())
+        if days > MAX_DAYS:
             raise PeriodError("too_long", days=MAX_DAYS)
         return last_days(days, tz, now)
     if m := RANGE.match(typed):
