@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
 from groupbot import notify
-from groupbot.analytics import labels
+from groupbot.analytics import labels, rates
 from groupbot.analytics.intervals import Rate, percent
-from groupbot.models import ClaimItem, Order, OrderItem, Product
+from groupbot.models import Order, OrderItem, Product
 from groupbot.models.analytics import BatchAlert
 from groupbot.models.orders import ORDER_CANCELLED
 from groupbot.orders import local_time, member_locale, organizers_reachable
@@ -50,13 +50,8 @@ class BatchCheck:
         return clearly_above(self.batch, self.baseline)
 
 
-def _claimed() -> object:
-    return (select(ClaimItem.order_item_id, func.sum(ClaimItem.damaged_units).label("units"))
-            .group_by(ClaimItem.order_item_id).subquery("claimed"))
-
-
 def _counts(*where: object):
-    claimed = _claimed()
+    claimed = rates.claimed_per_line()
     return (select(func.coalesce(func.sum(OrderItem.quantity), 0),
                    func.coalesce(func.sum(claimed.c.units), 0))
             .select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
@@ -154,6 +149,7 @@ async def check_batches(rt: Runtime, sender: notify.Sender) -> int:
     rt.extras[NEXT_CHECK] = now + timedelta(minutes=rt.settings.analytics_check_minutes)
     raised = 0
     async with rt.tx() as session:
+        await rates.tune(session)
         for deal_id, name, first in await watched_batches(session, rt):
             check = await check_batch(session, rt, deal_id, name, first)
             if check.alarming:

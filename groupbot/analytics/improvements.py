@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.analytics.intervals import Rate
-from groupbot.models import ClaimItem, Member, Order, OrderItem, Product
+from groupbot.analytics.rates import claimed_per_line
+from groupbot.models import Member, Order, OrderItem, Product
 from groupbot.models.analytics import IMPROVEMENT_CLOSED, IMPROVEMENT_OPEN, Improvement
 from groupbot.models.orders import ORDER_CANCELLED
 from groupbot.refusal import Refusal
@@ -64,8 +65,7 @@ async def open_record(session: AsyncSession, rt: Runtime, member: Member, *, pro
 
 def _batches(community_id: int, product_name: str):
     """One row per batch of the product: first delivery, units, units claimed."""
-    claimed = (select(ClaimItem.order_item_id, func.sum(ClaimItem.damaged_units).label("units"))
-               .group_by(ClaimItem.order_item_id).subquery("claimed"))
+    claimed = claimed_per_line()
     first = func.min(Order.delivered_at).label("first_delivery")
     return (select(Order.deal_id, first,
                    func.coalesce(func.sum(OrderItem.quantity), 0).label("units"),

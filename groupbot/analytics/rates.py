@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, case, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -67,6 +67,22 @@ class Figures:
         return self.refund_minor / self.sales_minor if self.sales_minor else None
 
 
+async def tune(session: AsyncSession) -> None:
+    """PostgreSQL settings for this transaction's report queries. A period is a range of
+    parameters whose width changes everything, so plan each query for its own values (a cached
+    generic plan was seen to nest-loop over a whole year); and give the GROUP BYs room to hash
+    in memory instead of sorting on disk."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        await session.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
+def claimed_per_line() -> Any:
+    """Units claimed per order line, over all its claims (a subquery to outer-join)."""
+    return (select(ClaimItem.order_item_id, func.sum(ClaimItem.damaged_units).label("units"))
+            .group_by(ClaimItem.order_item_id).subquery("claimed"))
+
+
 def _courier_of_order() -> Any:
     """The courier of each order (the first one, should an order have split shipments)."""
     return (select(Shipment.order_id, func.min(Shipment.courier).label("courier"))
@@ -79,15 +95,19 @@ def _delivered(stmt: Select, community_id: int, period: Period) -> Select:
 
 
 def _keyed(stmt: Select, dimension: str) -> tuple[Select, ColumnElement | None, Any]:
-    """Join what the dimension needs; (statement, key, label) — key None for the total."""
+    """Join what the dimension needs; (statement, key, label) — key None for the total.
+    ``stmt`` selects from order_items joined to orders; only what a key needs is joined, as
+    every join is one more probe for each of (up to) a million rows."""
+    product = OrderItem.product_id == Product.id
     if dimension == TOTAL:
         return stmt, None, literal("")
     if dimension == "product":
-        return stmt, Product.name, func.min(Product.name)
+        return stmt.join(Product, product), Product.name, func.min(Product.name)
     if dimension == "batch":
-        return stmt.where(Order.deal_id.is_not(None)), Order.deal_id, func.min(Product.name)
+        return (stmt.join(Product, product).where(Order.deal_id.is_not(None)), Order.deal_id,
+                func.min(Product.name))
     if dimension == "supplier":
-        stmt = stmt.outerjoin(Deal, Deal.id == Order.deal_id)
+        stmt = stmt.join(Product, product).outerjoin(Deal, Deal.id == Order.deal_id)
         key = func.coalesce(Deal.supplier, Product.supplier, "")
         return stmt, key, func.min(key)
     if dimension == "courier":
@@ -99,11 +119,6 @@ def _keyed(stmt: Select, dimension: str) -> tuple[Select, ColumnElement | None, 
         stmt = stmt.outerjoin(Group, Group.id == Order.group_id)
         return stmt, func.coalesce(Order.group_id, 0), func.min(func.coalesce(Group.title, ""))
     raise ValueError(f"unknown dimension {dimension!r}")
-
-
-def _claimed_per_line() -> Any:
-    return (select(ClaimItem.order_item_id, func.sum(ClaimItem.damaged_units).label("units"))
-            .group_by(ClaimItem.order_item_id).subquery("claimed"))
 
 
 def _verified_expr() -> ColumnElement:
@@ -119,15 +134,13 @@ def _checked_expr() -> ColumnElement:
 
 async def _lines(session: AsyncSession, community_id: int, period: Period, dimension: str
                  ) -> dict[Any, tuple]:
-    claimed = _claimed_per_line()
-    base = (select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
-            .join(Product, Product.id == OrderItem.product_id)
-            .outerjoin(claimed, claimed.c.order_item_id == OrderItem.id))
+    """Per key: label, units delivered, sales, refunds, batches (the claims are counted from
+    the claims' side, a few percent of the rows)."""
+    base = select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
     stmt, key, label = _keyed(_delivered(base, community_id, period), dimension)
     stmt = stmt.add_columns(
         key if key is not None else literal(""), label,
         func.coalesce(func.sum(OrderItem.quantity), 0),
-        func.coalesce(func.sum(claimed.c.units), 0),
         func.coalesce(func.sum(OrderItem.paid_minor), 0),
         func.coalesce(func.sum(OrderItem.refunded_minor), 0),
         func.count(func.distinct(Order.deal_id)),
@@ -140,23 +153,24 @@ async def _lines(session: AsyncSession, community_id: int, period: Period, dimen
 
 async def _claims(session: AsyncSession, community_id: int, period: Period, dimension: str
                   ) -> dict[Any, tuple]:
-    # One row per (claim, key) first, so a claim over two lines of one product counts once.
+    """Per key: units claimed, claims, verified, checked, coupon money, coupons."""
     base = (select().select_from(ClaimItem).join(Claim, Claim.id == ClaimItem.claim_id)
             .join(OrderItem, OrderItem.id == ClaimItem.order_item_id)
             .join(Order, Order.id == OrderItem.order_id)
-            .join(Product, Product.id == OrderItem.product_id)
             .outerjoin(Coupon, Coupon.claim_id == Claim.id))
     stmt, key, _label = _keyed(_delivered(base, community_id, period), dimension)
+    key = key if key is not None else literal("")
+    # One row per (key, claim) first, so a claim over two lines of one product counts once.
     per_claim = stmt.add_columns(
-        (key if key is not None else literal("")).label("key"), Claim.id.label("claim_id"),
-        _verified_expr().label("verified"), _checked_expr().label("checked"),
-        func.coalesce(Coupon.amount_minor, 0).label("coupon"),
-        case((Coupon.id.is_(None), 0), else_=1).label("has_coupon"),
-    ).distinct().subquery("per_claim")
+        key.label("key"), func.sum(ClaimItem.damaged_units).label("units"),
+        func.max(_verified_expr()).label("verified"), func.max(_checked_expr()).label("checked"),
+        func.max(func.coalesce(Coupon.amount_minor, 0)).label("coupon"),
+        func.max(case((Coupon.id.is_(None), 0), else_=1)).label("has_coupon"),
+    ).group_by(key, Claim.id).subquery("per_claim")
     totals = select(
-        per_claim.c.key, func.count(), func.sum(per_claim.c.verified),
-        func.sum(per_claim.c.checked), func.sum(per_claim.c.coupon),
-        func.sum(per_claim.c.has_coupon),
+        per_claim.c.key, func.sum(per_claim.c.units), func.count(),
+        func.sum(per_claim.c.verified), func.sum(per_claim.c.checked),
+        func.sum(per_claim.c.coupon), func.sum(per_claim.c.has_coupon),
     ).group_by(per_claim.c.key)
     rows = (await session.execute(totals)).all()
     return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in rows}
@@ -168,8 +182,8 @@ async def figures(session: AsyncSession, community_id: int, period: Period, dime
     lines = await _lines(session, community_id, period, dimension)
     claims = await _claims(session, community_id, period, dimension)
     out = []
-    for key, (label, units, claimed, sales, refunded, batches) in lines.items():
-        n, verified, checked, coupon, coupons = claims.get(key, (0, 0, 0, 0, 0))
+    for key, (label, units, sales, refunded, batches) in lines.items():
+        claimed, n, verified, checked, coupon, coupons = claims.get(key, (0, 0, 0, 0, 0, 0))
         if dimension == TOTAL and not units:
             continue
         out.append(Figures(

@@ -47,6 +47,7 @@ async def _improvements(session: AsyncSession, community_id: int, now: datetime,
 
 async def build(session: AsyncSession, community_id: int, period: Period, *, now: datetime,
                 currency: str, min_sample: int, tz) -> Report:
+    await rates.tune(session)
     [*total] = await rates.figures(session, community_id, period, rates.TOTAL, min_sample)
     by = {d: await rates.figures(session, community_id, period, d, min_sample)
           for d in DIMENSIONS}

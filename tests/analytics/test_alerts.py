@@ -10,11 +10,12 @@ from sqlalchemy import select
 import messages
 from groupbot.analytics import alerts
 from groupbot.analytics.intervals import Rate
+from groupbot.demo.analytics import buyers
 from groupbot.models import OutboxMessage
 from groupbot.models.analytics import BatchAlert
 from groupbot.models.community import ROLE_ORGANIZER
 from groupbot.people import grant_role, mark_started
-from tests.analytics.factories import batch, buyers
+from tests.analytics.factories import batch
 
 REVIEW_CHAT = -1_009_000_001
 
@@ -28,7 +29,7 @@ async def _history(rt, s, name="芒果", claimed_each=2):
 
 
 async def _organizer(rt, s):
-    [wang] = await buyers(rt, s, 1)
+    [wang] = await buyers(s, 1)
     mark_started(wang, rt.clock.now())
     await grant_role(s, rt.community_id, wang, ROLE_ORGANIZER)
     return wang
