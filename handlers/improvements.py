@@ -97,7 +97,8 @@ async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if draft is None or draft.kind not in guided.KINDS:
             return
         w = await who(session, rt, update)
-        say = await guided.answer(session, rt, w.member, draft, update.effective_message.text)
+        say = await guided.next_step(session, rt, w.member, draft,
+                                     update.effective_message.text)
     await update.effective_message.reply_text(_say(w, say))
     raise ApplicationHandlerStop
 

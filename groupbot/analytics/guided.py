@@ -52,8 +52,8 @@ def _today(rt: Runtime) -> date:
     return rt.clock.now().astimezone(rt.settings.tz).date()
 
 
-async def answer(session: AsyncSession, rt: Runtime, member: Member, draft: Draft, text: str
-                 ) -> Say:
+async def next_step(session: AsyncSession, rt: Runtime, member: Member, draft: Draft,
+                    text: str) -> Say:
     """The member's next answer for ``draft``: the next question, or the saved result."""
     data = draft.data
     if draft.kind == NOTE:

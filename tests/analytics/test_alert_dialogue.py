@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 import messages
+from groupbot.analytics.actions import supplier_of
 from groupbot.models import Role
 from handlers.ticks import tick_now
 from tests.analytics.factories import batch
@@ -120,3 +121,20 @@ async def test_only_organizers_act_on_alerts(bot):
     assert bot.replies(c.organizer) == []
     await bot.say(c.members[0], "/improvements")
     assert bot.htmls(c.members[0]) == [t("reports.improve.organizers_only")]
+
+
+async def test_organizer_names_a_deals_supplier(bot):
+    c = await community_with_bot(bot, "小明")
+    wang = c.organizer
+    await started(bot, wang)
+    async with bot.rt.tx() as s:
+        mango = await batch(bot.rt, s, "芒果", orders=2)
+    deal = mango.deal.id
+    await bot.say(wang, f"/supplier {deal}  海南  绿源果园")
+    assert bot.htmls(wang) == [t("reports.supplier_set", deal=deal, supplier="海南 绿源果园")]
+    await bot.say(wang, "/supplier 绿源果园")
+    assert bot.htmls(wang) == [t("reports.supplier_usage")]
+    await bot.say(wang, "/supplier 999 绿源果园")
+    assert bot.htmls(wang) == [t("reports.refuse.deal_not_found", deal=999)]
+    async with bot.rt.tx() as s:
+        assert await supplier_of(s, deal) == "海南 绿源果园"
