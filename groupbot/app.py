@@ -16,13 +16,17 @@ import handlers.drafts
 import handlers.errors
 import handlers.fallback
 import handlers.groups
+import handlers.improvements
 import handlers.orders
 import handlers.permits
+import handlers.reports
 import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 from groupbot import claims, db, deals, notify
+from groupbot.analytics import alerts as batch_alerts
+from groupbot.analytics import digest as report_digest
 from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
@@ -79,6 +83,8 @@ def build_application(
     handlers.claims.register(application)
     handlers.broadcasts.register(application)
     handlers.broadcasts_manage.register(application)
+    handlers.reports.register(application)
+    handlers.improvements.register(application)  # typed 改善 answers in group -1
     handlers.start.register(application)
     handlers.drafts.register(application)  # free text for a draft, before the fallback
     handlers.fallback.register(application)
@@ -90,7 +96,8 @@ def build_application(
         jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
-              handlers.broadcasts_delivery.due_job(application), notify.dispatch_due],
+              handlers.broadcasts_delivery.due_job(application),
+              batch_alerts.check_batches, report_digest.weekly_digest, notify.dispatch_due],
         interval=settings.tick_seconds,
     )
     return application

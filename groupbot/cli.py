@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from groupbot.analytics.cli import add_parser as add_report_parser
 from groupbot.intake.cli import add_parser as add_orders_parser
 from groupbot.settings import Settings, SettingsError, load_settings
 
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
     dbsub.add_parser("current", help="print the current revision")
     add_orders_parser(sub)
+    add_report_parser(sub)
     sub.add_parser("evidence", help="photo evidence checks (groupbot evidence check --help)")
     return parser
 
@@ -40,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return evidence_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING if args.command in ("demo", "orders") else logging.INFO,
+        level=logging.WARNING if args.command in ("demo", "orders", "report") else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -65,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from groupbot.intake.cli import run as run_orders
 
         return asyncio.run(run_orders(settings, args))
+    if args.command == "report":
+        from groupbot.analytics.cli import run as run_report
+
+        return asyncio.run(run_report(settings, args))
     return 2
 
 

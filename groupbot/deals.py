@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
 from groupbot import notify, policy
+from groupbot.analytics.actions import active_pause
 from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
@@ -142,6 +143,9 @@ def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
 async def create_deal(
     session: AsyncSession, rt: Runtime, *, organizer: Member, group: Group, spec: DealSpec
 ) -> Deal:
+    # A batch alert may have paused this product's next deals (groupbot.analytics.actions).
+    if await active_pause(session, rt.community_id, spec.name) is not None:
+        raise DealSpecError("product_paused", product=spec.name)
     product = Product(
         community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable
     )

@@ -85,6 +85,15 @@ class Settings:
     rate_overall_per_second: int = 30
     rate_group_per_minute: int = 20
     tick_seconds: float = 2.0
+    # --- analytics (reports, batch alerts, 改善) -------------------------------------------
+    # Under this many units a rate is shown as counts, never as a bare percentage, and a batch
+    # (or a product's baseline) is too small for an alert.
+    analytics_min_units: int = 30
+    analytics_baseline_days: int = 180  # a product's usual rate: its batches this far back
+    analytics_check_minutes: int = 10  # how often the tick looks for bad batches
+    analytics_digest_weekday: int = 1  # ISO weekday of the weekly digest (1 = Monday, 0 = off)
+    analytics_digest_hour: int = 9  # local hour of the weekly digest
+    analytics_compare_batches: int = 3  # batches before / since compared when closing 改善
 
     @property
     def tz(self) -> ZoneInfo:
@@ -190,6 +199,20 @@ def _str(raw: Any) -> str:
     return text
 
 
+def _weekday(raw: Any) -> int:
+    value = _int(raw)
+    if value > 7:
+        raise ValueError
+    return value
+
+
+def _hour(raw: Any) -> int:
+    value = _int(raw)
+    if value > 23:
+        raise ValueError
+    return value
+
+
 # field name -> (parser, what a person should write)
 _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "bot_token": (_opt_str, "the bot token from @BotFather"),
@@ -244,6 +267,13 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "rate_overall_per_second": (lambda r: _int(r, minimum=1), "messages per second, e.g. 30"),
     "rate_group_per_minute": (lambda r: _int(r, minimum=1), "messages per minute, e.g. 20"),
     "tick_seconds": (_float, "seconds, e.g. 2"),
+    "analytics_min_units": (lambda r: _int(r, minimum=1), "a whole number of units, e.g. 30"),
+    "analytics_baseline_days": (lambda r: _int(r, minimum=1), "a whole number of days"),
+    "analytics_check_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes"),
+    "analytics_digest_weekday": (
+        _weekday, "a weekday number 1-7 (1 = Monday), or 0 for no digest"),
+    "analytics_digest_hour": (_hour, "an hour of the day 0-23, e.g. 9"),
+    "analytics_compare_batches": (lambda r: _int(r, minimum=1), "a whole number of batches"),
 }
 
 

@@ -35,12 +35,13 @@ async def deal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
         try:
             spec = deals.parse_deal_spec(spec_text, rt.clock.now(), rt)
+            deal = await deals.create_deal(session, rt, organizer=w.member, group=group,
+                                           spec=spec)
         except deals.DealSpecError as exc:
             await message.reply_text(
                 w.t(f"deals.spec.{exc.code}", **exc.params) + "\n\n" + w.t("deals.usage")
             )
             return
-        deal = await deals.create_deal(session, rt, organizer=w.member, group=group, spec=spec)
         text, buttons = await deals.card(session, rt, deal, w.locale)
         posted = await context.bot.send_message(group.chat_id, text, reply_markup=keyboard(buttons))
         deal.card_message_id = posted.message_id

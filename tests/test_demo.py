@@ -21,6 +21,8 @@ def test_demo_in_chinese():
     assert "能看到商品和快递单号，单号与订单一致" in out
     assert "实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in out
     assert "已提交售后申请 #1" in out
+    assert "⚠️ 批次警报 #1：赣南脐橙" in out and "已暂停「赣南脐橙」的新团购" in out  # issue 16
+    assert "（报告图表已保存：" in out and "📊 售后报告" in out
 
 
 def test_demo_in_english():

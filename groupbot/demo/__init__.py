@@ -13,6 +13,7 @@ from telegram import Update
 import messages
 from groupbot.app import build_application
 from groupbot.clock import FrozenClock
+from groupbot.demo.analytics import analytics_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
@@ -130,6 +131,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await orders_act(d)
             await claim_act(d)
             await review_act(d)
+            await analytics_act(d)
             print("\n" + d.m("done"))
     return 0
 

@@ -1,5 +1,6 @@
 """The ORM models. Importing this package registers every table on ``Base.metadata``."""
 
+from groupbot.models import analytics as analytics
 from groupbot.models import broadcasts as broadcasts
 from groupbot.models import reviews as reviews
 from groupbot.models.base import Base, UTCDateTime, utcnow

@@ -32,6 +32,8 @@ class Deal(Base):
     stock: Mapped[int | None] = mapped_column(Integer)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Who grew or packed this batch; None: the product's supplier (reports group by either).
+    supplier: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(8), default=DEAL_OPEN, index=True)
     card_chat_id: Mapped[int | None] = mapped_column(TelegramId)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)

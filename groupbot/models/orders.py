@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -31,6 +32,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(32), default="份")
     perishable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The usual supplier (imported); a deal's own supplier takes precedence for its batch.
+    supplier: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -41,6 +44,8 @@ class Order(Base):
         # One order per member per deal: a second tap changes it instead of adding one.
         UniqueConstraint("deal_id", "member_id"),
         CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
+        # Reports and the batch-alert check select orders by when they were delivered.
+        Index("ix_orders_delivered", "community_id", "delivered_at"),
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -1,0 +1,74 @@
+"""The report as a short text: totals, the worst rows of each dimension, reasons, promises."""
+
+from __future__ import annotations
+
+import messages
+from groupbot.analytics import labels
+from groupbot.analytics.intervals import percent
+from groupbot.analytics.rates import worst
+from groupbot.analytics.report import Report
+
+NAMED = ("product", "batch", "supplier", "courier")
+WORST = 3
+
+
+def _no_data(locale: str, value: object) -> object:
+    return messages.t(locale, "reports.no_data") if value is None else value
+
+
+def _promises(locale: str, report: Report, payout_days: int, review_days: int) -> list[str]:
+    p = report.promises
+    desk = p.desk_first_response
+    return [
+        messages.t(locale, "reports.promises", review=labels.rate(locale, p.decided_in_time),
+                   payout=labels.rate(locale, p.paid_in_time), days=payout_days,
+                   review_days=review_days, undecided=p.undecided_overdue,
+                   unpaid=p.unpaid_overdue),
+        messages.t(locale, "reports.aftercare",
+                   desk=_no_data(locale, desk and messages.t(
+                       locale, "reports.desk_minutes", p50=round(desk.p50_minutes),
+                       p90=round(desk.p90_minutes))),
+                   rating=_no_data(locale, p.rating_average and f"{p.rating_average:.1f}"),
+                   complaints=_no_data(locale, p.complaints_open),
+                   overdue=_no_data(locale, p.complaints_overdue)),
+    ]
+
+
+def summary(locale: str, report: Report, *, payout_days: int, review_days: int) -> messages.Html:
+    period = report.period
+    lines = [messages.t(locale, "reports.title", first=period.first_day.isoformat(),
+                        last=period.last_day.isoformat())]
+    total = report.total
+    if total is None:
+        lines.append(messages.t(locale, "reports.empty"))
+        return messages.Html("\n".join(lines))
+    lines.append(messages.t(locale, "reports.totals", units=total.units_delivered,
+                            claimed=total.units_claimed, claims=total.claims,
+                            batches=total.batches, rate=labels.rate(locale, total.claim_rate)))
+    share = total.refund_share
+    lines.append(messages.t(
+        locale, "reports.money", refund=labels.money(total.refund_minor, report.currency),
+        share=percent(share) if share is not None else "—", coupons=total.coupons,
+        coupon_amount=labels.money(total.coupon_minor, report.currency),
+        reships=_no_data(locale, report.promises.reships)))
+    lines.append(messages.t(locale, "reports.verified", rate=labels.rate(locale, total.verified)))
+    lines.append(messages.t(locale, "reports.worst_title", min=report.min_sample))
+    sep = str(messages.t(locale, "reports.sep"))
+    for dimension in NAMED:
+        rows = worst(report.by[dimension], WORST)
+        items = sep.join(str(messages.t(locale, "reports.worst_item",
+                                        label=labels.label(locale, r),
+                                        rate=labels.rate(locale, r.claim_rate))) for r in rows)
+        lines.append(messages.t(locale, f"reports.dimension.{dimension}",
+                                items=messages.Html(items) if rows else
+                                messages.t(locale, "reports.none_enough")))
+    if report.reasons:
+        items = sep.join(str(messages.t(locale, "reports.reason_item",
+                                        reason=labels.reason(locale, r.reason), claims=r.claims,
+                                        cumulative=percent(r.cumulative_share)))
+                         for r in report.reasons[:4])
+        lines.append(messages.t(locale, "reports.reasons", items=messages.Html(items)))
+    lines.extend(_promises(locale, report, payout_days, review_days))
+    lines.append(messages.t(locale, "reports.improvements", open=report.improvements_open,
+                            overdue=report.improvements_overdue, alerts=report.alerts))
+    return messages.Html("\n".join(lines))
