@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from groupbot.models.base import Base, PrimaryKey, UTCDateTime, utcnow
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, UTCDateTime, utcnow
 
 ORDER_PLACED = "placed"
 ORDER_SHIPPED = "shipped"
@@ -25,6 +25,7 @@ ORDER_CANCELLED = "cancelled"
 
 class Product(Base):
     __tablename__ = "products"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -41,6 +42,7 @@ class Order(Base):
         # One order per member per deal: a second tap changes it instead of adding one.
         UniqueConstraint("deal_id", "member_id"),
         CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
@@ -75,6 +77,7 @@ class OrderItem(Base):
         CheckConstraint(
             "refunded_minor >= 0 AND refunded_minor <= paid_minor", name="refund_within_paid"
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
@@ -93,6 +96,7 @@ class OrderItem(Base):
 
 class Shipment(Base):
     __tablename__ = "shipments"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
