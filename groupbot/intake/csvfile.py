@@ -4,6 +4,8 @@ Every row is checked first and every problem is reported with its line number an
 if there is any, nothing is written. Otherwise the whole file goes in one transaction.
 Rows with the same ``external_id`` are one order with several items; the member and group
 columns may be left blank on its later rows, and ``order_discount`` belongs on its first row.
+An order already known is skipped when the file says the same, and is a problem (naming each
+column that differs) when it does not: nothing is changed then.
 """
 
 from __future__ import annotations
@@ -132,8 +134,20 @@ class _Order:
     bad: bool = False
 
 
-def parse_orders(path: Path, currency: str) -> tuple[list[tuple[int, OrderRequest]], list[RowError]]:
-    """The orders of the file with the line of each one's first row, and every problem."""
+@dataclass(frozen=True)
+class CsvOrder:
+    line: int  # the order's first row
+    request: OrderRequest
+    item_lines: tuple[int, ...]  # the row of each item
+
+
+# A repeat's differences as the file's columns (the HTTP intake names JSON paths).
+_COLUMN_OF = {"member.telegram_id": "telegram_id", "discount": "order_discount",
+              "items": "external_id"}
+
+
+def parse_orders(path: Path, currency: str) -> tuple[list[CsvOrder], list[RowError]]:
+    """The orders of the file with the lines of their rows, and every problem."""
     rows, errors = read_rows(path, ORDER_COLUMNS)
     orders: dict[str, _Order] = {}
     for line, row in rows:
@@ -158,7 +172,7 @@ def parse_orders(path: Path, currency: str) -> tuple[list[tuple[int, OrderReques
             order.bad = order.bad or bool(problems)
             if item is not None:
                 order.items.append((line, item))
-    result: list[tuple[int, OrderRequest]] = []
+    result: list[CsvOrder] = []
     for order in orders.values():
         if order.bad or order.person is None or order.group_chat_id is None:
             continue
@@ -170,10 +184,10 @@ def parse_orders(path: Path, currency: str) -> tuple[list[tuple[int, OrderReques
             else:
                 errors.append(RowError(order.items[index][0], problem))
         if not totals:
-            result.append((order.line, OrderRequest(
+            result.append(CsvOrder(order.line, OrderRequest(
                 external_id=order.external_id, person=order.person,
                 group_chat_id=order.group_chat_id, items=tuple(items), discount=order.discount,
-            )))
+            ), tuple(line for line, _ in order.items)))
     errors.sort(key=lambda e: e.line)
     return result, errors
 
@@ -239,18 +253,25 @@ async def import_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> Cs
     outcome = CsvOutcome(errors=errors, dry_run=dry_run)
 
     async def work(session: AsyncSession) -> None:
-        for line, req in orders:
+        for order in orders:
+            req = order.request
             exists = await service.order_by_external_id(session, rt, req.external_id)
             if exists is None and await service.active_group(session, rt, req.group_chat_id) is None:
-                outcome.errors.append(RowError(line, FieldError(
+                outcome.errors.append(RowError(order.line, FieldError(
                     "group_chat_id", "unknown_group", value=req.group_chat_id)))
         if outcome.errors:
             return
-        for line, req in orders:
+        for order in orders:
             try:
-                _order, created = await service.place_order(session, rt, req, source="csv")
+                _order, created = await service.place_order(session, rt, order.request,
+                                                            source="csv")
             except FieldError as exc:
-                outcome.errors.append(RowError(line, exc))
+                outcome.errors.append(RowError(order.line, exc))
+                continue
+            except service.Mismatch as exc:
+                outcome.errors.extend(
+                    RowError(order.line, e.at(_COLUMN_OF.get(e.field, e.field))) if i is None
+                    else RowError(order.item_lines[i], e) for i, e in exc.problems)
                 continue
             if created:
                 outcome.done += 1
@@ -271,6 +292,9 @@ async def ship_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> CsvO
                 _order, shipped = await service.ship(session, rt, req)
             except (service.UnknownOrder, service.OrderConflict) as exc:
                 outcome.errors.append(RowError(line, exc.error))
+                continue
+            except service.Mismatch as exc:
+                outcome.errors.extend(RowError(line, e) for e in exc.errors)
                 continue
             if shipped:
                 outcome.done += 1
