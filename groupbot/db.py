@@ -104,13 +104,37 @@ def _run(connection: Connection, action: str, revision: str) -> None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the bot calls this at start)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_run, "upgrade", revision)
+    await _change_schema(engine, "upgrade", revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(_run, "downgrade", revision)
+    await _change_schema(engine, "downgrade", revision)
+
+
+async def _change_schema(engine: AsyncEngine, action: str, revision: str) -> None:
+    """Run the revisions in one transaction.
+
+    SQLite alters a table by rebuilding it (copy, drop, rename). Its documented procedure
+    turns foreign keys off first (else dropping the old table cascade-deletes the rows that
+    point at it), checks them before committing, and turns them back on; the pragma only
+    takes effect outside a transaction, hence before the first statement and after commit.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as conn:
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await conn.run_sync(_run, action, revision)
+            if sqlite and (broken := (await conn.exec_driver_sql(
+                    "PRAGMA foreign_key_check")).all()):
+                raise RuntimeError(f"schema {action} left broken references: {broken[:5]}")
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

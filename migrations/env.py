@@ -30,8 +30,11 @@ async def _run_with_url() -> None:
     from groupbot.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # tables are rebuilt: see groupbot.db._change_schema
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         await conn.run_sync(_configure_and_run)
+        await conn.commit()
     await engine.dispose()
 
 

@@ -103,7 +103,7 @@ def hamming(a: str | int, b: str | int) -> int:
     return (ia ^ ib).bit_count()
 
 
-def _popcount(x: np.ndarray) -> np.ndarray:
+def popcount(x: np.ndarray) -> np.ndarray:
     if hasattr(np, "bitwise_count"):  # numpy >= 2.0
         return np.bitwise_count(x)
     bits = np.unpackbits(x.view(np.uint8).reshape(*x.shape, 8), axis=-1)
@@ -148,7 +148,7 @@ def find_reuse(
     # Vectorised: a community may have tens of thousands of photos and we have 81 probes.
     stored = np.array(values, dtype=np.uint64)
     probe_arr = np.array(probes, dtype=np.uint64)
-    dist = _popcount(probe_arr[:, None] ^ stored[None, :]).min(axis=0)
+    dist = popcount(probe_arr[:, None] ^ stored[None, :]).min(axis=0)
     i = int(np.argmin(dist))
     d = int(dist[i])
     if d > max_distance:

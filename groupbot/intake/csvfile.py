@@ -4,6 +4,8 @@ Every row is checked first and every problem is reported with its line number an
 if there is any, nothing is written. Otherwise the whole file goes in one transaction.
 Rows with the same ``external_id`` are one order with several items; the member and group
 columns may be left blank on its later rows, and ``order_discount`` belongs on its first row.
+An order already known is skipped when the file says the same, and is a problem (naming each
+column that differs) when it does not: nothing is changed then.
 """
 
 from __future__ import annotations
@@ -14,23 +16,25 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.intake import fields, service
-from groupbot.intake.fields import FieldError, Reader
+from groupbot.intake.fields import FieldError, validate, validate_value
 from groupbot.intake.requests import (
+    ChatId,
+    ExternalId,
+    FirstName,
     ItemRequest,
+    MemberFields,
     OrderRequest,
+    PaidAmount,
     ShipmentRequest,
-    read_external_id,
-    read_group_chat_id,
-    read_item,
-    read_person,
-    read_shipment,
+    TelegramUserId,
     total_problems,
 )
-from groupbot.money import exponent
 from groupbot.people import Person
 from groupbot.runtime import Runtime
 
@@ -108,88 +112,114 @@ def read_rows(
     return rows, []
 
 
+class OrderStart(BaseModel):
+    """The order columns of the first row of an order (the member's are MemberFields)."""
+
+    group_chat_id: ChatId
+    order_discount: PaidAmount = Decimal(0)
+
+
+class _ExternalId(BaseModel):
+    external_id: ExternalId
+
+
 @dataclass
 class _Order:
     line: int
     external_id: str
     person: Person | None
     group_chat_id: int | None
-    discount: Decimal | None
+    discount: Decimal
     items: list[tuple[int, ItemRequest]] = field(default_factory=list)
     bad: bool = False
 
 
-def parse_orders(path: Path, currency: str) -> tuple[list[tuple[int, OrderRequest]], list[RowError]]:
-    """The orders of the file with the line of each one's first row, and every problem."""
+@dataclass(frozen=True)
+class CsvOrder:
+    line: int  # the order's first row
+    request: OrderRequest
+    item_lines: tuple[int, ...]  # the row of each item
+
+
+# A repeat's differences as the file's columns (the HTTP intake names JSON paths).
+_COLUMN_OF = {"member.telegram_id": "telegram_id", "discount": "order_discount",
+              "items": "external_id"}
+
+
+def parse_orders(path: Path, currency: str) -> tuple[list[CsvOrder], list[RowError]]:
+    """The orders of the file with the lines of their rows, and every problem."""
     rows, errors = read_rows(path, ORDER_COLUMNS)
     orders: dict[str, _Order] = {}
     for line, row in rows:
-        r = Reader(row)
-        external_id = read_external_id(r)
+        ident, problems = validate(_ExternalId, row)
+        external_id = ident.external_id if ident is not None else None
         order = orders.get(external_id) if external_id is not None else None
         if order is None:
-            person = read_person(r)
-            group_chat_id = read_group_chat_id(r)
-            discount = r.get("order_discount", fields.amount, places=exponent(currency),
-                             required=False)
+            member, bad_member = validate(MemberFields, row)
+            start, bad_start = validate(OrderStart, row, currency=currency)
+            problems += bad_member + bad_start
             if external_id is not None:
-                order = orders[external_id] = _Order(line, external_id, person, group_chat_id,
-                                                     discount)
+                order = orders[external_id] = _Order(
+                    line, external_id, member.person() if member else None,
+                    start.group_chat_id if start else None,
+                    start.order_discount if start else Decimal(0))
         else:
-            _check_same_order(r, order)
-        item = read_item(r, currency)
-        errors.extend(RowError(line, e) for e in r.errors)
+            problems += _same_order(row, order)
+        item, bad_item = validate(ItemRequest, row, currency=currency)
+        problems += bad_item
+        errors.extend(RowError(line, e) for e in problems)
         if order is not None:
-            order.bad = order.bad or bool(r.errors)
+            order.bad = order.bad or bool(problems)
             if item is not None:
                 order.items.append((line, item))
-    result: list[tuple[int, OrderRequest]] = []
+    result: list[CsvOrder] = []
     for order in orders.values():
         if order.bad or order.person is None or order.group_chat_id is None:
             continue
         items = [item for _, item in order.items]
-        discount = order.discount or Decimal(0)
-        problems = total_problems(items, discount, currency)
-        for index, problem in problems:
+        totals = total_problems(items, order.discount, currency)
+        for index, problem in totals:
             if index is None:
                 errors.append(RowError(order.line, problem.at("order_discount")))
             else:
                 errors.append(RowError(order.items[index][0], problem))
-        if not problems:
-            result.append((order.line, OrderRequest(
+        if not totals:
+            result.append(CsvOrder(order.line, OrderRequest(
                 external_id=order.external_id, person=order.person,
-                group_chat_id=order.group_chat_id, items=tuple(items), discount=discount,
-            )))
+                group_chat_id=order.group_chat_id, items=tuple(items), discount=order.discount,
+            ), tuple(line for line, _ in order.items)))
     errors.sort(key=lambda e: e.line)
     return result, errors
 
 
-def _check_same_order(r: Reader, order: _Order) -> None:
+def _same_order(row: dict[str, str], order: _Order) -> list[FieldError]:
     """A later row of an order: its member and group cells are blank or the same as before."""
     first = order.line
     person, group = order.person, order.group_chat_id
-    checks: list[tuple[str, Callable[..., object], dict[str, object], object]] = [
-        ("telegram_id", fields.integer, {}, person.telegram_id if person else None),
-        ("first_name", fields.text, {"max_len": 255}, person.first_name if person else None),
-        ("group_chat_id", fields.integer, {}, group),
+    checks: list[tuple[str, Any, object]] = [
+        ("telegram_id", TelegramUserId, person.telegram_id if person else None),
+        ("first_name", FirstName, person.first_name if person else None),
+        ("group_chat_id", ChatId, group),
     ]
-    for name, parse, options, expected in checks:
-        if not r.data.get(name, "").strip():
+    problems: list[FieldError] = []
+    for name, kind, expected in checks:
+        if not row.get(name, "").strip():
             continue
-        value = r.get(name, parse, **options)
+        value, bad = validate_value(kind, row[name], name)
+        problems += bad
         if value is not None and expected is not None and value != expected:
-            r.errors.append(FieldError(name, "differs", first=first, value=fields.shown(value)))
-    if r.data.get("order_discount", "").strip():
-        r.errors.append(FieldError("order_discount", "order_discount_repeated", first=first))
+            problems.append(FieldError(name, "differs", first=first, value=fields.shown(value)))
+    if row.get("order_discount", "").strip():
+        problems.append(FieldError("order_discount", "order_discount_repeated", first=first))
+    return problems
 
 
 def parse_shipments(path: Path) -> tuple[list[tuple[int, ShipmentRequest]], list[RowError]]:
     rows, errors = read_rows(path, SHIP_COLUMNS)
     result: list[tuple[int, ShipmentRequest]] = []
     for line, row in rows:
-        r = Reader(row)
-        shipment = read_shipment(r)
-        errors.extend(RowError(line, e) for e in r.errors)
+        shipment, problems = validate(ShipmentRequest, row)
+        errors.extend(RowError(line, e) for e in problems)
         if shipment is not None:
             result.append((line, shipment))
     return result, errors
@@ -223,18 +253,25 @@ async def import_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> Cs
     outcome = CsvOutcome(errors=errors, dry_run=dry_run)
 
     async def work(session: AsyncSession) -> None:
-        for line, req in orders:
+        for order in orders:
+            req = order.request
             exists = await service.order_by_external_id(session, rt, req.external_id)
             if exists is None and await service.active_group(session, rt, req.group_chat_id) is None:
-                outcome.errors.append(RowError(line, FieldError(
+                outcome.errors.append(RowError(order.line, FieldError(
                     "group_chat_id", "unknown_group", value=req.group_chat_id)))
         if outcome.errors:
             return
-        for line, req in orders:
+        for order in orders:
             try:
-                _order, created = await service.place_order(session, rt, req, source="csv")
+                _order, created = await service.place_order(session, rt, order.request,
+                                                            source="csv")
             except FieldError as exc:
-                outcome.errors.append(RowError(line, exc))
+                outcome.errors.append(RowError(order.line, exc))
+                continue
+            except service.Mismatch as exc:
+                outcome.errors.extend(
+                    RowError(order.line, e.at(_COLUMN_OF.get(e.field, e.field))) if i is None
+                    else RowError(order.item_lines[i], e) for i, e in exc.problems)
                 continue
             if created:
                 outcome.done += 1
@@ -255,6 +292,9 @@ async def ship_orders(rt: Runtime, path: Path, *, dry_run: bool = False) -> CsvO
                 _order, shipped = await service.ship(session, rt, req)
             except (service.UnknownOrder, service.OrderConflict) as exc:
                 outcome.errors.append(RowError(line, exc.error))
+                continue
+            except service.Mismatch as exc:
+                outcome.errors.extend(RowError(line, e) for e in exc.errors)
                 continue
             if shipped:
                 outcome.done += 1

@@ -1,8 +1,10 @@
-"""What the storefront may ask for, checked completely before anything touches the database.
+"""What the storefront may ask for: pydantic models, checked completely before anything
+touches the database.
 
 ``parse_order`` / ``parse_shipment`` / ``parse_delivery`` read the JSON bodies of the HTTP
-intake; the CSV import reads its rows with the same field readers (``read_person``,
-``read_item``) and the same total checks, so both explain a bad value the same way.
+intake; the CSV import validates each row with the same models (``MemberFields``,
+``ItemRequest``, ``ShipmentRequest``) and the same total checks, so both explain a bad value
+the same way: every problem with its field and catalog code (see groupbot.intake.fields).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from groupbot.intake import fields
-from groupbot.intake.fields import MAX_QUANTITY, FieldError, Reader
+from pydantic import BaseModel, ConfigDict, Field
+
+from groupbot.intake.fields import MAX_QUANTITY, FieldError, Flag, amount, integer, text, validate
 from groupbot.money import exponent, fmt, quantize, to_minor
 from groupbot.people import Person
 from groupbot.refunds import OrderLine, line_gross_minor
@@ -22,6 +25,23 @@ EXTERNAL_ID_MAX = 100  # orders.external_id
 PRODUCT_MAX, UNIT_MAX = 200, 32  # products.name, products.unit
 COURIER_MAX = TRACKING_MAX = 64  # shipments.courier, shipments.tracking_number
 TELEGRAM_ID_MAX = 2**53  # Telegram user ids fit in 52 bits
+
+ExternalId = text(EXTERNAL_ID_MAX)
+ChatId = integer()
+TelegramUserId = integer(minimum=1, maximum=TELEGRAM_ID_MAX)
+FirstName = text(255)
+LastName = text(255, required=False)
+Username = text(64, required=False)
+LanguageCode = text(16, required=False)
+ProductName = text(PRODUCT_MAX)
+UnitName = text(UNIT_MAX, required=False)
+Quantity = integer(minimum=1, maximum=MAX_QUANTITY)
+UnitPrice = amount("price")
+PaidAmount = amount("paid", required=False)
+Courier = text(COURIER_MAX)
+TrackingNumber = text(TRACKING_MAX)
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Invalid(ValueError):
@@ -32,14 +52,54 @@ class Invalid(ValueError):
         self.errors = list(errors)
 
 
-@dataclass(frozen=True)
-class ItemRequest:
-    product: str
-    quantity: int
-    unit_price: Decimal
-    discount: Decimal = Decimal(0)
-    unit: str | None = None  # None: the product's unit, or "份" for a new product
-    perishable: bool | None = None  # None: the product's, or True for a new product
+class _Fields(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MemberFields(_Fields):
+    """The buyer, as the storefront knows them (a JSON object, or a CSV row's columns)."""
+
+    telegram_id: TelegramUserId
+    first_name: FirstName
+    last_name: LastName = None
+    username: Username = None
+    language_code: LanguageCode = None
+
+    def person(self) -> Person:
+        return Person(telegram_id=self.telegram_id, first_name=self.first_name,
+                      last_name=self.last_name,
+                      username=(self.username.lstrip("@") or None) if self.username else None,
+                      language_code=self.language_code)
+
+
+class ItemRequest(_Fields):
+    """One line of an order. ``unit`` / ``perishable`` None: the product's, or for a new
+    product "份" and perishable."""
+
+    product: ProductName
+    unit: UnitName = None
+    perishable: Flag = None
+    quantity: Quantity
+    unit_price: UnitPrice
+    discount: PaidAmount = Decimal(0)
+
+
+class OrderBody(_Fields):
+    external_id: ExternalId
+    member: MemberFields
+    group_chat_id: ChatId
+    discount: PaidAmount = Decimal(0)
+    items: Annotated[list[ItemRequest], Field(min_length=1)]
+
+
+class ShipmentRequest(_Fields):
+    external_id: ExternalId
+    courier: Courier
+    tracking_number: TrackingNumber
+
+
+class DeliveryRequest(_Fields):
+    external_id: ExternalId
 
 
 @dataclass(frozen=True)
@@ -49,71 +109,6 @@ class OrderRequest:
     group_chat_id: int
     items: tuple[ItemRequest, ...]
     discount: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True)
-class ShipmentRequest:
-    external_id: str
-    courier: str
-    tracking_number: str
-
-
-@dataclass(frozen=True)
-class DeliveryRequest:
-    external_id: str
-
-
-def price_places(currency: str) -> int:
-    """Unit prices may be finer than the currency (per kg); amounts paid may not."""
-    return exponent(currency) + 2
-
-
-# --- shared readers --------------------------------------------------------------------------
-
-
-def read_external_id(r: Reader) -> str | None:
-    return r.get("external_id", fields.text, max_len=EXTERNAL_ID_MAX)
-
-
-def read_group_chat_id(r: Reader) -> int | None:
-    return r.get("group_chat_id", fields.integer, minimum=-fields.INT64, maximum=fields.INT64)
-
-
-def read_person(r: Reader) -> Person | None:
-    telegram_id = r.get("telegram_id", fields.integer, minimum=1, maximum=TELEGRAM_ID_MAX)
-    first_name = r.get("first_name", fields.text, max_len=255)
-    last_name = r.get("last_name", fields.text, max_len=255, required=False)
-    username = r.get("username", fields.text, max_len=64, required=False)
-    language_code = r.get("language_code", fields.text, max_len=16, required=False)
-    if telegram_id is None or first_name is None:
-        return None
-    return Person(
-        telegram_id=telegram_id,
-        first_name=first_name,
-        last_name=last_name,
-        username=(username.lstrip("@") or None) if username else None,
-        language_code=language_code,
-    )
-
-
-def read_item(r: Reader, currency: str) -> ItemRequest | None:
-    before = len(r.errors)
-    product = r.get("product", fields.text, max_len=PRODUCT_MAX)
-    unit = r.get("unit", fields.text, max_len=UNIT_MAX, required=False)
-    perishable = r.get("perishable", fields.boolean)
-    quantity = r.get("quantity", fields.integer, minimum=1, maximum=MAX_QUANTITY)
-    unit_price = r.get("unit_price", fields.amount, places=price_places(currency))
-    discount = r.get("discount", fields.amount, places=exponent(currency), required=False)
-    if len(r.errors) > before or product is None or quantity is None or unit_price is None:
-        return None
-    return ItemRequest(
-        product=product,
-        quantity=quantity,
-        unit_price=unit_price,
-        discount=discount or Decimal(0),
-        unit=unit,
-        perishable=perishable,
-    )
 
 
 def total_problems(
@@ -140,80 +135,27 @@ def total_problems(
 # --- the JSON bodies -------------------------------------------------------------------------
 
 
-def _object(data: Any, field: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise Invalid([FieldError(field, "not_an_object")])
-    return data
+def _checked(model: type[M], data: Any, currency: str | None = None) -> M:
+    found, errors = validate(model, data, currency=currency)
+    if found is None:
+        raise Invalid(errors)
+    return found
 
 
 def parse_order(data: Any, currency: str) -> OrderRequest:
-    r = Reader(_object(data, ""))
-    external_id = read_external_id(r)
-    member = r.data.get("member")
-    person = None
-    if member is None:
-        r.errors.append(FieldError("member", "required"))
-    elif not isinstance(member, dict):
-        r.errors.append(FieldError("member", "not_an_object"))
-    else:
-        m = Reader(member, "member.")
-        person = read_person(m)
-        r.errors.extend(m.errors)
-    group_chat_id = read_group_chat_id(r)
-    discount = r.get("discount", fields.amount, places=exponent(currency), required=False)
-    raw_items = r.data.get("items")
-    items: list[ItemRequest] = []
-    if raw_items is None:
-        r.errors.append(FieldError("items", "required"))
-    elif not isinstance(raw_items, list):
-        r.errors.append(FieldError("items", "not_a_list"))
-    elif not raw_items:
-        r.errors.append(FieldError("items", "no_items"))
-    else:
-        for i, raw in enumerate(raw_items):
-            if not isinstance(raw, dict):
-                r.errors.append(FieldError(f"items[{i}]", "not_an_object"))
-                continue
-            ir = Reader(raw, f"items[{i}].")
-            item = read_item(ir, currency)
-            r.errors.extend(ir.errors)
-            if item is not None:
-                items.append(item)
-    if not r.errors:
-        for index, problem in total_problems(items, discount or Decimal(0), currency):
-            r.errors.append(problem.at("discount" if index is None else f"items[{index}].discount"))
-    if r.errors:
-        raise Invalid(r.errors)
-    assert external_id is not None and person is not None and group_chat_id is not None
-    return OrderRequest(
-        external_id=external_id,
-        person=person,
-        group_chat_id=group_chat_id,
-        items=tuple(items),
-        discount=discount or Decimal(0),
-    )
-
-
-def read_shipment(r: Reader) -> ShipmentRequest | None:
-    external_id = read_external_id(r)
-    courier = r.get("courier", fields.text, max_len=COURIER_MAX)
-    tracking = r.get("tracking_number", fields.text, max_len=TRACKING_MAX)
-    if external_id is None or courier is None or tracking is None:
-        return None
-    return ShipmentRequest(external_id, courier, tracking)
+    body = _checked(OrderBody, data, currency)
+    problems = total_problems(body.items, body.discount, currency)
+    if problems:
+        raise Invalid([p.at("discount" if i is None else f"items[{i}].discount")
+                       for i, p in problems])
+    return OrderRequest(external_id=body.external_id, person=body.member.person(),
+                        group_chat_id=body.group_chat_id, items=tuple(body.items),
+                        discount=body.discount)
 
 
 def parse_shipment(data: Any) -> ShipmentRequest:
-    r = Reader(_object(data, ""))
-    shipment = read_shipment(r)
-    if r.errors or shipment is None:
-        raise Invalid(r.errors)
-    return shipment
+    return _checked(ShipmentRequest, data)
 
 
 def parse_delivery(data: Any) -> DeliveryRequest:
-    r = Reader(_object(data, ""))
-    external_id = read_external_id(r)
-    if r.errors or external_id is None:
-        raise Invalid(r.errors)
-    return DeliveryRequest(external_id)
+    return _checked(DeliveryRequest, data)

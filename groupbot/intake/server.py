@@ -146,6 +146,8 @@ class IntakeServer:
             return self._error(404, exc.error)
         except service.OrderConflict as exc:
             return self._error(409, exc.error)
+        except service.Mismatch as exc:
+            return self._error(409, *exc.errors)
         except Exception:
             log.exception("storefront intake: %s failed", request.path)
             return self._error(500, FieldError("", "internal"))

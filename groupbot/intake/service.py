@@ -1,5 +1,9 @@
 """Carrying out checked storefront requests inside the caller's transaction.
 
+A known ``external_id`` sent again with the same content changes nothing (the storefront
+retried); with other content it is refused as a :class:`Mismatch` naming every field that
+differs, and the stored order stays as it was.
+
 The caller (the HTTP intake, the CSV import) owns the transaction, so a refused request, or
 one bad row of a file, leaves nothing half-written. Orders go through
 :func:`groupbot.orders.create_order`, which queues the order-time warning and the confirmation
@@ -13,7 +17,7 @@ import dataclasses
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot.intake.fields import FieldError
+from groupbot.intake.fields import FieldError, shown
 from groupbot.intake.requests import (
     DeliveryRequest,
     ItemRequest,
@@ -21,6 +25,7 @@ from groupbot.intake.requests import (
     ShipmentRequest,
 )
 from groupbot.models import Group, Member, Order, Product
+from groupbot.money import from_minor, to_minor
 from groupbot.orders import NewItem, OrderError, create_order
 from groupbot.people import Person, group_by_chat_id, member_by_telegram_id, upsert_member
 from groupbot.runtime import Runtime
@@ -35,6 +40,22 @@ class UnknownOrder(LookupError):
     def __init__(self, external_id: str) -> None:
         super().__init__(external_id)
         self.error = FieldError("external_id", "unknown_order", value=external_id)
+
+
+class Mismatch(ValueError):
+    """A known external id arrived again with other content (HTTP 409): nothing was changed.
+
+    ``problems`` are (item index, or None for the order itself, error): the HTTP answer names
+    ``items[i].quantity``, the CSV report the line of that item.
+    """
+
+    def __init__(self, problems: list[tuple[int | None, FieldError]]) -> None:
+        super().__init__("; ".join(str(e) for _, e in problems))
+        self.problems = problems
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return [e if i is None else e.at(f"items[{i}].{e.field}") for i, e in self.problems]
 
 
 class OrderConflict(ValueError):
@@ -67,6 +88,8 @@ async def place_order(
     """Create the order (idempotent by external id). Returns (order, created)."""
     existing = await order_by_external_id(session, rt, req.external_id)
     if existing is not None:
+        if problems := await _differences(session, rt, existing, req):
+            raise Mismatch(problems)
         return existing, False
     group = await active_group(session, rt, req.group_chat_id)
     if group is None:
@@ -84,6 +107,40 @@ async def place_order(
         )
     except OrderError as exc:  # the request was checked already; this is a rule we missed
         raise FieldError("items", "rejected", reason=exc.code) from exc
+
+
+async def _differences(
+    session: AsyncSession, rt: Runtime, order: Order, req: OrderRequest
+) -> list[tuple[int | None, FieldError]]:
+    """What a repeat of ``order`` says otherwise: the buyer, the group, the discount, the items
+    (amounts compared in minor units, as stored)."""
+    currency = order.currency
+    member = await session.get(Member, order.member_id)
+    group = await session.get(Group, order.group_id) if order.group_id is not None else None
+    found: list[tuple[int | None, FieldError]] = []
+
+    def differs(index: int | None, field: str, given: object, stored: object) -> None:
+        if given != stored:
+            found.append((index, FieldError(field, "differs_from_order", order=order.id,
+                                            value=shown(given), stored=shown(stored))))
+
+    differs(None, "member.telegram_id", req.person.telegram_id,
+            member.telegram_id if member else None)
+    differs(None, "group_chat_id", req.group_chat_id, group.chat_id if group else None)
+    differs(None, "discount", from_minor(to_minor(req.discount, currency), currency),
+            from_minor(order.discount_minor, currency))
+    if len(req.items) != len(order.items):
+        found.append((None, FieldError("items", "items_differ", order=order.id,
+                                       count=len(req.items), stored=len(order.items))))
+        return found
+    for i, (item, line) in enumerate(zip(req.items, order.items, strict=True)):
+        differs(i, "product", item.product, line.product.name)
+        differs(i, "quantity", item.quantity, line.quantity)
+        differs(i, "unit_price", from_minor(to_minor(item.unit_price, currency), currency),
+                from_minor(line.unit_price_minor, currency))
+        differs(i, "discount", from_minor(to_minor(item.discount, currency), currency),
+                from_minor(line.discount_minor, currency))
+    return found
 
 
 async def _upsert(session: AsyncSession, person: Person) -> Member:
@@ -123,6 +180,17 @@ async def ship(session: AsyncSession, rt: Runtime, req: ShipmentRequest) -> tupl
     order = await order_by_external_id(session, rt, req.external_id)
     if order is None:
         raise UnknownOrder(req.external_id)
+    if order.shipments and not any(
+            (s.courier, s.tracking_number) == (req.courier, req.tracking_number)
+            for s in order.shipments):
+        # Already shipped as another parcel: a correction or a second parcel is not guessed.
+        last = order.shipments[-1]
+        raise Mismatch([(None, FieldError(field, "differs_from_order", order=order.id,
+                                          value=shown(given), stored=shown(stored)))
+                        for field, given, stored in (
+                            ("courier", req.courier, last.courier),
+                            ("tracking_number", req.tracking_number, last.tracking_number))
+                        if given != stored])
     try:
         return order, await mark_shipped(session, rt, order, req.courier, req.tracking_number)
     except OrderError as exc:

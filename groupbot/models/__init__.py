@@ -2,6 +2,7 @@
 
 from groupbot.models import analytics as analytics
 from groupbot.models import broadcasts as broadcasts
+from groupbot.models import photo_bands as photo_bands
 from groupbot.models import reviews as reviews
 from groupbot.models.base import Base, UTCDateTime, utcnow
 from groupbot.models.broadcasts import Broadcast, BroadcastDelivery
@@ -18,6 +19,7 @@ from groupbot.models.community import (
 from groupbot.models.deals import DEAL_CLOSED, DEAL_OPEN, Deal
 from groupbot.models.messaging import Draft, OutboxMessage
 from groupbot.models.orders import Order, OrderItem, Product, Shipment
+from groupbot.models.photo_bands import PhotoHashBand
 from groupbot.models.reviews import ClaimReview, Coupon, Refund, ReviewCard
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "ClaimEvent",
     "ClaimItem",
     "ClaimPhoto",
+    "PhotoHashBand",
     "ClaimReview",
     "Coupon",
     "Refund",

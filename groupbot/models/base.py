@@ -42,6 +42,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Every table's ids are numbers people may be shown (#claim, #order, #refund ...) or that an
+# old button still carries: SQLite must never hand out the id of a deleted row again, which
+# only AUTOINCREMENT guarantees (PostgreSQL sequences never go back). Last in __table_args__.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
 # Telegram ids exceed 32 bits; SQLite only autoincrements a plain INTEGER primary key.
 TelegramId = BigInteger
 PrimaryKey = BigInteger().with_variant(Integer(), "sqlite")

@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    PrimaryKey,
+    TelegramId,
+    UTCDateTime,
+    utcnow,
+)
 
 # A broadcast: scheduled -> sending -> done, or cancelled (before or during sending), or missed
 # (its time passed while the bot was down for longer than the grace period).
@@ -40,6 +47,11 @@ DELIVERY_CANCELLED = "cancelled"  # the broadcast was stopped before this one we
 
 class Broadcast(Base):
     __tablename__ = "broadcasts"
+    __table_args__ = (
+        # start_due and the sending scan: a community's broadcasts in one status, by time.
+        Index("ix_broadcasts_due", "community_id", "status", "scheduled_at"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -69,6 +81,7 @@ class BroadcastDelivery(Base):
         UniqueConstraint("broadcast_id", "recipient"),
         # The delivery loop's query: the next due rows of one broadcast.
         Index("ix_broadcast_deliveries_due", "broadcast_id", "status", "not_before"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from groupbot.models.base import Base, PrimaryKey, UTCDateTime, utcnow
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, UTCDateTime, utcnow
 
 CLAIM_PENDING = "pending_review"
 CLAIM_MORE_PHOTOS = "more_photos"
@@ -20,7 +20,13 @@ OPEN_STATUSES = (CLAIM_PENDING, CLAIM_MORE_PHOTOS)
 
 class Claim(Base):
     __tablename__ = "claims"
-    __table_args__ = (CheckConstraint("refund_minor >= 0", name="refund_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("refund_minor >= 0", name="refund_not_negative"),
+        # The review queue, card posting and the review clocks: a community's claims in one
+        # status, oldest submission first.
+        Index("ix_claims_queue", "community_id", "status", "submitted_at", "id"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -44,7 +50,10 @@ class Claim(Base):
 
 class ClaimItem(Base):
     __tablename__ = "claim_items"
-    __table_args__ = (CheckConstraint("damaged_units > 0", name="units_positive"),)
+    __table_args__ = (
+        CheckConstraint("damaged_units > 0", name="units_positive"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
@@ -55,13 +64,18 @@ class ClaimItem(Base):
 
 class ClaimPhoto(Base):
     __tablename__ = "claim_photos"
+    __table_args__ = (
+        # The re-use lookup: the same Telegram file sent again in this community.
+        Index("ix_claim_photos_file", "community_id", "file_unique_id"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     file_id: Mapped[str] = mapped_column(String(255))
-    file_unique_id: Mapped[str] = mapped_column(String(64), index=True)
+    file_unique_id: Mapped[str] = mapped_column(String(64))
     phash: Mapped[str | None] = mapped_column(String(16))
     findings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -70,6 +84,7 @@ class ClaimEvent(Base):
     """The audit trail: who did what to a claim, and when."""
 
     __tablename__ = "claim_events"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)

@@ -7,7 +7,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    PrimaryKey,
+    TelegramId,
+    UTCDateTime,
+    utcnow,
+)
 
 ROLE_MEMBER = "member"
 ROLE_REVIEWER = "reviewer"
@@ -17,6 +24,7 @@ ROLES = (ROLE_MEMBER, ROLE_REVIEWER, ROLE_ORGANIZER)
 
 class Community(Base):
     __tablename__ = "communities"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -28,6 +36,7 @@ class Group(Base):
     """A Telegram group chat the bot was added to."""
 
     __tablename__ = "groups"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -43,6 +52,7 @@ class Member(Base):
     """A Telegram user known to the bot."""
 
     __tablename__ = "members"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(TelegramId, unique=True)
@@ -66,7 +76,7 @@ class Member(Base):
 
 class Role(Base):
     __tablename__ = "roles"
-    __table_args__ = (UniqueConstraint("community_id", "member_id", "role"),)
+    __table_args__ = (UniqueConstraint("community_id", "member_id", "role"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    PrimaryKey,
+    TelegramId,
+    UTCDateTime,
+    utcnow,
+)
 from groupbot.models.orders import Product
 
 DEAL_OPEN = "open"
@@ -19,6 +26,10 @@ class Deal(Base):
     __table_args__ = (
         CheckConstraint("unit_price_minor >= 0", name="price_not_negative"),
         CheckConstraint("stock IS NULL OR reserved <= stock", name="within_stock"),
+        # close_due: open deals past their closing time; refresh_cards: dirty cards.
+        Index("ix_deals_closing", "community_id", "status", "closes_at"),
+        Index("ix_deals_dirty_cards", "community_id", "card_dirty"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -9,10 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    PrimaryKey,
+    TelegramId,
+    UTCDateTime,
+    utcnow,
+)
 
 OUTBOX_PENDING = "pending"
 OUTBOX_SENDING = "sending"
@@ -24,6 +31,11 @@ OUTBOX_CANCELLED = "cancelled"  # no longer wanted (e.g. reminder after a claim 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
+    __table_args__ = (
+        # dispatch_due: a community's pending (or stuck sending) rows by not_before.
+        Index("ix_outbox_due", "community_id", "status", "not_before", "id"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     # (order, kind) and the like: a second enqueue with the same key is a no-op.
@@ -51,7 +63,12 @@ class Draft(Base):
     """A guided conversation in the private chat (deal, claim, broadcast), one step at a time."""
 
     __tablename__ = "drafts"
-    __table_args__ = (UniqueConstraint("member_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind"),
+        # The idle scan: active drafts of one kind silent since before the cutoff.
+        Index("ix_drafts_idle", "kind", "status", "updated_at"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from groupbot.models.base import Base, PrimaryKey, UTCDateTime, utcnow
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, UTCDateTime, utcnow
 
 ORDER_PLACED = "placed"
 ORDER_SHIPPED = "shipped"
@@ -26,6 +26,7 @@ ORDER_CANCELLED = "cancelled"
 
 class Product(Base):
     __tablename__ = "products"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -46,6 +47,7 @@ class Order(Base):
         CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
         # Reports and the batch-alert check select orders by when they were delivered.
         Index("ix_orders_delivered", "community_id", "delivered_at"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
@@ -80,6 +82,7 @@ class OrderItem(Base):
         CheckConstraint(
             "refunded_minor >= 0 AND refunded_minor <= paid_minor", name="refund_within_paid"
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
@@ -98,6 +101,7 @@ class OrderItem(Base):
 
 class Shipment(Base):
     __tablename__ = "shipments"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

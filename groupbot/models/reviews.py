@@ -11,14 +11,23 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    PrimaryKey,
+    TelegramId,
+    UTCDateTime,
+    utcnow,
+)
 
 REFUND_DUE = "due"
 REFUND_PAID = "paid"
@@ -35,6 +44,13 @@ class ClaimReview(Base):
     """
 
     __tablename__ = "claim_reviews"
+    __table_args__ = (
+        # The clocks' lapsed-lease scan reads only the leases that are held.
+        Index("ix_claim_reviews_lease", "lease_until",
+              sqlite_where=text("lease_member_id IS NOT NULL"),
+              postgresql_where=text("lease_member_id IS NOT NULL")),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(
@@ -61,7 +77,7 @@ class ReviewCard(Base):
     """One posted copy of a claim's card (reviewers' chat, a reviewer's private chat)."""
 
     __tablename__ = "review_cards"
-    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
@@ -77,7 +93,12 @@ class Refund(Base):
     """The money a decision gives back; at most one live refund per claim (unique)."""
 
     __tablename__ = "refunds"
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        # /payouts and the payout reminders: a community's due refunds by deadline.
+        Index("ix_refunds_payouts", "community_id", "status", "payout_due_at", "id"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"),
@@ -95,8 +116,8 @@ class Refund(Base):
     auto: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    payout_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    status: Mapped[str] = mapped_column(String(8), default=REFUND_DUE, index=True)
+    payout_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(8), default=REFUND_DUE)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_reference: Mapped[str | None] = mapped_column(String(120))
@@ -107,7 +128,10 @@ class Coupon(Base):
     """A small-flaw coupon; it lowers the paid total of a later order once."""
 
     __tablename__ = "coupons"
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

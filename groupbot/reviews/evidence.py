@@ -2,22 +2,30 @@
 
 The photos' findings were stored one by one as they arrived (groupbot.photo_check); here the
 evidence engine's pure ``verdict`` summarises them and ``find_reuse`` looks for each photo
-among the community's earlier claim photos, so the card can name the earlier claim.
+among the community's earlier claim photos (all of them, found through the re-use index),
+so the card can name the earlier claim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot.evidence import KnownPhoto, NumberRead, PhotoFindings, find_reuse, verdict
-from groupbot.models import ClaimPhoto, Shipment
-
-# Enough history to catch a photo re-sent weeks later, bounded so a big community stays fast.
-KNOWN_LIMIT = 20000
+from groupbot.evidence import (
+    REUSE_MAX_DISTANCE,
+    KnownPhoto,
+    NumberRead,
+    PhotoFindings,
+    find_reuse,
+    verdict,
+)
+from groupbot.evidence.phash import popcount
+from groupbot.models import ClaimPhoto, PhotoHashBand, Shipment
+from groupbot.models.photo_bands import band_keys, from_signed, parse_hash
 
 
 def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
@@ -63,20 +71,76 @@ def _box(value: Any) -> tuple[int, int, int, int] | None:
     return (x0, y0, x1, y1)
 
 
+class StoredPhoto(Protocol):
+    """What the lookup reads of a claim photo (a ClaimPhoto, saved or not yet)."""
+
+    file_unique_id: str
+    phash: str | None
+    findings: dict[str, Any] | None
+
+
+def probes_of(photo: StoredPhoto) -> list[int]:
+    """The photo's crop probes (or, for photos stored without them, its own hash)."""
+    stored = photo.findings or {}
+    texts = stored.get("reuse_probes") or ([photo.phash] if photo.phash else [])
+    return [v for v in (parse_hash(t) for t in texts) if v is not None]
+
+
 async def known_photos(
-    session: AsyncSession, community_id: int, exclude_claim_id: int
+    session: AsyncSession, community_id: int, exclude_claim_id: int | None,
+    photos: Sequence[StoredPhoto],
 ) -> list[KnownPhoto]:
-    rows = await session.execute(
-        select(ClaimPhoto.claim_id, ClaimPhoto.id, ClaimPhoto.phash, ClaimPhoto.file_unique_id)
-        .where(ClaimPhoto.community_id == community_id, ClaimPhoto.claim_id != exclude_claim_id)
-        .order_by(ClaimPhoto.id.desc())
-        .limit(KNOWN_LIMIT)
-    )
+    """The community's earlier claim photos that ``photos`` may re-use, however many there are.
+
+    Two indexed lookups instead of a scan: the same Telegram file, and the photos sharing a
+    pair of pHash bands with one of a photo's probes (see groupbot.models.photo_bands), whose
+    whole hash is then checked against that photo's probes. Every earlier photo within the
+    re-use distance is among the result, so ``find_reuse`` over it answers as it would over
+    all of them. Newest first, as find_reuse breaks ties.
+    """
+    unique_ids = sorted({p.file_unique_id for p in photos if p.file_unique_id})
+    found: set[int] = set()
+    if unique_ids:
+        found.update(await session.scalars(select(ClaimPhoto.id).where(
+            ClaimPhoto.community_id == community_id,
+            ClaimPhoto.file_unique_id.in_(unique_ids))))
+    for photo in photos:
+        found.update(await _similar(session, community_id, probes_of(photo)))
+    if not found:
+        return []
+    query = select(ClaimPhoto.claim_id, ClaimPhoto.id, ClaimPhoto.phash,
+                   ClaimPhoto.file_unique_id).where(ClaimPhoto.id.in_(sorted(found)))
+    if exclude_claim_id is not None:
+        query = query.where(ClaimPhoto.claim_id != exclude_claim_id)
+    rows = await session.execute(query.order_by(ClaimPhoto.id.desc()))
     return [
         KnownPhoto(claim_id=claim_id, phash=phash, file_unique_id=unique, photo_id=photo_id,
                    claim_number=f"#{claim_id}")
         for claim_id, photo_id, phash, unique in rows.all()
     ]
+
+
+async def _similar(session: AsyncSession, community_id: int, probes: list[int]) -> set[int]:
+    """Ids of the photos within REUSE_MAX_DISTANCE of one of ``probes``."""
+    if not probes:
+        return set()
+    wanted: dict[int, set[int]] = {}
+    for probe in probes:
+        for band_no, value in band_keys(probe):
+            wanted.setdefault(band_no, set()).add(value)
+    rows = (await session.execute(
+        select(PhotoHashBand.photo_id, PhotoHashBand.phash).where(
+            PhotoHashBand.community_id == community_id,
+            or_(*(and_(PhotoHashBand.band_no == n, PhotoHashBand.band_value.in_(sorted(v)))
+                  for n, v in sorted(wanted.items())))))).all()
+    if not rows:
+        return set()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    hashes = np.fromiter((from_signed(r[1]) for r in rows), dtype=np.uint64, count=len(rows))
+    nearest = np.full(len(rows), 64, dtype=np.int64)
+    for probe in set(probes):
+        nearest = np.minimum(nearest, popcount(hashes ^ np.uint64(probe)))
+    return {int(i) for i in ids[nearest <= REUSE_MAX_DISTANCE]}
 
 
 def summarise(
@@ -124,5 +188,5 @@ async def evidence_for(
     session: AsyncSession, community_id: int, claim_id: int, photos: Sequence[ClaimPhoto],
     order_id: int,
 ) -> dict[str, Any]:
-    known = await known_photos(session, community_id, claim_id)
+    known = await known_photos(session, community_id, claim_id, photos)
     return summarise(photos, known, await tracking_of(session, order_id))

@@ -158,6 +158,20 @@ async def test_shipping_updates_by_csv_all_or_nothing(rt, tmp_path):
     assert len(notices) == 2 and "SF1" in notices[0] and "中通" in notices[1]
 
 
+async def test_a_changed_order_in_a_file_is_a_problem_on_its_lines(rt, tmp_path):
+    assert (await csvfile.import_orders(rt, write(tmp_path, GOOD))).ok
+    before = await counts(rt)
+    changed = write(tmp_path, HEADER + (
+        "A-1,42,小明,-1001,阳山水蜜桃,斤,true,2,25.80,,5.00\n"
+        "A-1,,,,麒麟西瓜,个,,3,39,0,\n"  # the watermelon's quantity corrected afterwards
+        "A-2,43,小红,-1001,阳山水蜜桃,斤,是,1,25.80,,\n"
+    ), name="changed.csv")
+    outcome = await csvfile.import_orders(rt, changed)
+    assert problems(outcome) == [
+        'line 3: quantity: is "3", but order #1 has "1" (a known order is not changed)']
+    assert await counts(rt) == before
+
+
 # --- the command itself (its own engine, so SQLite only) -------------------------------------
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import messages
 from groupbot.intake.server import sign, start_server
-from groupbot.models import Order, OutboxMessage
+from groupbot.models import Order, OrderItem, OutboxMessage, Shipment
 from handlers.ticks import tick_now
 from tests.factories import community_with_bot, group_row, started
 from tests.intake.helpers import SECRET, counts, order_json, post, server_of
@@ -277,3 +277,56 @@ async def test_existing_products_are_reused_and_amounts_stay_exact(server, runti
     # 3 × 0.3333 = 0.9999 → ¥1.00; the cent of discount goes to the larger line.
     assert lines == [("阳山水蜜桃", "斤", True, 100), ("大闸蟹", "份", False, 8799)]
     assert Decimal(sum(line[3] for line in lines)) == Decimal(8899)
+
+
+# --- a known external id sent again ----------------------------------------------------
+
+
+def _changed(**item_changes):
+    body = order_json(42, -1001, discount="6.00")
+    body["items"][0].update(item_changes)
+    return body
+
+
+async def test_a_changed_order_is_409_naming_each_field_and_nothing_changes(server):
+    assert (await post(server, "/intake/orders", order_json(42, -1001)))[0] == 201
+    before = await counts(server.rt)
+    status, body = await post(server, "/intake/orders", _changed(quantity=3))
+    assert status == 409
+    assert [(e["field"], e["code"], e["error"]) for e in body["errors"]] == [
+        ("discount", "differs_from_order",
+         t("intake.error.differs_from_order", order=1, value="6.00", stored="5.00")),
+        ("items[0].quantity", "differs_from_order",
+         t("intake.error.differs_from_order", order=1, value="3", stored="2")),
+    ]
+    assert (body["field"], body["code"]) == ("discount", "differs_from_order")
+    status, body = await post(server, "/intake/orders", order_json(
+        43, -1001, items=order_json(42, -1001)["items"][:1]))
+    assert status == 409
+    assert [(e["field"], e["error"]) for e in body["errors"]] == [
+        ("member.telegram_id", t("intake.error.differs_from_order", order=1, value="43",
+                                 stored="42")),
+        ("items", t("intake.error.items_differ", order=1, count=1, stored=2))]
+    assert await counts(server.rt) == before
+    async with server.rt.tx() as session:
+        assert list(await session.scalars(select(OrderItem.quantity).order_by(OrderItem.id))) == [
+            2, 1]
+    # The storefront's retry of what it sent first is still a quiet 200.
+    assert await post(server, "/intake/orders", order_json(42, -1001)) == (
+        200, {"order_id": 1, "created": False})
+    assert server.commits == [1]
+
+
+async def test_a_second_tracking_number_is_409_not_dropped(server):
+    await post(server, "/intake/orders", order_json(42, -1001))
+    shipped = {"external_id": "SHOP-1001", "courier": "顺丰", "tracking_number": "SF1"}
+    assert (await post(server, "/intake/shipments", shipped))[0] == 200
+    assert (await post(server, "/intake/shipments", shipped)) == (
+        200, {"order_id": 1, "updated": False, "status": "shipped"})
+    status, body = await post(server, "/intake/shipments", {**shipped, "tracking_number": "SF2"})
+    assert status == 409
+    assert [(e["field"], e["error"]) for e in body["errors"]] == [
+        ("tracking_number", t("intake.error.differs_from_order", order=1, value="SF2",
+                              stored="SF1"))]
+    async with server.rt.tx() as session:
+        assert list(await session.scalars(select(Shipment.tracking_number))) == ["SF1"]

@@ -1,0 +1,134 @@
+"""The re-use lookup at submit compares a claim's photos with every earlier photo of the
+community, through the band index: nothing within the distance is missed, however old."""
+
+import random
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, insert, select
+
+from groupbot.evidence import REUSE_MAX_DISTANCE, phash_image, reuse_probes
+from groupbot.models import Claim, ClaimPhoto, Community, PhotoHashBand, Product
+from groupbot.people import ensure_community
+from groupbot.reviews.evidence import evidence_for, known_photos
+from tests.factories import member, order_for
+from tests.reviews.test_stored_evidence import _photo, _stored
+
+
+async def _claim(rt, s, community_id: int, key: str) -> Claim:
+    rt.community_id = community_id
+    person = await member(rt, s, 8_000_000 + len(key), name="小明")
+    product = Product(community_id=community_id, name="沃柑", unit="个", perishable=True)
+    s.add(product)
+    await s.flush()
+    order = await order_for(rt, s, person, product)
+    now = rt.clock.now()
+    claim = Claim(community_id=community_id, order_id=order.id, member_id=person.id,
+                  submission_key=key, reason="rotten", currency="CNY", refund_minor=100,
+                  submitted_at=now, review_due_at=now + timedelta(days=2))
+    s.add(claim)
+    await s.flush()
+    return claim
+
+
+def _photo_row(claim: Claim, position: int, image: Image.Image, unique: str) -> ClaimPhoto:
+    return ClaimPhoto(claim_id=claim.id, community_id=claim.community_id, position=position,
+                      file_id=f"file-{unique}", file_unique_id=unique,
+                      phash=phash_image(image), findings=_stored(image))
+
+
+def _flip(value: int, bits: int, rng: random.Random) -> int:
+    for bit in rng.sample(range(64), bits):
+        value ^= 1 << bit
+    return value
+
+
+async def test_a_cropped_copy_of_the_first_claims_photo_is_found_past_20000_later_photos(
+        runtime):
+    rt = runtime
+    original = _photo(1)
+    async with rt.tx() as s:
+        community = await ensure_community(s, rt.settings)
+        first = await _claim(rt, s, community.id, "first")
+        s.add(_photo_row(first, 1, original, "u-first"))
+        crowd = await _claim(rt, s, community.id, "crowd")
+        await s.flush()
+        rng = random.Random(7)
+        later = [{"claim_id": crowd.id, "community_id": community.id, "position": i,
+                  "file_id": f"f{i}", "file_unique_id": f"u{i}",
+                  "phash": f"{rng.getrandbits(64):016x}"} for i in range(20_001)]
+        # Core inserts skip the mapper event, so these have no band rows: they only need to
+        # push the first claim's photo past the old "latest 20,000" window.
+        await s.execute(insert(ClaimPhoto), later)
+        new = await _claim(rt, s, community.id, "new")
+        w, h = original.size
+        cropped = original.crop((int(w * 0.08), int(h * 0.08), w, h)).resize((560, 420))
+        photos = [_photo_row(new, 1, cropped, "u-new"), _photo_row(new, 2, _photo(2), "u-2")]
+        s.add_all(photos)
+        await s.flush()
+        evidence = await evidence_for(s, community.id, new.id, photos, new.order_id)
+    assert [(r["photo"], r["claim_id"], r["kind"]) for r in evidence["reused"]] == [
+        (1, first.id, "similar")]
+
+
+async def test_the_same_file_is_found_and_the_claims_own_photos_are_not(runtime):
+    rt = runtime
+    async with rt.tx() as s:
+        community = await ensure_community(s, rt.settings)
+        other = Community(title="别的小区")
+        s.add(other)
+        earlier = await _claim(rt, s, community.id, "earlier")
+        s.add(_photo_row(earlier, 1, _photo(3), "u-same"))
+        await s.flush()
+        elsewhere = await _claim(rt, s, other.id, "elsewhere")
+        s.add(_photo_row(elsewhere, 1, _photo(4), "u-elsewhere"))
+        new = await _claim(rt, s, community.id, "new")
+        # The same Telegram file re-sent (its hash unknown), plus a photo seen only elsewhere.
+        same = ClaimPhoto(claim_id=new.id, community_id=community.id, position=1,
+                          file_id="f-again", file_unique_id="u-same", phash=None)
+        foreign = _photo_row(new, 2, _photo(4), "u-foreign")
+        broken = ClaimPhoto(claim_id=new.id, community_id=community.id, position=3,
+                            file_id="f-x", file_unique_id="u-x", phash="not-a-hash")
+        s.add_all([same, foreign, broken])
+        await s.flush()
+        known = await known_photos(s, community.id, new.id, [same, foreign, broken])
+        evidence = await evidence_for(s, community.id, new.id, [same, foreign, broken],
+                                      new.order_id)
+    assert [(k.claim_id, k.file_unique_id) for k in known] == [(earlier.id, "u-same")]
+    assert evidence["reused"] == [{"photo": 1, "claim_id": earlier.id, "kind": "exact",
+                                   "distance": 0}]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_every_photo_within_the_distance_is_a_candidate_and_none_beyond(runtime, seed):
+    rt = runtime
+    rng = random.Random(seed)
+    stored = [rng.getrandbits(64) for _ in range(REUSE_MAX_DISTANCE + 2)]
+    async with rt.tx() as s:
+        community = await ensure_community(s, rt.settings)
+        earlier = await _claim(rt, s, community.id, "earlier")
+        for i, value in enumerate(stored):
+            s.add(ClaimPhoto(claim_id=earlier.id, community_id=community.id, position=i,
+                             file_id=f"f{i}", file_unique_id=f"u{i}", phash=f"{value:016x}"))
+        await s.flush()
+        assert await s.scalar(select(func.count()).select_from(PhotoHashBand)) == 28 * len(
+            stored)
+        found = {}
+        for distance, value in enumerate(stored):  # a probe `distance` bits away from each
+            probe = ClaimPhoto(file_unique_id=f"p{distance}", phash=None, findings={
+                "reuse_probes": [f"{_flip(value, distance, rng):016x}"]})
+            known = await known_photos(s, community.id, None, [probe])
+            found[distance] = [k.file_unique_id for k in known]
+    assert found == {d: [f"u{d}"] for d in range(REUSE_MAX_DISTANCE + 1)} | {
+        REUSE_MAX_DISTANCE + 1: []}
+
+
+def test_the_probes_of_a_photo_share_a_band_pair_with_its_cropped_original():
+    # The index's promise on real probes: the right crop probe lands within the distance.
+    original = _photo(5)
+    w, h = original.size
+    cropped = original.crop((0, int(h * 0.04), int(w * 0.96), h))
+    stored = int(phash_image(original), 16)
+    best = min((int(p, 16) ^ stored).bit_count() for p in reuse_probes(cropped))
+    assert best <= REUSE_MAX_DISTANCE
