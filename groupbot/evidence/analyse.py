@@ -14,7 +14,7 @@ from PIL import Image
 from . import barcode, goods, ocr
 from .findings import Box, NumberRead, PhotoFindings
 from .phash import phash_image, reuse_probes
-from .safety import EvidenceError, load_image
+from .safety import EvidenceError, check_dimensions, load_image
 from .tracking import looks_like_tracking, match_number, normalize
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,10 @@ def analyse_image(
 ) -> PhotoFindings:
     """Findings for an already decoded, upright RGB image."""
     start = time.monotonic()
+    try:
+        check_dimensions(im.width, im.height)
+    except EvidenceError as exc:  # callers holding a decoded image get the same refusal
+        return PhotoFindings(error=exc.code, width=im.width, height=im.height)
     gray = np.asarray(im.convert("L"))
     g = goods.analyse_goods(im)
     numbers, box, strong_region = _read_numbers(gray, expected, ocr_mode, barcode_budget_s)
