@@ -47,6 +47,8 @@ GRAMMARS = (
     Grammar("JT", re.compile(r"JT\d{13}"), True),
     Grammar("JD", re.compile(r"JD[A-Z]{0,2}\d{11,13}"), True),
     Grammar("EMS", re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}"), True, _s10_valid),
+    # China Post's domestic EMS numbers: 13 digits starting with 1 (no public check digit).
+    Grammar("EMS", re.compile(r"1\d{12}"), False),
     Grammar("ZTO", re.compile(r"\d{12,14}"), False),
     Grammar("YUNDA", re.compile(r"\d{13}"), False),
     Grammar("STO", re.compile(r"\d{12,13}"), False),
@@ -59,6 +61,19 @@ LABEL_WORDS = (
     "速递", "物流", "寄件", "收件", "寄方", "收方", "运单", "签收", "代收", "EXPRESS", "EMS",
     "J&T", "SHIP", "AWB", "WAYBILL", "TRACKING", "COURIER", "SENDER", "RECIPIENT",
 )
+
+
+# Prefixes whose couriers have one grammar: a read with the prefix but another shape is a
+# misread (a dropped or extra digit), not a different parcel.
+_PREFIXED = re.compile(r"(SF|YT|JT|JD)\d")
+_S10_SHAPE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}")
+
+
+def misread(norm: str) -> bool:
+    """Shaped like a known courier's number but breaking its grammar or check digit."""
+    if _PREFIXED.match(norm) or _S10_SHAPE.fullmatch(norm):
+        return not fits_strong(norm)
+    return False
 
 
 def grammars_for(norm: str) -> tuple[Grammar, ...]:
