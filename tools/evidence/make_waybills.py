@@ -58,9 +58,17 @@ def _conditions(rng: np.random.Generator) -> dict[str, float]:
     }
 
 
-def _render(flat, c: dict, rng: np.random.Generator, photos: list[Path],
-            keep: tuple[int, int, int, int] | None) -> tuple[bytes, str, bool, float]:
-    """(jpeg, background kind, keep-box covered, scale of label px to photo px)."""
+def clear_conditions() -> dict[str, float]:
+    """A member who took care: label filling half the photo, slight tilt, good light."""
+    return {"frac": 0.55, "angle": 8.0, "tilt": 0.05, "curve": 0.0, "cover": 0.0, "glare": 0.0,
+            "dim": 1.0, "blur": 0.0, "motion": 0, "quality": 80}
+
+
+def compose(flat, c: dict, rng: np.random.Generator, photos: list[Path] | None = None,
+            keep: tuple[int, int, int, int] | None = None) -> tuple[bytes, str, bool, float]:
+    """A flat label photographed under conditions ``c``: (jpeg, background kind, whether
+    the cover hid ``keep``, scale of label px to photo px)."""
+    photos = photos or []
     size = scene.SIZES[int(rng.integers(len(scene.SIZES)))]
     bg, kind = scene.background(rng, size, photos)
     label = np.dstack([np.asarray(flat), np.full(flat.size[::-1], 255, np.uint8)])
@@ -97,7 +105,7 @@ def generate(seed: int, waybills: int = 500, negatives: int = 250, *,
             courier = COURIERS[i % len(COURIERS)]
             number = tracking_number(courier.code, rng)
             flat, nbox = draw_label(courier, number, rng)
-            data, kind, covered, s = _render(flat, c, rng, photos, nbox)
+            data, kind, covered, s = compose(flat, c, rng, photos, nbox)
             digit_px = (nbox[3] - nbox[1]) * s * c["dim"] ** 0.5
             legible = (digit_px >= MIN_LEGIBLE_PX and c["blur"] <= digit_px / 6
                        and c["motion"] <= digit_px / 2 and not covered)
@@ -112,7 +120,7 @@ def generate(seed: int, waybills: int = 500, negatives: int = 250, *,
                 data = scene.finish(np.asarray(bg, np.float32), rng, c["dim"], c["blur"], 0,
                                     c["quality"])
             else:
-                data, kind, _, _ = _render(NEGATIVES[what](rng), c, rng, photos, None)
+                data, kind, _, _ = compose(NEGATIVES[what](rng), c, rng, photos, None)
             digit_px = 0.0
             row = {"has_waybill": "0", "tracking_number": "", "category": f"negative-{what}",
                    "barcode_text": ""}
