@@ -11,10 +11,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import barcode, goods, ocr
+from . import barcode, goods, ocr, waybill
+from .couriers import misread
 from .findings import Box, NumberRead, PhotoFindings
 from .phash import phash_image, reuse_probes
-from .safety import EvidenceError, load_image
+from .safety import EvidenceError, check_dimensions, load_image
 from .tracking import looks_like_tracking, match_number, normalize
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,6 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def _barcode_numbers(res: barcode.BarcodeResult) -> list[NumberRead]:
     out = []
     for h in res.hits:
@@ -84,7 +81,10 @@ def _text_numbers(found: list[ocr.TextNumber]) -> list[NumberRead]:
             t.matched is not None,
             None,
             t.box,
-            t.matched is not None or looks_like_tracking(t.token),
+            # A read breaking its courier's grammar (a dropped digit) is a misread: it makes
+            # the number unreadable, not a different parcel's.
+            t.matched is not None or (looks_like_tracking(t.token) and not misread(t.token)),
+            t.confidence,
         )
         for t in found
     ]
@@ -93,19 +93,16 @@ def _text_numbers(found: list[ocr.TextNumber]) -> list[NumberRead]:
 def _read_numbers(
     gray: np.ndarray, expected: Sequence[str], mode: OcrMode, budget_s: float
 ) -> tuple[list[NumberRead], Box | None, bool]:
-    """Numbers read, the waybill box, and whether a waybill-like region was seen."""
+    """Numbers read, the box of the tracking-like ones, and whether a waybill is shown."""
     res = barcode.read_barcodes(gray, tuple(expected), time_budget_s=budget_s)
     numbers = _barcode_numbers(res)
     box = None
     for n in numbers:
         if n.tracking_like:
             box = _union(box, n.box)
-    # A verified barcode region is a label even when nothing on it could be read - unless
-    # it is where a product (EAN/UPC) code was read.
-    retail = [h.box for h in res.hits if not barcode.is_tracking_symbology(h.symbology)]
-    strong = any(not any(_overlaps(r.box, b) for b in retail if b) for r in res.regions)
+    words = None if mode == "off" else (lambda region: ocr.read_context(gray, region))
     if any(n.matches for n in numbers) or mode == "off":
-        return numbers, box, strong
+        return numbers, box, waybill.decide(numbers, res, words)
     text: list[NumberRead] = []
     for region in res.regions[:MAX_OCR_REGIONS]:
         text += _text_numbers(ocr.read_label(gray, region, expected))
@@ -120,7 +117,7 @@ def _read_numbers(
             numbers.append(n)
             if n.tracking_like:
                 box = _union(box, n.box)
-    return numbers, box, strong
+    return numbers, box, waybill.decide(numbers, res, words)
 
 
 def analyse_image(
@@ -132,22 +129,27 @@ def analyse_image(
 ) -> PhotoFindings:
     """Findings for an already decoded, upright RGB image."""
     start = time.monotonic()
+    try:
+        check_dimensions(im.width, im.height)
+    except EvidenceError as exc:  # callers holding a decoded image get the same refusal
+        return PhotoFindings(error=exc.code, width=im.width, height=im.height)
     gray = np.asarray(im.convert("L"))
     g = goods.analyse_goods(im)
-    numbers, box, strong_region = _read_numbers(gray, expected, ocr_mode, barcode_budget_s)
+    numbers, box, waybill_found = _read_numbers(gray, expected, ocr_mode, barcode_budget_s)
     matched = next((n for n in numbers if n.matches), None)
     matched_exp = match_number(matched.normalized, expected) if matched else None
     if matched and matched_exp is None:  # matched via a glued label word ("NOSF...")
         matched_exp = next(iter(expected), None)
-    waybill = bool(box) or matched is not None or strong_region
-    if waybill and box is None:
+    if not waybill_found:
+        box = None
+    elif box is None:
         regions = barcode.find_regions(gray, 1)
         box = regions[0][0].box if regions else None
     return PhotoFindings(
         error=None,
         width=im.width,
         height=im.height,
-        waybill_found=waybill,
+        waybill_found=waybill_found,
         waybill_box=box,
         numbers=tuple(numbers),
         tracking_match=matched is not None,

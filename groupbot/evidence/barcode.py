@@ -50,6 +50,9 @@ class BarcodeHit:
     region: Region | None  # None for the whole-photo pass
     confirmed: bool  # whole-photo read or read more than once
     matched: str | None  # the order's number it equals
+    # GS1 data (FNC1 first: SSCC pallet labels, GTINs with batch/expiry): a logistics or
+    # product code, never a courier's tracking number.
+    gs1: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,10 @@ class BarcodeResult:
 
 def _fmt(b: zxingcpp.Barcode) -> str:
     return str(b.format).split(".")[-1].replace(" ", "")
+
+
+def _is_gs1(b: zxingcpp.Barcode) -> bool:
+    return b.symbology_identifier in ("]C1", "]e0") or str(b.content_type).endswith("GS1")
 
 
 def _quad_box(b: zxingcpp.Barcode) -> Box:
@@ -123,7 +130,8 @@ def read_barcodes(
         if b.valid and b.text:
             hits.append(
                 BarcodeHit(
-                    b.text, _fmt(b), _quad_box(b), None, True, match_number(b.text, expected)
+                    b.text, _fmt(b), _quad_box(b), None, True, match_number(b.text, expected),
+                    _is_gs1(b),
                 )
             )
     if any(h.matched for h in hits):
@@ -149,7 +157,9 @@ def read_barcodes(
                 counts[b.text] += 1
                 matched = match_number(b.text, expected)
                 if b.text not in first:
-                    first[b.text] = BarcodeHit(b.text, _fmt(b), region.box, region, False, matched)
+                    first[b.text] = BarcodeHit(
+                        b.text, _fmt(b), region.box, region, False, matched, _is_gs1(b)
+                    )
                 if matched:
                     hit = BarcodeHit(b.text, _fmt(b), region.box, region, True, matched)
                     return BarcodeResult(tuple([*hits, hit]), regions)
@@ -167,7 +177,9 @@ def read_barcodes(
                     break
     for text, hit in first.items():
         if text not in seen and counts[text] >= 2:
-            hits.append(BarcodeHit(hit.text, hit.symbology, hit.box, hit.region, True, None))
+            hits.append(
+                BarcodeHit(hit.text, hit.symbology, hit.box, hit.region, True, None, hit.gs1)
+            )
     return BarcodeResult(tuple(hits), regions)
 
 
@@ -192,3 +204,8 @@ def _overlap(a: Box, b: Box) -> float:
 
 def is_tracking_symbology(symbology: str) -> bool:
     return symbology.replace("-", "").upper() not in {s.replace("-", "") for s in RETAIL}
+
+
+def is_not_a_waybill_code(hit: BarcodeHit) -> bool:
+    """A product (EAN/UPC) or GS1 logistics code: where it is, there is no waybill."""
+    return hit.gs1 or not is_tracking_symbology(hit.symbology)

@@ -50,6 +50,8 @@ class NumberRead:
     symbology: str | None = None  # e.g. "Code128" for barcodes
     box: Box | None = None
     tracking_like: bool = True  # shaped like a tracking number (counts for a mismatch)
+    # Printed text only: per character, the share of OCR variants that read it so.
+    char_confidence: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from .barcode import Region
+from .couriers import fits_any, misread
 from .findings import Box
 from .tracking import canonical, looks_like_tracking, match_in_text, tokens_from_text
 
@@ -48,6 +49,13 @@ DET_MAX_PIXELS = 400_000
 _state: dict = {"pid": None, "executor": None, "engine": None}
 _state_lock = threading.Lock()
 MAX_VOTED_LINES = 3
+# A character read by fewer than this share of a line's variants is not read: the variants
+# disagree on it, so any one reading of it is a guess.
+MIN_CHAR_AGREEMENT = 0.5
+# The label around a barcode for its words: 2.4 bar widths by 7 bar heights, which holds a
+# 100x150 mm waybill's header and address blocks when its barcode is 60-80 mm wide.
+CONTEXT_WIDEN, CONTEXT_HEIGHTEN, CONTEXT_MAX_SIDE = 2.4, 7.0, 1280
+CONTEXT_MIN_SCORE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,7 @@ class TextNumber:
     box: Box
     votes: int
     matched: str | None  # the order's number it is, if any
+    confidence: tuple[float, ...] = ()  # per character: share of the readings agreeing
 
 
 def _engine():
@@ -124,37 +133,53 @@ def _line_variants(line: np.ndarray) -> list[np.ndarray]:
     return [cv2.cvtColor(v, cv2.COLOR_GRAY2BGR) for v in out if min(v.shape[:2]) >= 8]
 
 
-def _vote(readings: list[str], expected: Sequence[str]) -> tuple[str, int, str | None] | None:
-    """Character-wise consensus of the readings of one line, then matched.
+def _consensus(same: list[str]) -> tuple[str, tuple[float, ...]] | None:
+    """Character-wise vote over equally long readings; each position's share of the votes
+    is its confidence. A position without a strict winner makes the line illegible."""
+    chars, conf = [], []
+    for i in range(len(same[0])):
+        votes = Counter(canonical(t[i]) for t in same)
+        (best, n), *rest = votes.most_common(2) + [("", 0)]
+        if n <= rest[0][1]:
+            return None
+        chars.append(Counter(t[i] for t in same if canonical(t[i]) == best).most_common(1)[0][0])
+        conf.append(round(n / len(same), 2))
+    return "".join(chars), tuple(conf)
 
-    Each reading contributes its longest number-like token. Tokens of the most common length
-    vote per position (OCR confusions such as O/0 count as the same character); every
-    position needs a strict winner. The consensus is formed without looking at the order's
-    number, so it cannot drift towards it.
+
+def _vote(
+    readings: list[str], expected: Sequence[str]
+) -> tuple[str, int, str | None, tuple[float, ...]] | None:
+    """Consensus of the readings of one line, then matched.
+
+    Each reading contributes its longest number-like token. Tokens of one length vote per
+    position (OCR confusions such as O/0 count as the same character). Of the lengths read
+    at least twice, one whose consensus fits a courier's grammar wins over one that does not
+    (a dropped digit gives a shorter, grammar-breaking reading), then the most read. A
+    position whose winner has under MIN_CHAR_AGREEMENT of the votes is not read at all:
+    the number is then unreadable, never a wrong digit. The consensus is formed without
+    looking at the order's number, so it cannot drift towards it.
     """
     tokens = []
     for text in readings:
         toks = [t for t in tokens_from_text(text) if len(t) >= 6]
         if toks:
             tokens.append(max(toks, key=len))
-    if len(tokens) < 2:
-        return None
     lengths = Counter(len(t) for t in tokens)
-    length = max(lengths, key=lambda n: (lengths[n], n))
-    same = [t for t in tokens if len(t) == length]
-    if len(same) < 2:
+    options = []
+    for length, count in lengths.items():
+        if count < 2:
+            continue
+        got = _consensus([t for t in tokens if len(t) == length])
+        if got is not None:
+            options.append((fits_any(got[0]) and not misread(got[0]), count, length, got))
+    if not options:
         return None
-    chars = []
-    for i in range(length):
-        votes = Counter(canonical(t[i]) for t in same)
-        (best, n), *rest = votes.most_common(2) + [("", 0)]
-        if n <= rest[0][1]:
-            return None  # a tie at this position: the line is not legible enough
-        shown = Counter(t[i] for t in same if canonical(t[i]) == best).most_common(1)[0][0]
-        chars.append(shown)
-    consensus = "".join(chars)
+    *_, (consensus, conf) = max(options)
+    if min(conf) < MIN_CHAR_AGREEMENT:
+        return None
     hit = match_in_text(consensus, expected) if expected else None
-    return consensus, len(same), hit[1] if hit else None
+    return consensus, lengths[len(consensus)], hit[1] if hit else None, conf
 
 
 def _read(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]) -> list[TextNumber]:
@@ -210,27 +235,64 @@ def _read_here(img: np.ndarray, back: np.ndarray | None, expected: Sequence[str]
             pts = cv2.transform(pts[None], back)[0]
         (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
         box = (int(x0), int(y0), int(x1), int(y1))
-        out.append(TextNumber(won[0], first[i][0], box, won[1], won[2]))
+        out.append(TextNumber(won[0], first[i][0], box, won[1], won[2], won[3]))
     return out
 
 
-def label_crop(gray: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray] | None:
-    """The label area around a barcode region, upright, scaled for OCR; and crop->photo map."""
+def _upright_crop(
+    gray: np.ndarray, region: Region, widen: float, heighten: float, max_side: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The area around a barcode region, upright and scaled; and the crop->photo map."""
     (cx, cy), (rw, rh), _ = region.rect
     if min(rw, rh) < 10 or max(rw, rh) / max(min(rw, rh), 1.0) > 12:
         return None  # a line or an edge, not a barcode
     m = cv2.getRotationMatrix2D((cx, cy), float(np.degrees(region.theta)), 1.0)
     pts = cv2.transform(cv2.boxPoints(region.rect)[None], m)[0]
     bw, bh = pts.max(axis=0) - pts.min(axis=0)
-    # Bars plus about one bar height above and below, where couriers print the number.
-    w, h = bw * 1.3, bh * 3.2
-    scale = min(max(1.0, 720 / w), LABEL_MAX_SIDE / max(w, h))
+    w, h = bw * widen, bh * heighten
+    scale = min(max(1.0, 720 / w), max_side / max(w, h))
     m[0, 2] += w / 2 - cx  # region centre to crop centre
     m[1, 2] += h / 2 - cy
     m *= scale
     size = (int(w * scale), int(h * scale))
     crop = cv2.warpAffine(gray, m, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return crop, cv2.invertAffineTransform(m)
+
+
+def label_crop(gray: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bars plus about one bar height above and below, where couriers print the number."""
+    return _upright_crop(gray, region, 1.3, 3.2, LABEL_MAX_SIDE)
+
+
+def read_context(gray: np.ndarray, region: Region) -> list[str]:
+    """Every text line on the label around a barcode (courier name, sender / recipient
+    blocks), for telling a waybill from a receipt, a price tag or a pallet label."""
+    got = _upright_crop(gray, region, CONTEXT_WIDEN, CONTEXT_HEIGHTEN, CONTEXT_MAX_SIDE)
+    if got is None or min(got[0].shape[:2]) < 16:
+        return []
+    try:
+        return _in_ocr_thread(_lines_here, got[0])
+    finally:
+        _in_ocr_thread(trim_heap)
+
+
+def _lines_here(img: np.ndarray) -> list[str]:
+    eng = _engine()
+    bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    h, w = bgr.shape[:2]
+    f = min(1.0, (DET_MAX_PIXELS / (h * w)) ** 0.5)
+    try:
+        small = cv2.resize(bgr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else bgr
+        boxes, _ = eng.text_det(small)
+        if boxes is None or len(boxes) == 0:
+            return []
+        lines = eng.get_crop_img_list(bgr, [np.asarray(b, dtype=np.float32) / f for b in boxes])
+        lines, _, _ = eng.text_cls(lines)
+        read, _ = eng.text_rec(lines)
+    except Exception:  # rapidocr raises on degenerate inputs; "nothing read" is honest
+        log.debug("context ocr failed", exc_info=True)
+        return []
+    return [text for text, score in read if text and score >= CONTEXT_MIN_SCORE]
 
 
 def read_label(gray: np.ndarray, region: Region, expected: Sequence[str]) -> list[TextNumber]:

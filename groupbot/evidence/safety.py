@@ -20,6 +20,12 @@ MAX_IMAGE_PIXELS = 50_000_000
 # barcodes need no more. Bigger JPEGs are decoded directly at a reduced scale (draft mode).
 WORK_MAX_SIDE = 2048
 ALLOWED_FORMATS = ("jpeg", "png", "webp")
+# Shapes no camera makes. Telegram itself refuses photos whose sides differ more than 20x;
+# a side under 32 px holds neither a readable label nor goods. Such a file (a 1 kB
+# 100000x10 PNG) would otherwise be scaled to a zero-pixel side or blown up into a huge
+# square by the goods model's resize: refused from the header, before a pixel is decoded.
+MAX_ASPECT_RATIO = 20
+MIN_SIDE = 32
 
 # Stricter, never looser, than whatever the process had: Pillow's protection stays on.
 if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > MAX_IMAGE_PIXELS:
@@ -64,6 +70,19 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def check_dimensions(width: int, height: int, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuse a photo by its declared size: too many pixels, a sliver, or a speck.
+
+    Raises EvidenceError("decompression_bomb") - the member reads "abnormal dimensions".
+    """
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise EvidenceError("decompression_bomb", f"{width}x{height}")
+    if min(width, height) < MIN_SIDE:
+        raise EvidenceError("decompression_bomb", f"{width}x{height}: side under {MIN_SIDE} px")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise EvidenceError("decompression_bomb", f"{width}x{height}: aspect over {MAX_ASPECT_RATIO}")
+
+
 def _to_rgb(im: Image.Image) -> Image.Image:
     if im.mode == "RGB":
         return im
@@ -97,8 +116,7 @@ def load_image(
         try:
             im = Image.open(io.BytesIO(data), formats=[fmt.upper()])
             w, h = im.size
-            if w <= 0 or h <= 0 or w * h > max_pixels:
-                raise EvidenceError("decompression_bomb", f"{w}x{h}")
+            check_dimensions(w, h, max_pixels)
             if fmt == "jpeg" and max(w, h) > WORK_MAX_SIDE:
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: less memory and time.
                 im.draft("RGB", (WORK_MAX_SIDE, WORK_MAX_SIDE))

@@ -23,7 +23,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
-def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
+def table_surface(rng: np.random.Generator, w: int, h: int) -> Image.Image:
     """A wooden-table-ish surface: warm gradient, grain stripes and noise."""
     y = np.linspace(0, 1, h)[:, None]
     x = np.linspace(0, 1, w)[None, :]
@@ -35,7 +35,7 @@ def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
 
 
-def _fruit(
+def draw_fruit(
     draw_img: Image.Image, rng: np.random.Generator, cx: int, cy: int, r: int, damaged: bool
 ) -> None:
     """An orange-like fruit: shaded disc, pitted skin, stem; bruises and mould if damaged."""
@@ -102,12 +102,12 @@ def make_claim_photo(
     given. The label is tilted by ``angle`` degrees (random small tilt by default)."""
     rng = np.random.default_rng(seed)
     w, h = size
-    img = _background(rng, w, h)
+    img = table_surface(rng, w, h)
     for k in range(fruits):
         r = int(min(w, h) * rng.uniform(0.16, 0.22))
         cx = int(w * (0.2 + 0.6 * (k + 0.5) / fruits) + rng.uniform(-20, 20))
         cy = int(h * rng.uniform(0.35, 0.6))
-        _fruit(img, rng, cx, cy, r, damaged)
+        draw_fruit(img, rng, cx, cy, r, damaged)
     if tracking_number:
         label = make_label(tracking_number, width=int(w * 0.42)).convert("RGBA")
         tilt = float(rng.uniform(-12, 12)) if angle is None else angle

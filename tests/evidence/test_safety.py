@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from groupbot.evidence import analyse_photo, check_declared_size, sniff_format
+from groupbot.evidence import analyse_image, analyse_photo, check_declared_size, sniff_format
 from groupbot.evidence.safety import (
     MAX_IMAGE_PIXELS,
     TELEGRAM_DOWNLOAD_CAP,
@@ -123,3 +123,46 @@ def test_transparent_png_becomes_white():
     buf = io.BytesIO()
     im.save(buf, "PNG")
     assert load_image(buf.getvalue()).getpixel((5, 5)) == (255, 255, 255)
+
+
+def _png(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (width, height), 200).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(100_000, 10), (10, 100_000), (4000, 150), (20, 20), (31, 800)],
+    ids=["sliver-wide", "sliver-tall", "aspect-27", "speck", "side-31"],
+)
+def test_degenerate_sizes_refused_before_decoding(size: tuple[int, int]):
+    """Issue 11 finding 10: a 3 kB 100000x10 PNG crashed the analysis (a resize to zero
+    height) after a ~500 MB spike; it is refused from its header like a pixel bomb."""
+    data = _png(*size)
+    assert len(data) < 20_000
+    f = analyse_photo(data)
+    assert f.error == "decompression_bomb" and not f.ok
+    with pytest.raises(EvidenceError) as exc:
+        load_image(data)
+    assert exc.value.code == "decompression_bomb"
+
+
+def test_decoded_sliver_refused_by_analyse_image():
+    f = analyse_image(Image.new("RGB", (100_000, 10), (200, 200, 200)))
+    assert f.error == "decompression_bomb"
+
+
+@pytest.mark.parametrize("size", [(2000, 100), (100, 2000), (32, 32), (4000, 3000)])
+def test_unusual_but_possible_sizes_analysed(size: tuple[int, int]):
+    """A 20:1 panorama and a 32 px thumbnail are odd, not refused."""
+    assert analyse_photo(jpeg(noise_image(5, size)), ocr_mode="off").ok
+
+
+async def test_member_is_told_abnormal_dimensions_not_an_internal_error():
+    from groupbot.evidence import EvidenceEngine
+    from groupbot.photo_check import check_photo
+
+    async with EvidenceEngine(workers=0) as engine:
+        check = await check_photo(_png(100_000, 10), [], engine)
+    assert check.problem == "decompression_bomb"
