@@ -21,6 +21,7 @@ import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
+import handlers.webhook
 from groupbot import claims, db, deals, notify
 from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
@@ -28,6 +29,7 @@ from groupbot.intake import server as intake
 from groupbot.people import ensure_community
 from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
+from groupbot.scale.web import WEB_KEY, WebServer
 from groupbot.settings import Settings
 from handlers.common import RUNTIME_KEY, set_bot_commands
 from handlers.pacing import PriorityRateLimiter
@@ -46,8 +48,11 @@ def build_application(
     if not settings.bot_token:
         raise ValueError("GROUPBOT_BOT_TOKEN is not set")
     rt = runtime or Runtime.create(settings, clock=clock)
+    builder = Application.builder()
+    if settings.webhook_url:  # updates arrive on our own web server (handlers/webhook.py)
+        builder = builder.updater(None)
     application = (
-        Application.builder()
+        builder
         .token(settings.bot_token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
@@ -64,6 +69,9 @@ def build_application(
         .build()
     )
     application.bot_data[RUNTIME_KEY] = rt
+    if settings.webhook_url:  # one web server per process: the webhook and the intake
+        application.bot_data[WEB_KEY] = WebServer()
+        handlers.webhook.register(application)
     # Claim photos are checked off the event loop; models load on the first photo.
     rt.extras.setdefault(
         "evidence", EvidenceEngine(workers=2, pool="thread", max_bytes=settings.max_photo_bytes)
@@ -103,7 +111,8 @@ async def _post_init(application: Application) -> None:
     rt.bot_username = application.bot.username
     if rt.settings.intake_secret:  # the storefront's signed HTTP intake (groupbot/intake)
         application.bot_data[intake.SERVER_KEY] = await intake.start_server(
-            rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)))
+            rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)),
+            web_server=application.bot_data.get(WEB_KEY))
     await set_bot_commands(application.bot)
     log.info("groupbot ready as @%s (community %s)", rt.bot_username, rt.community_id)
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from groupbot.intake.cli import add_parser as add_orders_parser
 from groupbot.settings import Settings, SettingsError, load_settings
@@ -86,18 +87,45 @@ def _run(settings: Settings) -> int:
             print("groupbot: GROUPBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret "
                   "token so only Telegram can post updates", file=sys.stderr)
             return 2
-        path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(serve_webhook(application))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
+
+
+async def serve_webhook(application: Any, stop: asyncio.Event | None = None) -> None:
+    """Webhook mode: one aiohttp server (the webhook and the storefront intake) and an
+    Application without an Updater, until SIGINT/SIGTERM (or ``stop``)."""
+    import signal
+
+    from telegram import Update
+
+    from groupbot.scale.web import WEB_KEY
+
+    settings = application.bot_data["groupbot.runtime"].settings
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    server = application.bot_data[WEB_KEY]
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        await server.start(settings.webhook_listen, settings.webhook_port)
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES)
+        await stop.wait()
+    finally:
+        await server.stop()  # answer nothing more before the Application stops
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

@@ -37,6 +37,10 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_path: str | None = None  # default: the path of webhook_url
+    # --- more than one process (groupbot/scale) -------------------------------------------
+    redis_url: str | None = None  # one send budget for all processes of this token
+    process_lease_seconds: float = 15.0  # a silent process's held work is taken over after it
     # --- storage and locale ---------------------------------------------------------------
     database_url: str = "sqlite+aiosqlite:///./var/groupbot.db"
     default_locale: str = "zh-Hans"
@@ -194,6 +198,9 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "webhook_secret": (_opt_str, "a secret token of 1-256 characters A-Z a-z 0-9 _ -"),
     "webhook_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
     "webhook_port": (lambda r: _int(r, minimum=1), "a TCP port number"),
+    "webhook_path": (_opt_str, "the path to listen on, e.g. /tg/hook"),
+    "redis_url": (_opt_str, "a Redis URL such as redis://127.0.0.1:6379/0"),
+    "process_lease_seconds": (_float, "seconds, e.g. 15"),
     "database_url": (_str, "an SQLAlchemy URL, e.g. sqlite+aiosqlite:///./var/groupbot.db"),
     "default_locale": (_locale, "one of " + ", ".join(SUPPORTED_LOCALES)),
     "timezone": (_zone, "an IANA time zone such as Asia/Shanghai"),
