@@ -22,13 +22,17 @@ import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 import handlers.webhook
-from groupbot import claims, db, deals, notify
+from groupbot import claims, db, deals, notify, schedule
 from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
 from groupbot.people import ensure_community
 from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
+from groupbot.scale import beats
+from groupbot.scale.leader import leadership_of
+from groupbot.scale.locks import locks_of
+from groupbot.scale.updates import UpdateLedger
 from groupbot.scale.web import WEB_KEY, WebServer
 from groupbot.settings import Settings
 from handlers.common import RUNTIME_KEY, set_bot_commands
@@ -49,8 +53,11 @@ def build_application(
         raise ValueError("GROUPBOT_BOT_TOKEN is not set")
     rt = runtime or Runtime.create(settings, clock=clock)
     builder = Application.builder()
+    processor = PerChatUpdateProcessor()
     if settings.webhook_url:  # updates arrive on our own web server (handlers/webhook.py)
         builder = builder.updater(None)
+        # Any replica may get any update: once each, in order per chat (groupbot/scale).
+        processor.ledger = UpdateLedger(rt, beats.me(rt))
     application = (
         builder
         .token(settings.bot_token)
@@ -63,7 +70,7 @@ def build_application(
                 settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -90,13 +97,15 @@ def build_application(
     handlers.fallback.register(application)
     handlers.errors.register(application)
 
-    # Periodic work, in this order on every tick: what is owed to people goes out first.
+    # Periodic work, in this order on every tick: what is owed to people goes out first. With
+    # several processes the leader runs them all, the others only the outbox (groupbot/schedule).
     handlers.ticks.register(
         application,
         jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
-              handlers.broadcasts_delivery.due_job(application), notify.dispatch_due],
+              handlers.broadcasts_delivery.due_job(application),
+              schedule.anywhere(notify.dispatch_due), beats.housekeeping],
         interval=settings.tick_seconds,
     )
     return application
@@ -125,5 +134,10 @@ async def _post_shutdown(application: Application) -> None:
     # Application sharing this runtime in tests keeps working.
     if (evidence := rt.extras.get("evidence")) is not None:
         evidence.close()
+    await beats.leave(rt)
+    if (leadership := leadership_of(rt)) is not None:  # the next process takes over now
+        await leadership.close()
+    if (locks := locks_of(rt)) is not None:
+        await locks.close()
     await rt.engine.dispose()
 

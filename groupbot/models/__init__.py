@@ -2,6 +2,7 @@
 
 from groupbot.models import broadcasts as broadcasts
 from groupbot.models import reviews as reviews
+from groupbot.models import scale as scale
 from groupbot.models.base import Base, UTCDateTime, utcnow
 from groupbot.models.broadcasts import Broadcast, BroadcastDelivery
 from groupbot.models.claims import Claim, ClaimEvent, ClaimItem, ClaimPhoto
