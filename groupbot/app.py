@@ -30,6 +30,7 @@ from groupbot.people import ensure_community
 from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
 from groupbot.scale import beats
+from groupbot.scale.budget import SharedBudget
 from groupbot.scale.leader import leadership_of
 from groupbot.scale.locks import locks_of
 from groupbot.scale.updates import UpdateLedger
@@ -64,10 +65,12 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        # Replies first, broadcasts in what is left under the overall limit (handlers/pacing).
+        # Replies first, broadcasts in what is left under the overall limit (handlers/pacing);
+        # with Redis, one budget for every process of this token.
         .rate_limiter(
             PriorityRateLimiter(
-                settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3
+                settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3,
+                shared=_shared_budget(settings),
             )
         )
         .concurrent_updates(processor)
@@ -109,6 +112,13 @@ def build_application(
         interval=settings.tick_seconds,
     )
     return application
+
+
+def _shared_budget(settings: Settings) -> SharedBudget | None:
+    if not settings.redis_url:
+        return None
+    bot_id = (settings.bot_token or "").partition(":")[0]  # Telegram's limits are per token
+    return SharedBudget(settings.redis_url, f"groupbot:{bot_id}:budget")
 
 
 async def _post_init(application: Application) -> None:
