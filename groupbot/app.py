@@ -82,10 +82,15 @@ def build_application(
     if settings.webhook_url:  # one web server per process: the webhook and the intake
         application.bot_data[WEB_KEY] = WebServer()
         handlers.webhook.register(application)
-    # Claim photos are checked off the event loop; models load on the first photo.
-    rt.extras.setdefault(
+    # Claim photos are checked off the event loop; models load on the first photo. With
+    # evidence workers (procrastinate) the analysis runs there instead (groupbot/worker).
+    engine = rt.extras.setdefault(
         "evidence", EvidenceEngine(workers=2, pool="thread", max_bytes=settings.max_photo_bytes)
     )
+    if settings.evidence_queue == "procrastinate" and isinstance(engine, EvidenceEngine):
+        from groupbot.worker.queue import QueuedEvidenceEngine
+
+        rt.extras["evidence"] = QueuedEvidenceEngine(rt, engine)
 
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
@@ -128,6 +133,8 @@ async def _post_init(application: Application) -> None:
         community = await ensure_community(session, rt.settings)
         rt.community_id = community.id
     rt.bot_username = application.bot.username
+    if hasattr(evidence := rt.extras.get("evidence"), "open"):  # evidence workers' queue
+        await evidence.open()
     if rt.settings.intake_secret:  # the storefront's signed HTTP intake (groupbot/intake)
         application.bot_data[intake.SERVER_KEY] = await intake.start_server(
             rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)),
@@ -143,6 +150,8 @@ async def _post_shutdown(application: Application) -> None:
     # The engine stays usable after dispose (a new pool is made on demand), so a restarted
     # Application sharing this runtime in tests keeps working.
     if (evidence := rt.extras.get("evidence")) is not None:
+        if hasattr(evidence, "close_async"):
+            await evidence.close_async()
         evidence.close()
     await beats.leave(rt)
     if (leadership := leadership_of(rt)) is not None:  # the next process takes over now

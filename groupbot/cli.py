@@ -1,4 +1,4 @@
-"""The `groupbot` command: run, demo, sandbox, db, orders, evidence."""
+"""The `groupbot` command: run, worker, status, demo, sandbox, db, orders, evidence."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groupbot", description="Community group-buying bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook when GROUPBOT_WEBHOOK_URL is set)")
+    work = sub.add_parser("worker", help="run an evidence worker (GROUPBOT_EVIDENCE_QUEUE="
+                          "procrastinate, PostgreSQL)")
+    work.add_argument("--concurrency", type=int, default=None,
+                      help="photos analysed at once (default: one per core)")
+    sub.add_parser("status", help="running processes and workers, the leader, queue depths")
     demo = sub.add_parser("demo", help="play a scripted scenario against the built-in sandbox")
     demo.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
     box = sub.add_parser("sandbox", help="serve the sandbox Bot API and the bot for manual use")
@@ -52,6 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return _run(settings)
+    if args.command == "worker":
+        if settings.evidence_queue != "procrastinate":
+            print("groupbot: GROUPBOT_EVIDENCE_QUEUE is not procrastinate: the bot analyses "
+                  "photos itself, so a worker would get no jobs", file=sys.stderr)
+            return 2
+        from groupbot.worker.run import run_worker
+
+        return asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    if args.command == "status":
+        return asyncio.run(_status(settings))
     if args.command == "demo":
         from groupbot.demo import run_demo
 
@@ -126,6 +141,17 @@ async def serve_webhook(application: Any, stop: asyncio.Event | None = None) -> 
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+async def _status(settings: Settings) -> int:
+    from groupbot.runtime import Runtime
+    from groupbot.scale.cli import status_command
+
+    rt = Runtime.create(settings)
+    try:
+        return await status_command(rt)
+    finally:
+        await rt.engine.dispose()
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

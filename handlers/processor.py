@@ -19,7 +19,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from groupbot.scale.updates import UpdateLedger, close_quietly
+from groupbot.scale.updates import UpdateLedger, close_quietly, current_chat
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         self.in_flight += 1
+        current_chat.set(key)  # this task's context: the update's own coroutine sees it
         try:
             async with lock:
                 if self.ledger is None or not isinstance(update, Update):

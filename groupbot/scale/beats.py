@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from groupbot.models.scale import ProcessBeat
+from groupbot.models.scale import PhotoCheckJob, ProcessBeat
 from groupbot.scale.updates import UpdateLedger, process_id, wall_now
 
 FORGET_AFTER = timedelta(hours=1)  # a dead process's row stays this long for `status`
@@ -51,4 +51,6 @@ async def housekeeping(rt: Any, sender: Any) -> None:
     async with rt.tx() as session:
         await session.execute(delete(ProcessBeat).where(
             ProcessBeat.seen_at < wall_now() - FORGET_AFTER))
+        await session.execute(delete(PhotoCheckJob).where(  # a member's retry comes sooner
+            PhotoCheckJob.created_at < wall_now() - timedelta(days=1)))
     await UpdateLedger(rt, me(rt)).forget_old()

@@ -12,6 +12,7 @@ now is the only one working on that chat.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import socket
 import uuid
@@ -28,6 +29,9 @@ from groupbot.models.scale import UPDATE_DONE, UPDATE_TAKEN, TakenUpdate
 from groupbot.scale.locks import locks_of
 
 CHAT = "chat"
+# The chat whose update is being handled (set by the update processor): per-chat order for
+# work handed to other processes, e.g. a member's photo checks on the evidence workers.
+current_chat: contextvars.ContextVar[int] = contextvars.ContextVar("current_chat", default=0)
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before
 
 

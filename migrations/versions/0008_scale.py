@@ -1,4 +1,4 @@
-"""scale: process heartbeats and the ledger of taken Telegram updates
+"""scale: process heartbeats, the ledger of taken Telegram updates, photo checks for workers
 
 Revision ID: 0008
 Revises: 0005
@@ -43,9 +43,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("scale_updates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_scale_updates_taken_at"), ["taken_at"], unique=False)
+    op.create_table(
+        "scale_photo_checks",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("expected", sa.JSON(), nullable=False),
+        sa.Column("ocr_mode", sa.String(length=16), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("findings", sa.JSON(), nullable=True),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scale_photo_checks")),
+        sa.UniqueConstraint("key", name=op.f("uq_scale_photo_checks_key")),
+    )
+    with op.batch_alter_table("scale_photo_checks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scale_photo_checks_created_at"), ["created_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("scale_photo_checks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scale_photo_checks_created_at"))
+    op.drop_table("scale_photo_checks")
     with op.batch_alter_table("scale_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scale_updates_taken_at"))
     op.drop_table("scale_updates")

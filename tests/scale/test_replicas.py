@@ -71,7 +71,8 @@ async def test_one_leader_and_the_other_takes_over_when_it_dies(bot, database):
         await tick_now(other.app)
         assert [is_leading(bot.rt), is_leading(other.rt)] in ([True, False], [False, True])
         leader, follower = (bot, other) if is_leading(bot.rt) else (other, bot)
-        # The leader's process dies: its lock connection goes with it.
+        # The leader's process dies: its ticks stop and its lock connection goes with it.
+        leader.app.job_queue.scheduler.pause()
         leadership_of(leader.rt)._conn.terminate()
         assert not is_leading(leader.rt)
         loop = asyncio.get_running_loop()
@@ -79,6 +80,7 @@ async def test_one_leader_and_the_other_takes_over_when_it_dies(bot, database):
         await wait_until(lambda: is_leading(follower.rt), limit=10)
         failover = loop.time() - died
         assert failover <= 2 * follower.settings.tick_seconds + 1
+        leader.app.job_queue.scheduler.resume()
         await tick_now(leader.app)  # back, it finds the lock taken and follows
         assert not is_leading(leader.rt) and is_leading(follower.rt)
     finally:
