@@ -24,7 +24,8 @@ import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
-from groupbot import claims, db, deals, notify
+import handlers.webhook
+from groupbot import claims, db, deals, notify, schedule
 from groupbot.analytics import alerts as batch_alerts
 from groupbot.analytics import digest as report_digest
 from groupbot.clock import Clock
@@ -33,6 +34,12 @@ from groupbot.intake import server as intake
 from groupbot.people import ensure_community
 from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
+from groupbot.scale import beats
+from groupbot.scale.budget import SharedBudget
+from groupbot.scale.leader import leadership_of
+from groupbot.scale.locks import locks_of
+from groupbot.scale.updates import UpdateLedger
+from groupbot.scale.web import WEB_KEY, WebServer
 from groupbot.settings import Settings
 from handlers.common import RUNTIME_KEY, set_bot_commands
 from handlers.pacing import PriorityRateLimiter
@@ -51,28 +58,44 @@ def build_application(
     if not settings.bot_token:
         raise ValueError("GROUPBOT_BOT_TOKEN is not set")
     rt = runtime or Runtime.create(settings, clock=clock)
+    builder = Application.builder()
+    processor = PerChatUpdateProcessor()
+    if settings.webhook_url:  # updates arrive on our own web server (handlers/webhook.py)
+        builder = builder.updater(None)
+        # Any replica may get any update: once each, in order per chat (groupbot/scale).
+        processor.ledger = UpdateLedger(rt, beats.me(rt))
     application = (
-        Application.builder()
+        builder
         .token(settings.bot_token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        # Replies first, broadcasts in what is left under the overall limit (handlers/pacing).
+        # Replies first, broadcasts in what is left under the overall limit (handlers/pacing);
+        # with Redis, one budget for every process of this token.
         .rate_limiter(
             PriorityRateLimiter(
-                settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3
+                settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3,
+                shared=_shared_budget(settings),
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[RUNTIME_KEY] = rt
-    # Claim photos are checked off the event loop; models load on the first photo.
-    rt.extras.setdefault(
+    if settings.webhook_url:  # one web server per process: the webhook and the intake
+        application.bot_data[WEB_KEY] = WebServer()
+        handlers.webhook.register(application)
+    # Claim photos are checked off the event loop; models load on the first photo. With
+    # evidence workers (procrastinate) the analysis runs there instead (groupbot/worker).
+    engine = rt.extras.setdefault(
         "evidence", EvidenceEngine(workers=2, pool="thread", max_bytes=settings.max_photo_bytes)
     )
+    if settings.evidence_queue == "procrastinate" and isinstance(engine, EvidenceEngine):
+        from groupbot.worker.queue import QueuedEvidenceEngine
+
+        rt.extras["evidence"] = QueuedEvidenceEngine(rt, engine)
 
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
@@ -90,17 +113,26 @@ def build_application(
     handlers.fallback.register(application)
     handlers.errors.register(application)
 
-    # Periodic work, in this order on every tick: what is owed to people goes out first.
+    # Periodic work, in this order on every tick: what is owed to people goes out first. With
+    # several processes the leader runs them all, the others only the outbox (groupbot/schedule).
     handlers.ticks.register(
         application,
         jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
               handlers.broadcasts_delivery.due_job(application),
-              batch_alerts.check_batches, report_digest.weekly_digest, notify.dispatch_due],
+              batch_alerts.check_batches, report_digest.weekly_digest,
+              schedule.anywhere(notify.dispatch_due), beats.housekeeping],
         interval=settings.tick_seconds,
     )
     return application
+
+
+def _shared_budget(settings: Settings) -> SharedBudget | None:
+    if not settings.redis_url:
+        return None
+    bot_id = (settings.bot_token or "").partition(":")[0]  # Telegram's limits are per token
+    return SharedBudget(settings.redis_url, f"groupbot:{bot_id}:budget")
 
 
 async def _post_init(application: Application) -> None:
@@ -110,9 +142,12 @@ async def _post_init(application: Application) -> None:
         community = await ensure_community(session, rt.settings)
         rt.community_id = community.id
     rt.bot_username = application.bot.username
+    if hasattr(evidence := rt.extras.get("evidence"), "open"):  # evidence workers' queue
+        await evidence.open()
     if rt.settings.intake_secret:  # the storefront's signed HTTP intake (groupbot/intake)
         application.bot_data[intake.SERVER_KEY] = await intake.start_server(
-            rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)))
+            rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)),
+            web_server=application.bot_data.get(WEB_KEY))
     await set_bot_commands(application.bot)
     log.info("groupbot ready as @%s (community %s)", rt.bot_username, rt.community_id)
 
@@ -124,6 +159,13 @@ async def _post_shutdown(application: Application) -> None:
     # The engine stays usable after dispose (a new pool is made on demand), so a restarted
     # Application sharing this runtime in tests keeps working.
     if (evidence := rt.extras.get("evidence")) is not None:
+        if hasattr(evidence, "close_async"):
+            await evidence.close_async()
         evidence.close()
+    await beats.leave(rt)
+    if (leadership := leadership_of(rt)) is not None:  # the next process takes over now
+        await leadership.close()
+    if (locks := locks_of(rt)) is not None:
+        await locks.close()
     await rt.engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The `groupbot` command: run, demo, sandbox, db, orders, evidence."""
+"""The `groupbot` command: run, worker, status, demo, sandbox, db, orders, evidence."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from groupbot.analytics.cli import add_parser as add_report_parser
 from groupbot.intake.cli import add_parser as add_orders_parser
@@ -17,6 +18,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groupbot", description="Community group-buying bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook when GROUPBOT_WEBHOOK_URL is set)")
+    work = sub.add_parser("worker", help="run an evidence worker (GROUPBOT_EVIDENCE_QUEUE="
+                          "procrastinate, PostgreSQL)")
+    work.add_argument("--concurrency", type=int, default=None,
+                      help="photos analysed at once (default: one per core)")
+    sub.add_parser("status", help="running processes and workers, the leader, queue depths")
     demo = sub.add_parser("demo", help="play a scripted scenario against the built-in sandbox")
     demo.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
     box = sub.add_parser("sandbox", help="serve the sandbox Bot API and the bot for manual use")
@@ -53,6 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return _run(settings)
+    if args.command == "worker":
+        if settings.evidence_queue != "procrastinate":
+            print("groupbot: GROUPBOT_EVIDENCE_QUEUE is not procrastinate: the bot analyses "
+                  "photos itself, so a worker would get no jobs", file=sys.stderr)
+            return 2
+        from groupbot.worker.run import run_worker
+
+        return asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    if args.command == "status":
+        return asyncio.run(_status(settings))
     if args.command == "demo":
         from groupbot.demo import run_demo
 
@@ -92,18 +108,56 @@ def _run(settings: Settings) -> int:
             print("groupbot: GROUPBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret "
                   "token so only Telegram can post updates", file=sys.stderr)
             return 2
-        path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(serve_webhook(application))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
+
+
+async def serve_webhook(application: Any, stop: asyncio.Event | None = None) -> None:
+    """Webhook mode: one aiohttp server (the webhook and the storefront intake) and an
+    Application without an Updater, until SIGINT/SIGTERM (or ``stop``)."""
+    import signal
+
+    from telegram import Update
+
+    from groupbot.scale.web import WEB_KEY
+
+    settings = application.bot_data["groupbot.runtime"].settings
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    server = application.bot_data[WEB_KEY]
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        await server.start(settings.webhook_listen, settings.webhook_port)
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES)
+        await stop.wait()
+    finally:
+        await server.stop()  # answer nothing more before the Application stops
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+async def _status(settings: Settings) -> int:
+    from groupbot.runtime import Runtime
+    from groupbot.scale.cli import status_command
+
+    rt = Runtime.create(settings)
+    try:
+        return await status_command(rt)
+    finally:
+        await rt.engine.dispose()
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

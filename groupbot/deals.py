@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import messages
 from groupbot import notify, policy
 from groupbot.analytics.actions import active_pause
+from groupbot.claiming import claimable
 from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
@@ -292,7 +293,7 @@ async def refresh_cards(rt: Runtime, sender: notify.Sender) -> None:
     now = rt.clock.now()
     quiet = timedelta(seconds=rt.settings.deal_card_edit_seconds)
     async with rt.tx() as session:
-        deals = list(await session.scalars(select(Deal).where(
+        deals = list(await session.scalars(claimable(select(Deal), of=Deal).where(
             Deal.community_id == rt.community_id, Deal.card_dirty.is_(True),
             Deal.card_message_id.is_not(None))))
         due = [d for d in deals if d.card_edited_at is None or now - d.card_edited_at >= quiet]
@@ -314,7 +315,7 @@ async def close_due(rt: Runtime, sender: notify.Sender) -> None:
     """Close deals whose time has come: final card without buttons, and the final list."""
     now = rt.clock.now()
     async with rt.tx() as session:
-        deals = list(await session.scalars(select(Deal).where(
+        deals = list(await session.scalars(claimable(select(Deal), of=Deal).where(
             Deal.community_id == rt.community_id, Deal.status == DEAL_OPEN,
             Deal.closes_at <= now)))
         for deal in deals:

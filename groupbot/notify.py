@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot.claiming import claimable
 from groupbot.models import Member, OutboxMessage
 from groupbot.models.messaging import (
     OUTBOX_BLOCKED,
@@ -141,7 +142,7 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
     async with rt.tx() as session:
         rows = list(
             await session.scalars(
-                select(OutboxMessage)
+                claimable(select(OutboxMessage))  # several processes: disjoint rows
                 .where(
                     or_(
                         (OutboxMessage.status == OUTBOX_PENDING)

@@ -37,6 +37,12 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_path: str | None = None  # default: the path of webhook_url
+    # --- more than one process (groupbot/scale) -------------------------------------------
+    redis_url: str | None = None  # one send budget for all processes of this token
+    process_lease_seconds: float = 15.0  # a silent process's held work is taken over after it
+    # "inline": photos are analysed in the bot process; "procrastinate": by `groupbot worker`s
+    evidence_queue: str = "inline"
     # --- storage and locale ---------------------------------------------------------------
     database_url: str = "sqlite+aiosqlite:///./var/groupbot.db"
     default_locale: str = "zh-Hans"
@@ -213,6 +219,13 @@ def _hour(raw: Any) -> int:
     return value
 
 
+def _evidence_queue(raw: Any) -> str:
+    value = _str(raw).lower()
+    if value not in ("inline", "procrastinate"):
+        raise ValueError
+    return value
+
+
 # field name -> (parser, what a person should write)
 _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "bot_token": (_opt_str, "the bot token from @BotFather"),
@@ -222,6 +235,10 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "webhook_secret": (_opt_str, "a secret token of 1-256 characters A-Z a-z 0-9 _ -"),
     "webhook_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
     "webhook_port": (lambda r: _int(r, minimum=1), "a TCP port number"),
+    "webhook_path": (_opt_str, "the path to listen on, e.g. /tg/hook"),
+    "redis_url": (_opt_str, "a Redis URL such as redis://127.0.0.1:6379/0"),
+    "process_lease_seconds": (_float, "seconds, e.g. 15"),
+    "evidence_queue": (_evidence_queue, "inline or procrastinate"),
     "database_url": (_str, "an SQLAlchemy URL, e.g. sqlite+aiosqlite:///./var/groupbot.db"),
     "default_locale": (_locale, "one of " + ", ".join(SUPPORTED_LOCALES)),
     "timezone": (_zone, "an IANA time zone such as Asia/Shanghai"),
@@ -322,6 +339,10 @@ def load_settings(
     settings = Settings(**values)
     if settings.claim_min_photos > settings.claim_max_photos:
         raise SettingsError("GROUPBOT_CLAIM_MIN_PHOTOS: must not be more than CLAIM_MAX_PHOTOS")
+    if settings.evidence_queue == "procrastinate" and not settings.database_url.startswith(
+            ("postgres", "postgresql")):
+        raise SettingsError("GROUPBOT_EVIDENCE_QUEUE: procrastinate needs a postgresql:// "
+                            "GROUPBOT_DATABASE_URL (workers share the bot's database)")
     if settings.coupon_min > settings.coupon_max:
         raise SettingsError("GROUPBOT_COUPON_MIN: must not be more than GROUPBOT_COUPON_MAX")
     return settings

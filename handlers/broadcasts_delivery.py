@@ -16,6 +16,7 @@ from telegram.ext import Application
 from groupbot import notify
 from groupbot.broadcasts import delivery, schedule
 from groupbot.runtime import Runtime
+from groupbot.scale.leader import is_leading
 from groupbot.schedule import Periodic, run_due
 from handlers.common import RUNTIME_KEY
 from handlers.pacing import BROADCAST, retry_seconds
@@ -93,7 +94,9 @@ async def _deliver(application: Application, broadcast_id: int) -> None:
     rt: Runtime = application.bot_data[RUNTIME_KEY]
     sender = BroadcastTelegramSender(application.bot)
     try:
-        await delivery.deliver(rt, sender, broadcast_id, stopping=lambda: not application.running)
+        # Another process took the lead (this one lost its lock connection): it delivers now.
+        await delivery.deliver(rt, sender, broadcast_id,
+                               stopping=lambda: not application.running or not is_leading(rt))
     except Exception:  # logged; the next tick starts it again from the rows
         log.exception("broadcast %s: delivery stopped by an error", broadcast_id)
         return

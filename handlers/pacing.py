@@ -12,6 +12,15 @@ sends into a private chat keep to about one a second there.
 A 429 answers "too fast": broadcast sends then pause for ``retry_after`` and the error goes back
 to the delivery loop, which reschedules that recipient; an ordinary request waits it out and is
 retried (up to ``max_retries``) — a broadcast's long wait never holds a reply.
+
+Fair replies: waiting chats are served round-robin (each request is tagged with its chat's
+turn, start-time fair queuing), so one busy chat — or a hundred claimants' acknowledgements —
+cannot push other people's replies behind all of theirs: a chat's n-th waiting reply goes after
+every other chat's first.
+
+Several processes: with ``shared`` (groupbot/scale/budget.py, Redis) every slot is also taken
+from the token's one budget, so N processes together keep Telegram's limits; replies keep a
+reserve there that broadcast sends may not touch, and a 429 pauses every process's broadcasts.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from groupbot.scale.budget import SharedBudget
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +66,35 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class Pacer:
-    """Hands out ``rate`` slots a second (bursts up to ``burst``), the lowest priority first."""
+    """Hands out ``rate`` slots a second (bursts up to ``burst``), the lowest priority first
+    and, within a priority, the waiting chats in turn."""
 
     def __init__(
         self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.rate, self.capacity, self.clock = rate, burst, clock
         self.tokens, self.stamp = burst, clock()
-        self._waiting: list[tuple[int, int, float, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, int, int, float, asyncio.Future[None]]] = []
         self._seq = itertools.count()
+        self._turn = 0  # the turn of the last one served
+        self._last_turn: dict[tuple[int, object], int] = {}  # each chat's latest turn taken
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.paused_until: dict[int, float] = {}
 
-    async def take(self, priority: int, cost: float = 1.0) -> None:
+    def _next_turn(self, priority: int, chat: object) -> int:
+        if chat is None:
+            return self._turn + 1
+        if len(self._last_turn) > 10_000:  # forget chats whose turns are all served
+            self._last_turn = {k: v for k, v in self._last_turn.items() if v > self._turn}
+        turn = max(self._turn, self._last_turn.get((priority, chat), 0)) + 1
+        self._last_turn[(priority, chat)] = turn
+        return turn
+
+    async def take(self, priority: int, cost: float = 1.0, chat: object = None) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._seq), cost, future))
+        entry = (priority, self._next_turn(priority, chat), next(self._seq), cost, future)
+        heapq.heappush(self._waiting, entry)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
         self._wake.set()
@@ -82,11 +106,11 @@ class Pacer:
         self._wake.set()
 
     def waiting(self, priority: int) -> int:
-        return sum(1 for p, _, _, f in self._waiting if p == priority and not f.done())
+        return sum(1 for p, _, _, _, f in self._waiting if p == priority and not f.done())
 
     async def _run(self) -> None:
         while True:
-            while self._waiting and self._waiting[0][3].done():
+            while self._waiting and self._waiting[0][4].done():
                 heapq.heappop(self._waiting)
             if not self._waiting:
                 self._wake.clear()
@@ -95,7 +119,7 @@ class Pacer:
             now = self.clock()
             self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
-            priority, _, cost, future = self._waiting[0]
+            priority, turn, _, cost, future = self._waiting[0]
             # The most urgent waiter is at the top: if its kind is paused, so is everyone's
             # below it, until a more urgent request arrives (which wakes us).
             delay = self.paused_until.get(priority, 0.0) - now
@@ -103,6 +127,7 @@ class Pacer:
                 need = min(cost, self.capacity)
                 if self.tokens >= need:
                     heapq.heappop(self._waiting)
+                    self._turn = max(self._turn, turn)
                     self.tokens -= cost  # a media group may leave a debt: the next ones wait
                     future.set_result(None)
                     continue
@@ -141,9 +166,14 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         burst: float | None = None,
         private_per_second: float = 1.0,
         private_burst: float = 4.0,
+        shared: SharedBudget | None = None,
     ) -> None:
         # A small burst: the slack of Telegram's own bucket absorbs network jitter instead.
         self.pacer = Pacer(overall_per_second, burst or max(1.0, overall_per_second / 10))
+        self.shared = shared
+        # Shared: what broadcasts leave for replies, on top of the burst everybody may use.
+        self.reserve = max(1.0, self.pacer.capacity)
+        self.overall = (float(overall_per_second), self.pacer.capacity + self.reserve)
         self.group = (float(group_per_minute), group_per_minute / 60)
         # ~1 message a second into one private chat, short bursts allowed (Telegram's advice).
         self.private = (private_burst, private_per_second)
@@ -155,9 +185,13 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
 
     async def shutdown(self) -> None:
         await self.pacer.close()
+        if self.shared is not None:
+            await self.shared.close()
 
     async def _chat_slot(self, chat_id: int | str, spec: tuple[float, float]) -> None:
         capacity, rate = spec
+        if self.shared is not None and await self.shared.take(f"chat:{chat_id}", rate, capacity):
+            return
         now = time.monotonic()
         bucket = self._chats.get(chat_id)
         if bucket is None:
@@ -201,7 +235,11 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                 # Replies answer someone who just wrote: only broadcast sends are held to it.
                 await self._chat_slot(chat_id, self.private)
             if message:
-                await self.pacer.take(priority, cost)
+                await self.pacer.take(priority, cost, chat_id)
+                if self.shared is not None:
+                    rate, capacity = self.overall
+                    await self.shared.take("all", rate, capacity, cost,
+                                           self.reserve if priority == BROADCAST else 0.0)
             try:
                 if priority != BROADCAST:
                     return await callback(*args, **kwargs)
@@ -210,6 +248,8 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                 wait = retry_seconds(exc)
                 # Telegram says we are too fast: broadcast sends back off whoever hit it.
                 self.pacer.pause(BROADCAST, wait)
+                if self.shared is not None:
+                    await self.shared.pause_broadcasts(wait)
                 if priority == BROADCAST or attempt >= self.max_retries:
                     raise
                 attempt += 1

@@ -4,16 +4,24 @@ A member's album arrives as several updates that all touch the same claim draft,
 one chat run one after another; a slow photo check for one member must not hold up everybody
 else, so different chats run side by side. The processor also knows when it is idle, which
 the tests and the demo use to wait for the bot to finish.
+
+With webhook replicas (``ledger`` set) the order holds across processes too, and an update
+delivered twice is handled once (groupbot/scale/updates.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from groupbot.scale.updates import UpdateLedger, close_quietly, current_chat
+
+log = logging.getLogger(__name__)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -22,21 +30,42 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.in_flight = 0
+        self.ledger: UpdateLedger | None = None
+        self.duplicates = 0  # updates dropped as already handled
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         self.in_flight += 1
+        current_chat.set(key)  # this task's context: the update's own coroutine sees it
         try:
             async with lock:
-                await coroutine
+                if self.ledger is None or not isinstance(update, Update):
+                    await coroutine
+                else:
+                    await self._once(update, key, coroutine)
         finally:
             self.in_flight -= 1
             self._waiting[key] -= 1
             if not self._waiting[key]:  # forget idle chats so the dict stays small
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _once(self, update: Update, key: int, coroutine: Awaitable[Any]) -> None:
+        assert self.ledger is not None
+        async with self.ledger.chat(key):
+            if not await self.ledger.take(update.update_id, key):
+                self.duplicates += 1
+                log.info("update %s was handled already: dropped", update.update_id)
+                close_quietly(coroutine)
+                return
+            try:
+                await coroutine
+            except Exception:  # PTB's error handler saw it; a retry would fail the same way
+                await self.ledger.done(update.update_id)
+                raise
+            await self.ledger.done(update.update_id)
 
     async def initialize(self) -> None:
         pass

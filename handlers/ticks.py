@@ -1,4 +1,6 @@
-"""Runs the periodic jobs: on a timer, and right after a handler committed something to send."""
+"""Runs the periodic jobs: on a timer, and right after a handler committed something to send.
+Also the process's heartbeat (groupbot/scale/beats.py), on a timer of its own so that a long
+tick never makes a live process look dead."""
 
 from __future__ import annotations
 
@@ -6,6 +8,9 @@ from collections.abc import Sequence
 
 from telegram.ext import Application, ContextTypes
 
+from groupbot.models.scale import PROCESS_BOT
+from groupbot.scale import beats
+from groupbot.scale.leader import is_leading
 from groupbot.schedule import Periodic, run_due
 from handlers.common import runtime
 from handlers.sender import TelegramSender
@@ -15,6 +20,12 @@ JOBS_KEY = "groupbot.periodic"
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_due(runtime(context), TelegramSender(context.bot), context.bot_data[JOBS_KEY])
+
+
+async def _beat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    mode = "webhook" if rt.settings.webhook_url else "polling"
+    await beats.beat(rt, PROCESS_BOT, mode, is_leading(rt))
 
 
 KICKS_KEY = "groupbot.kicks"
@@ -44,5 +55,10 @@ def register(app: Application, jobs: Sequence[Periodic], interval: float) -> Non
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     app.job_queue.run_repeating(
         _tick, interval=interval, first=0.1, name="groupbot-tick",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    lease = app.bot_data["groupbot.runtime"].settings.process_lease_seconds
+    app.job_queue.run_repeating(
+        _beat, interval=max(0.5, lease / 3), first=0.05, name="groupbot-heartbeat",
         job_kwargs={"max_instances": 1, "coalesce": True},
     )

@@ -61,7 +61,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[tuple[str, str]]:
     """(backend, url) of an empty database; PostgreSQL gets a fresh schema per test."""
-    if request.param == "sqlite":
+    async for found in empty_database(request.param, tmp_path):
+        yield found
+
+
+async def empty_database(backend: str, tmp_path) -> AsyncIterator[tuple[str, str]]:
+    if backend == "sqlite":
         yield "sqlite", f"sqlite+aiosqlite:///{tmp_path / 'groupbot.db'}"
         return
     if _PG_PROBLEM is not None:

@@ -19,12 +19,14 @@ from groupbot.settings import Settings
 
 class BotHarness:
     def __init__(
-        self, sandbox: Any, settings: Settings, engine: AsyncEngine, clock: FrozenClock
+        self, sandbox: Any, settings: Settings, engine: AsyncEngine, clock: FrozenClock,
+        *, polling: bool = True,
     ) -> None:
         self.sb = sandbox
         self.settings = settings
         self.engine = engine
         self.clock = clock
+        self.polling = polling  # a second replica of the bot takes no updates from getUpdates
         self.app: Application | None = None
         self.rt: Runtime | None = None
         self._seen: dict[int, int] = {}
@@ -39,16 +41,17 @@ class BotHarness:
         self.app = build_application(self.settings, runtime=self.rt)
         await self.app.initialize()
         await self.app.post_init(self.app)  # run_polling would call it; we start by hand
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=2, allowed_updates=Update.ALL_TYPES
-        )
+        if self.polling and self.app.updater is not None:
+            await self.app.updater.start_polling(
+                poll_interval=0.0, timeout=2, allowed_updates=Update.ALL_TYPES
+            )
         await self.app.start()
 
     async def stop(self) -> None:
         if self.app is None:
             return
         app, self.app = self.app, None
-        if app.updater.running:
+        if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
             await app.stop()

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import notify
 from groupbot.broadcasts import progress, targets
+from groupbot.claiming import claimable
 from groupbot.models import Broadcast, BroadcastDelivery, Member
 from groupbot.models.broadcasts import (
     BROADCAST_CANCELLED,
@@ -180,7 +181,7 @@ async def _claim(rt: Runtime, broadcast_id: int, limit: int) -> list[_Job]:
             return []  # cancelled: nothing more goes out
         D = BroadcastDelivery
         rows = (await session.execute(
-            select(D.id, D.chat_id, D.recipient, D.attempts)
+            claimable(select(D.id, D.chat_id, D.recipient, D.attempts), of=D)
             .where(D.broadcast_id == broadcast_id, D.status == DELIVERY_PENDING,
                    D.not_before <= now)
             .order_by(D.not_before, D.id).limit(limit)

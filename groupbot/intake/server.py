@@ -5,6 +5,10 @@ signed with HMAC-SHA256 over the raw bytes (``X-Groupbot-Signature: sha256=<hex>
 shared secret is ``settings.intake_secret``). Each request is one transaction; after a commit
 that queued messages, ``on_commit`` is called so the bot sends them without waiting for its
 next tick. Answers are JSON; errors are ``{"error", "code", "field", "errors"}``.
+
+The routes live on a :class:`groupbot.scale.web.WebServer`: in webhook mode the one the
+Telegram webhook is served by (one process, one port), otherwise a server of their own on
+``intake_listen:intake_port``.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from groupbot.intake import service
 from groupbot.intake.fields import FieldError
 from groupbot.intake.requests import Invalid, parse_delivery, parse_order, parse_shipment
 from groupbot.runtime import Runtime
+from groupbot.scale.web import WebServer
 
 log = logging.getLogger(__name__)
 
 SERVER_KEY = "groupbot.intake"  # where the bot keeps its running server (bot_data)
 SIGNATURE_HEADER = "X-Groupbot-Signature"
-MAX_BODY = 1024 * 1024
 
 Apply = Callable[[AsyncSession, Any], Awaitable[tuple[int, dict[str, Any], bool]]]
 
@@ -55,49 +59,47 @@ def _refuse_constant(name: str) -> Any:
 
 
 class IntakeServer:
-    """The aiohttp application and, once started, the site it listens on."""
+    """The intake routes and the web server they are served by."""
 
-    def __init__(self, rt: Runtime, *, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        on_commit: Callable[[], None] | None = None,
+        web_server: WebServer | None = None,
+    ) -> None:
         if not rt.settings.intake_secret:
             raise ValueError("GROUPBOT_INTAKE_SECRET is not set")
         self.rt = rt
         self.on_commit = on_commit
-        self.app = web.Application(client_max_size=MAX_BODY)
-        self.app.router.add_post("/intake/orders", self._orders)
-        self.app.router.add_post("/intake/shipments", self._shipments)
-        self.app.router.add_post("/intake/deliveries", self._deliveries)
-        self._runner: web.AppRunner | None = None
+        # A shared server is started and stopped by its owner (the webhook); our own by us.
+        self._owns_server = web_server is None
+        self.web = web_server or WebServer()
+        self.web.app.router.add_post("/intake/orders", self._orders)
+        self.web.app.router.add_post("/intake/shipments", self._shipments)
+        self.web.app.router.add_post("/intake/deliveries", self._deliveries)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self, host: str | None = None, port: int | None = None) -> None:
+        if not self._owns_server:
+            return
         settings = self.rt.settings
-        host = settings.intake_listen if host is None else host
-        port = settings.intake_port if port is None else port
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        log.info("storefront intake listening on http://%s:%s/intake/", host, self.port)
+        await self.web.start(settings.intake_listen if host is None else host,
+                             settings.intake_port if port is None else port)
+        log.info("storefront intake at %s/intake/", self.web.url)
 
     @property
     def port(self) -> int:
-        assert self._runner is not None, "the intake server is not running"
-        return int(self._runner.addresses[0][1])
+        return self.web.port
 
     @property
     def url(self) -> str:
-        host = self._runner.addresses[0][0] if self._runner else self.rt.settings.intake_listen
-        return f"http://{host}:{self.port}"
+        return self.web.url
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        if self._owns_server:
+            await self.web.stop()
 
     # --- routes ---------------------------------------------------------------------------
 
@@ -196,9 +198,11 @@ async def start_server(
     on_commit: Callable[[], None] | None = None,
     host: str | None = None,
     port: int | None = None,
+    web_server: WebServer | None = None,
 ) -> IntakeServer:
-    """Start listening on ``settings.intake_listen:intake_port`` (or the given address)."""
-    server = IntakeServer(rt, on_commit=on_commit)
+    """Serve the intake on ``web_server`` (already shared, started by its owner) or on a
+    server of its own at ``settings.intake_listen:intake_port`` (or the given address)."""
+    server = IntakeServer(rt, on_commit=on_commit, web_server=web_server)
     await server.start(host, port)
     return server
 

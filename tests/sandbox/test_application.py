@@ -122,3 +122,108 @@ async def test_group_privacy_mode(sb: Sandbox) -> None:
         await sb.settle()
         assert seen[-1] == "随便聊聊"
     assert len(sb.messages(group)) == 6  # everything is in the chat history regardless
+
+
+# --- webhook mode through `groupbot run` (issue 11 findings 7 and 14, issue 12) ------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def groupbot_run(sb: Sandbox, tmp_path, url_path: str, **env: str):
+    """`groupbot run` in its own process, in webhook mode on the sandbox."""
+    import asyncio
+    import os
+    import sys
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}{url_path}"
+    environ = {
+        **os.environ,
+        "GROUPBOT_BOT_TOKEN": sb.token, "GROUPBOT_BASE_URL": sb.base_url,
+        "GROUPBOT_BASE_FILE_URL": sb.base_file_url,
+        "GROUPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "GROUPBOT_WEBHOOK_URL": url, "GROUPBOT_WEBHOOK_SECRET": "s3cret",
+        "GROUPBOT_WEBHOOK_LISTEN": "127.0.0.1", "GROUPBOT_WEBHOOK_PORT": str(port),
+        "GROUPBOT_CONFIG": str(tmp_path / "none.toml"), **env,
+    }
+    (tmp_path / "none.toml").write_text("")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "groupbot.cli", "run", env=environ,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        for _ in range(300):  # the bot registers its webhook once it listens
+            if sb.state.webhook.url:
+                break
+            if proc.returncode is not None:
+                raise AssertionError((await proc.stderr.read()).decode()[-2000:])
+            await asyncio.sleep(0.05)
+        assert sb.state.webhook.url == url and sb.state.webhook.secret_token == "s3cret"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+
+
+async def _post(url: str, body: bytes, secret: str = "s3cret") -> int:
+    import aiohttp
+
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+async def test_webhook_listens_on_the_urls_whole_path_and_refuses_malformed_json(sb, tmp_path):
+    import messages
+
+    alice = sb.add_user("小明")
+    async with groupbot_run(sb, tmp_path, "/tg/hook") as base:
+        await sb.send_text(alice, alice, "/nosuchcommand")
+        (reply,) = await sb.wait_for_bot_messages(alice, 1, timeout=20)
+        assert reply["text"] == messages.t("zh-Hans", "fallback.unknown_command")
+        await sb.settle()  # the update is answered once handled
+        assert [d["status"] for d in sb.webhook_deliveries] == [200]
+        assert sb.webhook_deliveries[0]["url"] == base + "/tg/hook"
+        assert await _post(base + "/tg/hook", b'{"update_id": 5, "message": {') == 400
+        assert await _post(base + "/tg/hook", b'[1, 2]') == 400
+        assert await _post(base + "/tg/hook", b'{"update_id": 6}', secret="wrong") == 403
+        assert await _post(base + "/hook", b'{"update_id": 7}') == 404  # not the last segment
+        assert await _post(base + "/tg", b'{"update_id": 8}') == 404
+
+
+async def test_webhook_url_without_a_path_listens_on_the_root(sb, tmp_path):
+    import messages
+
+    alice = sb.add_user("Alice", language_code="en")
+    async with groupbot_run(sb, tmp_path, "") as base:
+        await sb.send_text(alice, alice, "/nosuchcommand")
+        (reply,) = await sb.wait_for_bot_messages(alice, 1, timeout=20)
+        assert reply["text"] == messages.t("en", "fallback.unknown_command")
+        await sb.settle()
+        assert sb.webhook_deliveries[0]["url"] == base and sb.webhook_deliveries[0]["status"] == 200
+
+
+async def test_webhook_path_setting_and_the_intake_on_the_same_port(sb, tmp_path):
+    import json
+
+    from groupbot.intake.server import SIGNATURE_HEADER, sign
+
+    async with groupbot_run(sb, tmp_path, "/public/tg", GROUPBOT_WEBHOOK_PATH="/tg",
+                            GROUPBOT_INTAKE_SECRET="shop", GROUPBOT_INTAKE_PORT="1") as base:
+        # The proxy strips /public: the bot listens on /tg, Telegram is told the public URL.
+        assert sb.state.webhook.url == base + "/public/tg"
+        assert await _post(base + "/tg", b"not json") == 400
+        import aiohttp
+
+        body = json.dumps({"external_id": "X"}).encode()
+        async with aiohttp.ClientSession() as http, http.post(
+            base + "/intake/orders", data=body,
+            headers={SIGNATURE_HEADER: sign("shop", body)}) as resp:
+            assert resp.status == 400  # the intake answers on the webhook's port
+            assert (await resp.json())["field"] is not None

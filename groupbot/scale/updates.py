@@ -1,0 +1,107 @@
+"""Telegram updates across webhook replicas: handled once, and in order within a chat.
+
+Any replica may receive any update; Telegram (or a load balancer) may deliver one twice. Each
+update is handled under its chat's advisory lock (PostgreSQL serves waiters in arrival order,
+so a chat's updates run one after another even on different replicas) and its ``update_id`` is
+recorded first (unique): a second delivery of an update that is done, or being handled by a
+live process, is dropped. One left "taken" by a process that died is taken over by the next
+delivery — the dead holder's chat lock is gone with its connection, so whoever holds the lock
+now is the only one working on that chat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from groupbot.models.scale import UPDATE_DONE, UPDATE_TAKEN, TakenUpdate
+from groupbot.scale.locks import locks_of
+
+CHAT = "chat"
+# The chat whose update is being handled (set by the update processor): per-chat order for
+# work handed to other processes, e.g. a member's photo checks on the evidence workers.
+current_chat: contextvars.ContextVar[int] = contextvars.ContextVar("current_chat", default=0)
+KEEP = timedelta(days=2)  # Telegram gives up redelivering long before
+
+
+def process_id() -> str:
+    """host:pid:random, unique per process start."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def wall_now() -> datetime:
+    # Leases and heartbeats are about real processes, not the domain clock tests freeze.
+    return datetime.now(UTC)
+
+
+class UpdateLedger:
+    def __init__(self, rt: Any, holder: str) -> None:
+        self.rt = rt
+        self.holder = holder
+        self.locks = locks_of(rt)
+
+    @asynccontextmanager
+    async def chat(self, chat_key: int) -> AsyncIterator[None]:
+        """Hold the chat's lock across replicas (in one process the caller's own lock does)."""
+        if self.locks is None:
+            yield
+            return
+        async with self.locks.hold(CHAT, chat_key):
+            yield
+
+    async def take(self, update_id: int, chat_key: int) -> bool:
+        """Record the update as ours; False if it was handled already (a redelivery)."""
+        dialect = self.rt.engine.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        now = wall_now()
+        async with self.rt.tx() as session:
+            inserted = await session.scalar(
+                insert(TakenUpdate).values(
+                    update_id=update_id, chat_key=chat_key, status=UPDATE_TAKEN,
+                    holder=self.holder, taken_at=now)
+                .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(TakenUpdate.update_id))
+            if inserted is not None:
+                return True
+            row = await session.get(TakenUpdate, update_id)
+            if row is None or row.status == UPDATE_DONE:
+                return False
+            # Taken but not done, and we hold its chat: whoever took it is no longer working
+            # on it (it died, or was stopped mid-update), so it is ours now.
+            row.holder, row.taken_at = self.holder, now
+            return True
+
+    async def done(self, update_id: int) -> None:
+        async with self.rt.tx() as session:
+            await session.execute(
+                update(TakenUpdate).where(TakenUpdate.update_id == update_id)
+                .values(status=UPDATE_DONE, done_at=wall_now()))
+
+    async def forget_old(self) -> int:
+        """Drop records older than any redelivery (the leader calls it now and then)."""
+        async with self.rt.tx() as session:
+            result = await session.execute(
+                delete(TakenUpdate).where(TakenUpdate.taken_at < wall_now() - KEEP))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def state(self, update_id: int) -> str | None:
+        async with self.rt.tx() as session:
+            return await session.scalar(
+                select(TakenUpdate.status).where(TakenUpdate.update_id == update_id))
+
+
+def close_quietly(coroutine: object) -> None:
+    """An update we don't handle: its coroutine is dropped without a 'never awaited'."""
+    with contextlib.suppress(AttributeError):
+        coroutine.close()  # type: ignore[attr-defined]
