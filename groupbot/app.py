@@ -12,6 +12,10 @@ import handlers.broadcasts_delivery
 import handlers.broadcasts_manage
 import handlers.claims
 import handlers.deals
+import handlers.desk_agents
+import handlers.desk_hours
+import handlers.desk_member
+import handlers.desk_transport
 import handlers.drafts
 import handlers.errors
 import handlers.fallback
@@ -71,6 +75,9 @@ def build_application(
 
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
+    handlers.desk_agents.register(application)  # group -1: desk chats are staff chats
+    handlers.desk_member.register(application)  # group -1: a conversation with a person first
+    handlers.desk_hours.register(application)
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
     handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim
@@ -88,7 +95,8 @@ def build_application(
         jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
-              handlers.broadcasts_delivery.due_job(application), notify.dispatch_due],
+              handlers.broadcasts_delivery.due_job(application),
+              *handlers.desk_transport.desk_jobs(application), notify.dispatch_due],
         interval=settings.tick_seconds,
     )
     return application

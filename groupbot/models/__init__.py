@@ -1,6 +1,7 @@
 """The ORM models. Importing this package registers every table on ``Base.metadata``."""
 
 from groupbot.models import broadcasts as broadcasts
+from groupbot.models import desk as desk
 from groupbot.models import reviews as reviews
 from groupbot.models.base import Base, UTCDateTime, utcnow
 from groupbot.models.broadcasts import Broadcast, BroadcastDelivery
