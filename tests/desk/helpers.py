@@ -51,3 +51,26 @@ async def agent_says(bot, agent, desk: Desk, thread: int, text: str) -> dict:
     message = await bot.sb.send_text_in_topic(agent, desk.chat, thread, text)
     await bot.settle()
     return message
+
+
+async def tick(bot) -> None:
+    """Run the periodic jobs once (after moving the clock), then wait for the bot."""
+    from handlers.ticks import tick_now
+
+    await tick_now(bot.app)
+    await bot.settle()
+
+
+async def in_conversation(bot, desk: Desk, name: str = "小明"):
+    """A member who asked for a person, wrote, and whom 李华 answered: (member, thread)."""
+    from tests.factories import started
+
+    member = bot.sb.add_user(name)
+    await started(bot, member)
+    await bot.say(member, "/service")
+    await bot.say(member, "芒果坏了两个")
+    thread = bot.sb.topics(desk.chat)[-1].thread_id
+    await agent_says(bot, desk.lee, desk, thread, "您好，请发一张照片")
+    bot.replies(member)
+    bot.replies(desk.chat)
+    return member, thread
