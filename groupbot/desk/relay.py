@@ -215,7 +215,7 @@ async def _record(
                 final = MSG_FAILED
             row.status, row.last_error = final, error[:300] if error else None
             if relayed is not None:
-                row.relay_message_id, row.relay_chat_id = relayed
+                row.relay_chat_id, row.relay_message_id = relayed
                 row.relayed_at = now
             elif final == MSG_PENDING:
                 row.not_before = now + timedelta(seconds=delay)

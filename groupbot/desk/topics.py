@@ -79,6 +79,10 @@ async def ensure_topic(
             await transport.pin(chat, card_id)
     except SendError as exc:
         log.info("desk topic %s not ready: %s", topic_id, exc)
+        async with rt.tx() as session:  # no longer creating: the next pass may try again
+            row = await session.get(DeskTopic, topic_id)
+            assert row is not None
+            row.creating_since = None
         return False, None
     async with rt.tx() as session:
         row = await session.get(DeskTopic, topic_id)

@@ -51,6 +51,7 @@ async def test_when_the_agent_owes_the_answer_silence_escalates_and_never_closes
     wang = bot.sb.add_user("王团长")
     group = bot.sb.add_group("芒果团", admins=[wang])
     await bot.sb.add_bot_to_group(group, by=wang)
+    await bot.settle()
     await started(bot, wang)
     ming, thread = await in_conversation(bot, desk)
     await bot.say(ming, "照片在这里，什么时候退款？")

@@ -91,6 +91,7 @@ async def test_organizers_set_hours_and_closures_and_members_see_them_in_help(bo
     ming = bot.sb.add_user("小明")
     group = bot.sb.add_group("芒果团", members=[ming], admins=[wang])
     await bot.sb.add_bot_to_group(group, by=wang)
+    await bot.settle()
     await started(bot, wang, ming)
 
     await bot.say(ming, "/hours 周日 休息")
