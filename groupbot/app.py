@@ -12,6 +12,10 @@ import handlers.broadcasts_delivery
 import handlers.broadcasts_manage
 import handlers.claims
 import handlers.deals
+import handlers.desk_agents
+import handlers.desk_hours
+import handlers.desk_member
+import handlers.desk_transport
 import handlers.drafts
 import handlers.errors
 import handlers.fallback
@@ -100,6 +104,9 @@ def build_application(
     # Order matters: specific conversations first, the catch-all fallback last.
     handlers.groups.register(application)
     handlers.permits.register(application)  # staff leaving their chat lose the cached role
+    handlers.desk_agents.register(application)  # group -1: desk chats are staff chats
+    handlers.desk_member.register(application)  # group -1: a conversation with a person first
+    handlers.desk_hours.register(application)
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
     handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim
@@ -122,6 +129,7 @@ def build_application(
               handlers.reviews_cards.refresh_cards,
               handlers.broadcasts_delivery.due_job(application),
               batch_alerts.check_batches, report_digest.weekly_digest,
+              *handlers.desk_transport.desk_jobs(application),
               schedule.anywhere(notify.dispatch_due), beats.housekeeping],
         interval=settings.tick_seconds,
     )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -450,3 +450,36 @@ def check_coupon_amount(rules: PolicyRules, amount: Decimal) -> Decision:
     if not rules.coupon_floor <= amount <= rules.coupon_ceiling:
         return _no("coupon_out_of_range", min=rules.coupon_floor, max=rules.coupon_ceiling)
     return _ok({"amount": amount})
+
+
+# --- the service desk ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskRules:
+    """Human service hours (default every day 09:00–24:00) and the conversation clocks."""
+
+    opens: time
+    closes: time  # 00:00 means 24:00
+    idle_minutes: int
+    idle_warning_minutes: int
+    escalate_minutes: int
+    reopen_hours: int
+    timezone: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeskRules:
+        return cls(
+            opens=settings.service_opens,
+            closes=settings.service_closes,
+            idle_minutes=settings.desk_idle_minutes,
+            idle_warning_minutes=min(settings.desk_idle_warning_minutes,
+                                     settings.desk_idle_minutes - 1),
+            escalate_minutes=settings.desk_escalate_minutes,
+            reopen_hours=settings.desk_reopen_hours,
+            timezone=settings.timezone,
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -58,6 +58,14 @@ class Settings:
     # A reviewers' chat member's role is re-checked with getChatMember after this long.
     staff_chat_recheck_hours: int = 24
     admin_chat_id: int | None = None
+    # --- service desk (groupbot/desk): staff forums, one topic per member ------------------
+    service_chat_id: int | None = None
+    service_chat_ids: frozenset[int] = frozenset()  # more desk chats sharing the members
+    agent_ids: frozenset[int] = frozenset()
+    desk_idle_minutes: int = 4
+    desk_idle_warning_minutes: int = 1  # 0 = no warning
+    desk_escalate_minutes: int = 3
+    desk_reopen_hours: int = 24  # a member's message reopens a conversation closed this recently
     # --- storefront intake ----------------------------------------------------------------
     intake_secret: str | None = None
     intake_listen: str = "127.0.0.1"
@@ -104,6 +112,12 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def desk_chat_ids(self) -> tuple[int, ...]:
+        """Every service desk chat, the main one first."""
+        main = (self.service_chat_id,) if self.service_chat_id is not None else ()
+        return main + tuple(sorted(c for c in self.service_chat_ids if c not in main))
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -250,6 +264,13 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "organizers_may_review": (_bool, "true or false"),
     "staff_chat_recheck_hours": (lambda r: _int(r, minimum=1), "a whole number of hours"),
     "admin_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
+    "service_chat_id": (_opt_int, "a Telegram chat id such as -1001234567890"),
+    "service_chat_ids": (_ids, "comma-separated Telegram chat ids, e.g. -1001,-1002"),
+    "agent_ids": (_ids, "comma-separated Telegram user ids, e.g. 111,222"),
+    "desk_idle_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes, e.g. 4"),
+    "desk_idle_warning_minutes": (_int, "a whole number of minutes, e.g. 1 (0 = off)"),
+    "desk_escalate_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes, e.g. 3"),
+    "desk_reopen_hours": (lambda r: _int(r, minimum=1), "a whole number of hours, e.g. 24"),
     "intake_secret": (_opt_str, "the shared HMAC secret of the storefront"),
     "intake_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
     "intake_port": (lambda r: _int(r, minimum=1), "a TCP port number"),

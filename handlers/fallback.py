@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 import messages
 from handlers.common import locale_of, runtime
+from handlers.desk_common import service_button
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -15,7 +16,18 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    locale = locale_of(update, runtime(context))
+    rt = runtime(context)
+    locale = locale_of(update, rt)
+    # Twice in a row not understood (nothing between but our one answer: message ids are per
+    # chat and count both sides): offer a person, if there is a desk.
+    message_id = update.effective_message.message_id
+    previous = context.user_data.get("desk.missed")
+    context.user_data["desk.missed"] = message_id
+    if previous == message_id - 2 and rt.settings.desk_chat_ids:
+        markup = InlineKeyboardMarkup([[service_button(locale)]])
+        await update.effective_message.reply_text(messages.t(locale, "desk.offer"),
+                                                  reply_markup=markup)
+        return
     await update.effective_message.reply_text(messages.t(locale, "fallback.unexpected"))
 
 

@@ -31,7 +31,8 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         async with rt.tx() as session:
             await deactivate_group(session, chat.id)
         return
-    if chat.id in (rt.settings.reviewers_chat_id, rt.settings.admin_chat_id):
+    if chat.id in (rt.settings.reviewers_chat_id, rt.settings.admin_chat_id,
+                   *rt.settings.desk_chat_ids):
         # A staff chat is not a community group: no broadcasts or deals go there, and its
         # admins don't become organizers.
         await context.bot.send_message(chat.id, messages.t(locale_of(update, rt), "group.staff"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER
@@ -10,6 +10,7 @@ from groupbot.orders import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
 from groupbot.permissions import USE_BOT
 from handlers.common import COMMANDS, Who, add_commands, runtime, who
+from handlers.desk_common import help_hours, service_button
 from handlers.permits import permitted
 from handlers.ticks import kick
 
@@ -44,7 +45,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     rt = runtime(context)
     async with rt.tx() as session:
         w = await who(session, rt, update)
-    await update.effective_message.reply_text(help_text(w))
+        desk = await help_hours(session, rt, w.locale) if rt.settings.desk_chat_ids else None
+    markup = InlineKeyboardMarkup([[service_button(w.locale)]]) if desk else None
+    text = help_text(w) + (f"\n\n{desk}" if desk else "")
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def start_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

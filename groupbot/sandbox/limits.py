@@ -23,6 +23,8 @@ SEND_METHODS = {
     "sendmediagroup": "media",
     "copymessage": None,
     "forwardmessage": None,
+    "sendvoice": None,
+    "sendsticker": None,
 }
 
 

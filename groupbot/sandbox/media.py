@@ -23,14 +23,15 @@ from .errors import bad_request
 PHOTO_STEPS = (90, 320, 800)
 PHOTO_MAX = 1280
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files (Bot API limit)
-_PREFIX = {"photo": "AgAC", "document": "BQAC"}
-_UNIQUE_PREFIX = {"photo": "AQAD", "document": "AgAD"}
+_PREFIX = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}
+_UNIQUE_PREFIX = {"photo": "AQAD", "document": "AgAD", "voice": "AgAE", "sticker": "AgAF"}
+_FOLDER = {"photo": "photos", "document": "documents", "voice": "voice", "sticker": "stickers"}
 
 
 @dataclass
 class StoredFile:
     unique_id: str
-    kind: str  # "photo" | "document"
+    kind: str  # "photo" | "document" | "voice" | "sticker"
     data: bytes
     path: str
     width: int | None = None
@@ -74,12 +75,15 @@ class FileStore:
             raise bad_request("wrong file identifier/HTTP URL specified") from exc
         return stored
 
+    def store(self, kind: str, data: bytes, ext: str, **extra: Any) -> StoredFile:
+        """Any kind of file (voice notes and stickers come in through here, see forum.py)."""
+        return self._store(kind, data, ext, **extra)
+
     def _store(self, kind: str, data: bytes, ext: str, **extra: Any) -> StoredFile:
         unique_id = _UNIQUE_PREFIX[kind] + _b64(hashlib.sha256(kind.encode() + data).digest()[:12])
         stored = self.files.get(unique_id)
         if stored is None:
-            folder = "photos" if kind == "photo" else "documents"
-            path = f"{folder}/file_{next(self._counter)}.{ext}"
+            path = f"{_FOLDER[kind]}/file_{next(self._counter)}.{ext}"
             stored = StoredFile(unique_id, kind, data, path, **extra)
             self.files[unique_id] = stored
             self.by_path[path] = stored

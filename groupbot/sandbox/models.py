@@ -74,11 +74,14 @@ class SandboxChat:
     bot_status: str = "left"  # left | member | administrator | kicked
     username: str | None = None
     migrated_to: int | None = None
+    is_forum: bool = False  # a supergroup with topics on (see forum.py)
 
     def to_json(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type, "title": self.title}
         if self.username:
             data["username"] = self.username
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 

@@ -13,6 +13,7 @@ from .media import StoredFile
 from .models import JSON
 from .params import Params, Upload
 from .state import MessageRecord, State
+from .topics import place_in_topic
 
 
 def _post(st: State, chat_id: int, p: Params, content: JSON, html: str | None) -> JSON:
@@ -25,6 +26,7 @@ def _post(st: State, chat_id: int, p: Params, content: JSON, html: str | None) -
         content["reply_markup"] = inline
     if p.flag("protect_content"):
         content["has_protected_content"] = True
+    place_in_topic(st, chat_id, p.integer("message_thread_id"), content)
     rec = st.add_message(chat_id, st.bot, content, html)
     rec.keyboard = keyboard
     return rec.data
@@ -124,6 +126,7 @@ async def send_media_group(st: State, p: Params) -> Any:
         content["media_group_id"] = group_id
         if replied is not None:
             content["reply_to_message"] = replied
+        place_in_topic(st, chat_id, p.integer("message_thread_id"), content)
         out.append(st.add_message(chat_id, st.bot, content, raw).data)
     return out
 

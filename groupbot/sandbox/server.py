@@ -16,18 +16,18 @@ from typing import Any
 
 from aiohttp import web
 
-from . import sending  # noqa: F401  (registers the message methods)
+from . import forum, sending  # noqa: F401  (registers the message methods)
 from .control import add_control_routes
 from .faults import Fault, Faults
+from .forum_people import ForumMixin
 from .limits import FloodLimiter
 from .models import SandboxUser
 from .routes import SANDBOX_KEY, add_routes
 from .state import State
-from .views import ViewsMixin
 from .webhook import WebhookSender
 
 
-class Sandbox(ViewsMixin):
+class Sandbox(ForumMixin):
     def __init__(
         self,
         token: str = "123456:SANDBOX-TOKEN",

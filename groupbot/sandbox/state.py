@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ApiError, bad_request, chat_not_found, forbidden
 from .media import FileStore
 from .models import JSON, SandboxChat, SandboxUser, private_chat_json
+from .topics import ForumState
 
 # Telegram's default when allowed_updates was never given (or given as []).
 DEFAULT_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
@@ -123,6 +124,7 @@ class State:
     poll_generation: int = 0  # a newer getUpdates terminates an older one (409)
     closing: bool = False
     last_activity: float = 0.0  # time.monotonic() of the last bot API call or delivery
+    forum: ForumState = field(default_factory=ForumState)  # topics and pins (topics.py)
 
     def __post_init__(self) -> None:
         self.users[self.bot.id] = self.bot
