@@ -94,7 +94,7 @@ async def serve(settings: Settings, *, port: int, locale: str | None, demo: bool
                 await sb.add_bot_to_group(d.group, by=d.organizer)
                 await sb.add_bot_to_group(d.room, by=d.reviewer)
                 await wait_idle(sb, d.app)
-            print(intro(d, locale))
+            print(intro(d, locale), flush=True)
             if ready is not None:
                 ready.set_result(playground)
             with contextlib.suppress(asyncio.CancelledError):
