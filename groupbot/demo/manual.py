@@ -87,6 +87,9 @@ async def serve(settings: Settings, *, port: int, locale: str | None, demo: bool
             assert d.app is not None
             playground.roles = Cast(d).role
             playground.clock = BotClock(d.app, sb, clock)
+            playground.guide = {"organizer": d.organizer.first_name, "member": d.ming.first_name,
+                                "reviewer": d.reviewer.first_name, "group": d.group.title,
+                                "reviewers": d.room.title}
             if demo:
                 for act in (foundation_act, orders_act, claim_act, review_act):
                     await act(d)

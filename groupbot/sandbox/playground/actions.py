@@ -212,6 +212,5 @@ async def move_clock(pg: Playground, body: JSON) -> JSON:
     else:
         raise Refused("bad_request")
     await pg.clock.advance(delta)
-    pg.clock_moves += 1
     pg.wake()
     return {"clock": await pg.clock_json()}

@@ -50,8 +50,11 @@ async def _stream(pg: Playground, queue: asyncio.Queue[tuple[int, int]],
     clock_due, clock_sent, last_write = False, time.monotonic(), time.monotonic()
     while not pg.sb.state.closing:
         touched: list[tuple[int, int]] = []
+        wait = WORLD_CHECK
+        if clock_due:  # wake up in time to send the clock as soon as it may be sent again
+            wait = max(0.05, min(wait, CLOCK_EVERY - (time.monotonic() - clock_sent)))
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(WORLD_CHECK):
+            async with asyncio.timeout(wait):
                 touched.append(await queue.get())
         while not queue.empty():
             touched.append(queue.get_nowait())

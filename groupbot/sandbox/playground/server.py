@@ -69,7 +69,9 @@ class Playground:
         self.timezone = timezone
         self.roles: Callable[[int], str] = roles or (lambda user_id: "member")
         self.clock = clock
-        self.clock_moves = 0  # bumped on every move, so live views refresh the clock
+        # Names for the page's first-visit guide (organizer, member, reviewer, group,
+        # reviewers: the host's cast), or None for no guide.
+        self.guide: dict[str, str] | None = None
         self._subscribers: set[asyncio.Queue[Touch]] = set()
         self._order = itertools.count(1)
         self.activity: dict[int, int] = {}  # chat id → order of its latest change
@@ -86,7 +88,9 @@ class Playground:
         app.router.add_get("/playground/api/chats/{chat_id}/messages", chat_messages)
         app.router.add_get("/playground/api/clock", clock_info)
         app.router.add_get("/playground/api/events", live.events)
+        app.router.add_get("/playground/api/commands", commands)
         app.router.add_get("/playground/files/{file_id}", views.file_download)
+        app.router.add_get("/playground/font/sans-sc.otf", views.cjk_font)
         app.router.add_static("/playground/static", STATIC)
         actions.add_routes(app)
 
@@ -144,3 +148,12 @@ async def chat_messages(request: web.Request) -> web.Response:
 
 async def clock_info(request: web.Request) -> web.Response:
     return web.json_response(await request.app[PLAYGROUND_KEY].clock_json())
+
+
+async def commands(request: web.Request) -> web.Response:
+    pg = request.app[PLAYGROUND_KEY]
+    try:
+        chat_id, user_id = int(request.query["chat"]), int(request.query["as"])
+    except (KeyError, ValueError):
+        raise web.HTTPBadRequest() from None
+    return web.json_response(views.commands_json(pg, chat_id, user_id), dumps=views.dumps)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 import messages
+from groupbot.sandbox.botapi import commands_key
 from groupbot.sandbox.errors import ApiError
 from groupbot.sandbox.state import MessageRecord
 
@@ -65,6 +66,7 @@ def world_json(pg: Playground) -> JSON:
         "timezone": pg.timezone,
         "people": people,
         "chats": chats,
+        "guide": pg.guide,
         "strings": strings(),
     }
 
@@ -212,6 +214,41 @@ def _buttons(pg: Playground, data: JSON) -> list[list[JSON]]:
             shown.append(item)
         out.append(shown)
     return out
+
+
+def commands_json(pg: Playground, chat_id: int, user_id: int) -> list[JSON]:
+    """The bot's command menu as Telegram would show it to this person in this chat: the
+    narrowest scope the bot set commands for wins, in the person's language if set for it."""
+    st = pg.sb.state
+    user = st.users.get(user_id)
+    language = ((user.language_code if user else None) or "").split("-")[0].lower()
+    if chat_id > 0:
+        scopes: list[JSON] = [{"type": "chat", "chat_id": chat_id},
+                              {"type": "all_private_chats"}]
+    else:
+        group = st.chats.get(chat_id)
+        admin = group is not None and group.members.get(user_id) in ("creator", "administrator")
+        scopes = [{"type": "chat_member", "chat_id": chat_id, "user_id": user_id}]
+        scopes += [{"type": "chat_administrators", "chat_id": chat_id}] if admin else []
+        scopes += [{"type": "chat", "chat_id": chat_id}]
+        scopes += [{"type": "all_chat_administrators"}] if admin else []
+        scopes += [{"type": "all_group_chats"}]
+    for scope in [*scopes, {"type": "default"}]:
+        for lang in dict.fromkeys([language, ""]):
+            found = st.commands.get(commands_key(scope, lang))
+            if found:
+                return found
+    return []
+
+
+async def cjk_font(request: web.Request) -> web.StreamResponse:
+    """Noto Sans SC from an installed package (the evidence sheet's font), for pages on
+    machines without a Chinese font; the browser only fetches it when it needs it."""
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+    except ImportError:
+        raise web.HTTPNotFound() from None
+    return web.FileResponse(sans_path(), headers={"Cache-Control": "max-age=86400"})
 
 
 async def file_download(request: web.Request) -> web.StreamResponse:

@@ -59,7 +59,9 @@ async def playground() -> AsyncIterator[Playground]:
 @pytest.fixture
 async def browser():
     path = chromium()
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
+
+    expect.set_options(timeout=15_000)  # a shared CI machine can be slow; the bot is not
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=path)

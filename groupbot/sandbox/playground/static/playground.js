@@ -66,6 +66,7 @@ async function load() {
   renderWorld();
   translatePage();
   if (view.chat !== null) await openChat(view.chat, { keepActor: true });
+  else updateComposer();
 }
 
 function listen() {
@@ -159,6 +160,8 @@ async function openChat(chatId, { keepActor = false } = {}) {
 function updateComposer() {
   const chat = chatOf(view.chat);
   $("empty").hidden = !!chat;
+  $("command-menu").hidden = true;
+  drawGuide();
   $("composer").hidden = !chat;
   if (!chat) return;
   $("chat-title").textContent = chat.type === "private" ? t("private_title", { name: chat.title }) : chat.title;
@@ -170,6 +173,15 @@ function updateComposer() {
   $("not-member").hidden = member;
   $("send-form").hidden = !member;
   if (!member && me) $("not-member-text").textContent = t("not_member_here", { name: me.name });
+  // ... or become one of the people who are in it
+  $("not-member-actors").replaceChildren(...(member ? [] : chat.members.slice(0, 3).map((id) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "ghost";
+    button.textContent = t("act_as", { name: person(id)?.name ?? "" });
+    button.addEventListener("click", () => { view.actor = id; renderWorld(); drawMessages(); updateComposer(); translatePage(); });
+    return button;
+  })));
   $("replying").hidden = !view.replyTo;
   if (view.replyTo) {
     const target = view.messages.get(view.replyTo);
@@ -192,7 +204,13 @@ function onMessage(message) {
   const old = list.querySelector(`[data-message="${message.id}"]`);
   if (message.deleted) { old?.remove(); view.messages.delete(message.id); return; }
   const drawn = drawMessage(message);
-  if (old) old.replaceWith(drawn); else list.append(drawn);
+  if (old) old.replaceWith(drawn);
+  else {
+    const days = list.querySelectorAll(".day");
+    const day = dayOf(message.date);
+    if (!days.length || days[days.length - 1].dataset.day !== day) list.append(dayLine(day));
+    list.append(drawn);
+  }
   view.seen[message.chat] = view.latest[message.chat];
   if (atBottom || message.from.id === view.actor) list.scrollTop = list.scrollHeight;
 }
@@ -203,9 +221,30 @@ function stripped(message) {
   return (box.textContent || "").split("\n")[0].slice(0, 80);
 }
 
+// Messages are grouped by day under a date line, as in Telegram (the clock can jump days).
+function dayOf(seconds) {
+  return new Intl.DateTimeFormat(view.locale === "en" ? "en-GB" : "zh-CN", {
+    timeZone: view.world.timezone, weekday: "short", month: "long", day: "numeric",
+  }).format(new Date(seconds * 1000));
+}
+
+function dayLine(day) {
+  const line = document.createElement("div");
+  line.className = "day";
+  line.dataset.day = day;
+  line.textContent = day;
+  return line;
+}
+
 function drawMessages() {
   const list = $("messages");
-  list.replaceChildren(...[...view.messages.values()].map(drawMessage));
+  const drawn = [];
+  let day = null;
+  for (const message of view.messages.values()) {
+    if (dayOf(message.date) !== day) { day = dayOf(message.date); drawn.push(dayLine(day)); }
+    drawn.push(drawMessage(message));
+  }
+  list.replaceChildren(...drawn);
   view.seen[view.chat] = Math.max(view.latest[view.chat] || 0, ...view.messages.keys(), 0);
   view.latest[view.chat] = view.seen[view.chat];
 }
@@ -384,6 +423,44 @@ function attachLabel() {
   $("send").textContent = file ? t("send_file", { name: file.name }) : t("send");
 }
 
+// ---- the command menu and the guide ------------------------------------------------------
+async function toggleCommands() {
+  const menu = $("command-menu");
+  if (!menu.hidden) { menu.hidden = true; return; }
+  const url = `/playground/api/commands?chat=${view.chat}&as=${view.actor}`;
+  const commands = await (await fetch(url)).json();
+  menu.replaceChildren(...commands.map((c) => {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "ghost";
+    const name = document.createElement("b");
+    name.textContent = `/${c.command}`;
+    item.append(name, ` — ${c.description}`);
+    item.addEventListener("click", () => {
+      $("text").value = `/${c.command} `;
+      menu.hidden = true;
+      $("text").focus();
+    });
+    return item;
+  }));
+  if (!commands.length) menu.textContent = t("no_commands");
+  menu.hidden = false;
+}
+
+// The steps of the story with this sandbox's cast, for a first visit.
+function drawGuide() {
+  const cast = view.world && view.world.guide;
+  $("guide").hidden = !cast;
+  if (!cast) return;
+  const steps = [];
+  for (let n = 1; view.world.strings[view.locale][`guide.step${n}`]; n++) {
+    const item = document.createElement("li");
+    item.textContent = t(`guide.step${n}`, cast);
+    steps.push(item);
+  }
+  $("guide-steps").replaceChildren(...steps);
+}
+
 // ---- the clock ----------------------------------------------------------------------------
 function setClock(clock) {
   view.clock = clock;
@@ -474,6 +551,13 @@ function wire() {
     if (!showError(answer)) await load();
   });
   $("back").addEventListener("click", () => { $("app").className = "show-list"; });
+  $("commands").addEventListener("click", toggleCommands);
+  $("help").addEventListener("click", () => {
+    view.chat = null;
+    $("app").className = "show-chat";
+    $("messages").replaceChildren();
+    renderWorld(); updateComposer(); translatePage();
+  });
   $("locale").addEventListener("click", () => {
     view.locale = view.locale === "en" ? "zh-Hans" : "en";
     localStorage.setItem("playground.locale", view.locale);
