@@ -24,6 +24,7 @@ NOTICE = "browser tests skipped: no Chromium (bash scripts/setup.sh --test insta
 
 
 def chromium() -> str:
+    """Chromium's path; else skip the calling test module with one notice (fail in CI)."""
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -34,7 +35,7 @@ def chromium() -> str:
         missing = f"Chromium at {CHROMIUM}"
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true: the browser tests must run, but {missing} is missing")
-    pytest.skip(NOTICE)
+    pytest.skip(NOTICE, allow_module_level=True)
 
 
 @pytest.fixture
