@@ -13,11 +13,22 @@ from groupbot.analytics.cli import add_parser as add_report_parser
 from groupbot.intake.cli import add_parser as add_orders_parser
 from groupbot.settings import Settings, SettingsError, load_settings
 
+VERBOSE_HELP = "also log the scheduler's every tick, each HTTP request and Alembic's set-up"
+# Loggers whose INFO lines repeat or only matter when debugging: WARNING unless --verbose.
+CHATTY_LOGGERS = (
+    "apscheduler.executors.default",  # "Running job ..." / "... executed successfully", per tick
+    "alembic.runtime.plugins",  # "setting up autogenerate plugin ..."
+    "alembic.runtime.migration",  # "Context impl SQLiteImpl." / "Will assume ..."
+    "httpx",  # one line per Bot API request
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groupbot", description="Community group-buying bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook when GROUPBOT_WEBHOOK_URL is set)")
+    run = sub.add_parser("run", help="run the bot (polling, or webhook when GROUPBOT_WEBHOOK_URL "
+                         "is set)")
+    run.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     work = sub.add_parser("worker", help="run an evidence worker (GROUPBOT_EVIDENCE_QUEUE="
                           "procrastinate, PostgreSQL)")
     work.add_argument("--concurrency", type=int, default=None,
@@ -25,9 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="running processes and workers, the leader, queue depths")
     demo = sub.add_parser("demo", help="play a scripted scenario against the built-in sandbox")
     demo.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
-    box = sub.add_parser("sandbox", help="serve the sandbox Bot API and the bot for manual use")
+    box = sub.add_parser("sandbox", help="the bot on the built-in sandbox, with a web page to "
+                         "try it in a browser (and a control API for curl)")
     box.add_argument("--port", type=int, default=8088)
     box.add_argument("--locale", default=None, choices=["zh-Hans", "en"])
+    box.add_argument("--demo", action="store_true",
+                     help="replay the demo's scenario first, so the group is lived-in")
+    box.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     dbp = sub.add_parser("db", help="database schema")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="upgrade the schema to the latest revision")
@@ -47,11 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return evidence_main(argv[1:])
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.command in ("demo", "orders", "report") else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _configure_logging(args.command, getattr(args, "verbose", False))
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -74,9 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(run_demo(settings, locale=args.locale))
     if args.command == "sandbox":
-        from groupbot.demo.manual import serve
-
-        return asyncio.run(serve(settings, port=args.port, locale=args.locale))
+        return _sandbox(settings, args)
     if args.command == "db":
         return asyncio.run(_db(settings, args))
     if args.command == "orders":
@@ -88,6 +97,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(run_report(settings, args))
     return 2
+
+
+def _configure_logging(command: str, verbose: bool) -> None:
+    """INFO for the bot's own news; the lines that repeat (the scheduler's every tick, every
+    HTTP request) or only matter when debugging (Alembic's set-up) need ``--verbose``.
+    Commands a person watches (demo, sandbox, orders) print their own output and only warnings.
+    """
+    quiet = command in ("demo", "sandbox", "orders", "report")
+    logging.basicConfig(
+        level=logging.INFO if verbose or not quiet else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+    # A tick still running when the next is due is skipped on purpose (max_instances=1,
+    # coalesce: handlers/ticks.py); APScheduler warns about each one.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from groupbot.demo.manual import serve
+
+    try:
+        return asyncio.run(serve(settings, port=args.port, locale=args.locale, demo=args.demo))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:  # the port is taken, most likely
+        print(f"groupbot: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} "
+              "(try --port with another number)", file=sys.stderr)
+        return 2
 
 
 def _run(settings: Settings) -> int:

@@ -27,3 +27,18 @@ class FrozenClock(Clock):
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class ShiftedClock(Clock):
+    """Wall-clock time that can be moved forward by hand (`groupbot sandbox`: the playground's
+    clock buttons). Time keeps flowing between moves, so timeouts still happen by themselves."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = (start - datetime.now(UTC)) if start else timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> datetime:
+        self.offset += timedelta(**delta)
+        return self.now()

@@ -20,3 +20,17 @@ extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if [ "${1:-}" = "--test" ]; then
+  # The playground's browser tests drive Debian's Chromium (Playwright never downloads a
+  # browser here). Installed when missing and we are root; elsewhere the tests skip with a
+  # notice (in CI, CI=true, they fail instead).
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "installing chromium for the browser tests (apt-get)…"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
+        || echo "could not install chromium; the browser tests will be skipped" >&2
+    else
+      echo "no chromium: the browser tests will be skipped (as root: apt-get install chromium)" >&2
+    fi
+  fi
+fi

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 
 import messages
 from groupbot.app import build_application
-from groupbot.clock import FrozenClock
+from groupbot.clock import Clock, FrozenClock
 from groupbot.demo.analytics import analytics_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
@@ -27,12 +29,17 @@ log = logging.getLogger(__name__)
 class Demo:
     """The cast, the clock and the bot; each act of the scenario is a method."""
 
-    def __init__(self, settings: Settings, locale: str, workdir: Path) -> None:
+    def __init__(self, settings: Settings, locale: str, workdir: Path, *,
+                 sandbox: Sandbox | None = None, clock: Clock | None = None,
+                 out: Callable[[str], None] = print) -> None:
+        """``sandbox``, ``clock`` and ``out``: `groupbot sandbox --demo` plays the scenario
+        into the playground's sandbox, on its moving clock, without printing it."""
         self.locale = locale
         self.base_settings = settings
         self.workdir = workdir
-        self.clock = FrozenClock(_next_morning())
-        self.sb = Sandbox()
+        self.clock: Any = clock or FrozenClock(_next_morning())
+        self.sb = sandbox or Sandbox()
+        self.out = out
         self.app = None
 
     def m(self, key: str, **values: object) -> str:
@@ -72,7 +79,7 @@ class Demo:
         await self.app.start()
         labels = {k: self.m(f"label.{k}") for k in
                   ("bot", "buttons", "edited", "photo", "joined")}
-        self.tr = Transcript(self.sb, labels)
+        self.tr = Transcript(self.sb, labels, out=self.out)
         self.tr.watch(self.group, self.group.title)
         self.tr.watch(self.room, self.room.title)
         for user in (self.organizer, self.ming, self.hong, self.reviewer):

@@ -221,9 +221,13 @@ async def send_chat_action(st: State, p: Params) -> Any:
 
 
 # ---- commands & files -----------------------------------------------------------------------
+def commands_key(scope: dict[str, Any], language_code: str) -> str:
+    """Where setMyCommands keeps a scope's commands for one language ("" = any)."""
+    return json.dumps(scope, sort_keys=True) + "|" + language_code
+
+
 def _commands_key(p: Params) -> str:
-    scope = p.json("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True) + "|" + (p.text("language_code") or "")
+    return commands_key(p.json("scope") or {"type": "default"}, p.text("language_code") or "")
 
 
 @api("setMyCommands")

@@ -113,11 +113,12 @@ class PeopleMixin(GroupsMixin):
         if rec.data["from"]["id"] != user.id or "text" not in rec.data:
             raise ValueError("users can only edit their own text messages")
         plain, entities = self._compose(text)
-        rec.data.update(text=plain, edit_date=int(time.time()))
+        rec.data.update(text=plain, edit_date=int(self.state.clock()))
         rec.data.pop("entities", None)
         if entities:
             rec.data["entities"] = entities
         rec.html = text
+        self.state.touched(rec.data["chat"]["id"], rec.data["message_id"])
         if self._bot_sees(rec.data["chat"]["id"], rec.data):
             self.state.push_update("edited_message", rec.data)
         return snapshot(rec)

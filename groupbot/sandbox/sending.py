@@ -147,7 +147,7 @@ def _editable(st: State, p: Params) -> MessageRecord:
     return rec
 
 
-def _apply_edit(rec: MessageRecord, new: JSON) -> JSON:
+def _apply_edit(st: State, rec: MessageRecord, new: JSON) -> JSON:
     """Replace fields; Telegram refuses an edit that changes nothing."""
     data = rec.data
     keys = set(new) | {"reply_markup"}
@@ -161,7 +161,8 @@ def _apply_edit(rec: MessageRecord, new: JSON) -> JSON:
             data.pop(key, None)
         else:
             data[key] = new[key]
-    data["edit_date"] = int(time.time())
+    data["edit_date"] = int(st.clock())
+    st.touched(data["chat"]["id"], data["message_id"])
     return data
 
 
@@ -173,7 +174,7 @@ async def edit_message_text(st: State, p: Params) -> Any:
     raw = p.text("text")
     text, entities = format_text(st, raw, p.text("parse_mode"), p.json("entities"), caption=False)
     new: JSON = {"text": text, "entities": entities or None, "reply_markup": reply_markup(p)[0]}
-    data = _apply_edit(rec, new)
+    data = _apply_edit(st, rec, new)
     rec.html = raw
     return data
 
@@ -192,7 +193,7 @@ async def edit_message_caption(st: State, p: Params) -> Any:
         "caption_entities": entities or None,
         "reply_markup": reply_markup(p)[0],
     }
-    data = _apply_edit(rec, new)
+    data = _apply_edit(st, rec, new)
     rec.html = raw
     return data
 
@@ -200,7 +201,7 @@ async def edit_message_caption(st: State, p: Params) -> Any:
 @api("editMessageReplyMarkup")
 async def edit_message_reply_markup(st: State, p: Params) -> Any:
     rec = _editable(st, p)
-    return _apply_edit(rec, {"reply_markup": reply_markup(p)[0]})
+    return _apply_edit(st, rec, {"reply_markup": reply_markup(p)[0]})
 
 
 @api("deleteMessage")
@@ -213,6 +214,7 @@ async def delete_message(st: State, p: Params) -> Any:
         raise bad_request("message can't be deleted")
     rec.deleted = True
     st.changed.notify()
+    st.touched(chat_id, rec.data["message_id"])
     return True
 
 

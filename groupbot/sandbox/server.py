@@ -11,6 +11,8 @@ async with Sandbox() as sb:
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -39,13 +41,17 @@ class Sandbox(ForumMixin):
         enforce_limits: bool = False,
         privacy_mode: bool = True,
         limiter: FloodLimiter | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock``: the time (epoch seconds) stamped on messages, e.g. the bot's own clock."""
         bot_id = int(token.partition(":")[0])  # Telegram: the token starts with the bot's id
         self.token = token
         self.host = host
         self.port = port
         self.state = State(
-            SandboxUser(bot_id, bot_name, bot_username, is_bot=True), privacy_mode=privacy_mode
+            SandboxUser(bot_id, bot_name, bot_username, is_bot=True),
+            privacy_mode=privacy_mode,
+            clock=clock,
         )
         self.enforce_limits = enforce_limits
         self.limiter = limiter or FloodLimiter()
@@ -56,6 +62,8 @@ class Sandbox(ForumMixin):
         self.internal_errors: list[str] = []  # sandbox bugs (HTTP 500 given); should stay empty
         self.inflight = 0
         self._runner: web.AppRunner | None = None
+        # More routes on the same port, added at start (the playground's page and API).
+        self.route_hooks: list[Callable[[web.Application], None]] = []
 
     # ---- life cycle ------------------------------------------------------------------------
     async def start(self) -> Sandbox:
@@ -63,6 +71,8 @@ class Sandbox(ForumMixin):
         app[SANDBOX_KEY] = self
         add_routes(app)
         add_control_routes(app)
+        for hook in self.route_hooks:
+            hook(app)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

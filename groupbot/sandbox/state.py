@@ -125,6 +125,10 @@ class State:
     closing: bool = False
     last_activity: float = 0.0  # time.monotonic() of the last bot API call or delivery
     forum: ForumState = field(default_factory=ForumState)  # topics and pins (topics.py)
+    clock: Callable[[], float] = time.time  # message dates; `groupbot sandbox` shares the bot's
+    # Called with (chat_id, message_id) whenever a message is stored, edited or deleted (the
+    # playground's live view listens here).
+    observers: list[Callable[[int, int], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.users[self.bot.id] = self.bot
@@ -206,7 +210,7 @@ class State:
             "message_id": message_id,
             "from": sender.to_json(),
             "chat": self.chat_json(chat_id),
-            "date": int(time.time()),
+            "date": int(self.clock()),
         }
         data.update(content)
         rec = MessageRecord(data, html, from_bot=sender is self.bot)
@@ -214,7 +218,13 @@ class State:
         if rec.from_bot:
             self.bot_sent[chat_id] = self.bot_sent.get(chat_id, 0) + 1
             self.changed.notify()
+        self.touched(chat_id, message_id)
         return rec
+
+    def touched(self, chat_id: int, message_id: int) -> None:
+        """A message was stored, edited or deleted."""
+        for observer in self.observers:
+            observer(chat_id, message_id)
 
     # ---- updates ----------------------------------------------------------------------------
     def wants(self, kind: str) -> bool:
