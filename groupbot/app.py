@@ -114,7 +114,7 @@ def build_application(
     handlers.broadcasts.register(application)
     handlers.broadcasts_manage.register(application)
     handlers.reports.register(application)
-    handlers.improvements.register(application)  # typed 改善 answers in group -1
+    handlers.improvements.register(application)  # typed 改善 answers in group -2
     handlers.start.register(application)
     handlers.drafts.register(application)  # free text for a draft, before the fallback
     handlers.fallback.register(application)

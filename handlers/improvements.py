@@ -3,7 +3,8 @@ the supplier, an improvement record (改善) asked step by step; /improvements l
 records and the paused products, to close or resume them; /supplier names a deal's supplier.
 
 Every handler decides in its own transaction and speaks after it has committed. The typed
-answers are read in handler group -1, ahead of the generic draft router, and stop there."""
+answers are read in handler group -2, ahead of the desk relay and the generic draft router,
+and stop there."""
 
 from __future__ import annotations
 
@@ -152,10 +153,15 @@ async def supplier_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.effective_message.reply_text(text)
 
 
+# Ahead of the service desk's group (-1), which reads every private text to relay it: an
+# organizer answering a 改善 question is not talking to an agent.
+ANSWERS_GROUP = -2
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(alert_tap, pattern=r"^an:(pause|note|imp|close|lift):\d+$"))
     app.add_handler(CommandHandler("improvements", improvements_command))
     app.add_handler(CommandHandler("supplier", supplier_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
-                                   typed_answer), group=-1)
+                                   typed_answer), group=ANSWERS_GROUP)
     add_commands(ROLE_ORGANIZER, "improvements", "supplier")
