@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import drafts, notify, policy
+from groupbot import drafts, notify, policy, texts
 from groupbot.models import (
     Claim,
     ClaimEvent,
@@ -153,8 +153,13 @@ def choose_reason(rt: Runtime, draft: Draft, order: Order, reason: str) -> polic
     return decision
 
 
-def set_description(rt: Runtime, draft: Draft, text: str | None) -> None:
-    drafts.advance(rt, draft, "photos", description=(text or "").strip()[:1000] or None)
+def set_description(rt: Runtime, draft: Draft, text: str | None) -> policy.Decision:
+    """Keep the member's words whole, or refuse a text over the limit (the step stays)."""
+    text = (text or "").strip()
+    decision = policy.check_description(text)
+    if decision.ok:
+        drafts.advance(rt, draft, "photos", description=text or None)
+    return decision
 
 
 def photo_room(rt: Runtime, draft: Draft) -> int:
@@ -272,16 +277,13 @@ async def member_claims(session: AsyncSession, member: Member, limit: int = 10) 
 
 async def idle_out(rt: Runtime, sender: notify.Sender) -> None:
     """Close claim conversations after the silence timeout; the draft is kept."""
-    import messages
-    from groupbot.orders import member_locale
-
     async with rt.tx() as session:
         found = await drafts.idle_out(session, rt, KIND)
         for _draft, member in found:
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"draft:{_draft.id}:idle:{_draft.updated_at.timestamp():.0f}",
                 kind="claim_idle", chat_id=member.telegram_id, member_id=member.id,
-                text=messages.t(member_locale(rt, member), "claims.idle_closed")))
+                message=texts.text("claims.idle_closed")))
 
 
 async def _reminder_still_wanted(session: AsyncSession, row: Any, rt: Runtime) -> bool:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, posts, texts
 from groupbot.db import is_postgres
-from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
+from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Post, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import MoneyError, fmt, from_minor, parse_amount, to_minor
 from groupbot.orders import NewItem, OrderError, change_quantity, create_order
@@ -211,6 +211,36 @@ async def card(session: AsyncSession, rt: Runtime, deal: Deal, locale: str) -> t
     return "\n".join(lines), buttons
 
 
+# --- the card, posted once -------------------------------------------------------------------
+
+CARD = "deal_card"
+
+
+async def intend_card(session: AsyncSession, rt: Runtime, deal: Deal) -> Post:
+    """Record, with the deal, that its card must be posted (after this commit, once)."""
+    return await posts.intend(session, rt, key=f"deal:{deal.id}:card", kind=CARD,
+                              chat_id=deal.card_chat_id, subject_id=deal.id)
+
+
+async def _draw_card(session: AsyncSession, rt: Runtime, post: Post) -> posts.Drawn | None:
+    deal = await session.get(Deal, post.subject_id)
+    if deal is None:
+        return None
+    # Always the group's language (finding 6: not the organizer's, then the group's).
+    text, buttons = await card(session, rt, deal, await _deal_locale(session, rt, deal))
+    return text, buttons, None
+
+
+async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_id: int) -> None:
+    deal = await session.get(Deal, post.subject_id)
+    if deal is not None:
+        # A second copy (after a crash) is the one kept up to date; both copies' buttons work.
+        deal.card_message_id = message_id
+
+
+posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted)
+
+
 # --- joining ----------------------------------------------------------------------------------
 
 
@@ -315,19 +345,19 @@ async def close_due(rt: Runtime, sender: notify.Sender) -> None:
         for deal in deals:
             deal.status = DEAL_CLOSED
             deal.card_dirty = True
-            locale = await _deal_locale(session, rt, deal)
             people = await entries(session, deal)
-            lines = [messages.t(locale, "deals.final_title", product=deal.product.name)]
-            lines += [messages.t(locale, "deals.card_entry", n=n, name=m.full_name, quantity=q,
-                                 unit=deal.product.unit) for n, (m, q) in enumerate(people, 1)]
+            unit = deal.product.unit
+            lines = [texts.text("deals.final_title", product=deal.product.name)]
+            lines += [texts.text("deals.card_entry", n=n, name=m.full_name, quantity=q, unit=unit)
+                      for n, (m, q) in enumerate(people, 1)]
             if not people:
-                lines.append(messages.t(locale, "deals.final_empty"))
+                lines.append(texts.text("deals.final_empty"))
             else:
-                lines.append(messages.t(locale, "deals.final_total", people=len(people),
-                                        units=sum(q for _, q in people), unit=deal.product.unit))
+                lines.append(texts.text("deals.final_total", people=len(people),
+                                        units=sum(q for _, q in people), unit=unit))
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"deal:{deal.id}:final", kind="deal_final", chat_id=deal.card_chat_id,
-                text="\n".join(lines)))
+                message=texts.Lines(lines)))
     if deals:
         deal_ids = [d.id for d in deals]
         async with rt.tx() as session:  # the card edit must not wait for the quiet period

@@ -91,6 +91,7 @@ CODES: Mapping[str, str] = MappingProxyType(
         "units_exceed_available": "only {available} units of this item can still be claimed",
         "open_claim_exists": "this order item already has an open claim",
         "coupon_out_of_range": "a small-flaw coupon must be between {min} and {max}",
+        "description_too_long": "the description has {length} characters, at most {max}",
     }
 )
 ALL_CODES: tuple[str, ...] = tuple(CODES)
@@ -356,3 +357,14 @@ def check_coupon_amount(rules: PolicyRules, amount: Decimal) -> Decision:
     if not rules.coupon_min <= amount <= rules.coupon_max:
         return _no("coupon_out_of_range", min=rules.coupon_min, max=rules.coupon_max)
     return _ok({"amount": amount})
+
+
+# What the reviewers' card shows of a member's own words: a longer text is refused with its
+# length, never cut without a word.
+DESCRIPTION_MAX_CHARS = 1000
+
+
+def check_description(text: str) -> Decision:
+    if len(text) > DESCRIPTION_MAX_CHARS:
+        return _no("description_too_long", length=len(text), max=DESCRIPTION_MAX_CHARS)
+    return _ok()

@@ -9,14 +9,18 @@ import messages
 from handlers.common import locale_of, runtime
 
 
+def unexpected_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return messages.t(locale_of(update, runtime(context)), "fallback.unexpected")
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # No transaction here: the answer needs nothing from the database.
     locale = locale_of(update, runtime(context))
     await update.effective_message.reply_text(messages.t(locale, "fallback.unknown_command"))
 
 
 async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    locale = locale_of(update, runtime(context))
-    await update.effective_message.reply_text(messages.t(locale, "fallback.unexpected"))
+    await update.effective_message.reply_text(unexpected_text(update, context))
 
 
 def register(app: Application) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER
 from groupbot.orders import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
-from handlers.common import COMMANDS, Who, add_commands, runtime, who
-from handlers.ticks import kick
+from handlers.common import COMMANDS, Who, add_commands
+from handlers.unit import Unit, unit_of_work
 
 
 def help_text(w: Who) -> str:
@@ -25,33 +24,23 @@ def help_text(w: Who) -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        mark_started(w.member, rt.clock.now())
-        # Confirmations we could not send before the member opened this chat go out now.
-        queued = await queue_missed_confirmations(session, rt, w.member)
-    text = w.t("start.welcome", name=w.member.first_name) + "\n\n" + help_text(w)
-    await update.effective_message.reply_text(text)
-    if queued:
-        kick(context)
+@unit_of_work
+async def start(u: Unit) -> None:
+    mark_started(u.w.member, u.rt.clock.now())
+    # Confirmations we could not send before the member opened this chat go out now.
+    if await queue_missed_confirmations(u.session, u.rt, u.w.member):
+        u.out.kick()
+    u.out.reply(u.t("start.welcome", name=u.w.member.first_name) + "\n\n" + help_text(u.w))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-    await update.effective_message.reply_text(help_text(w))
+@unit_of_work
+async def help_command(u: Unit) -> None:
+    u.out.reply(help_text(u.w))
 
 
-async def start_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-    await update.effective_message.reply_text(
-        w.t("start.in_group", link=rt.deep_link("help")), disable_web_page_preview=True
-    )
+@unit_of_work
+async def start_in_group(u: Unit) -> None:
+    u.out.reply(u.t("start.in_group", link=u.rt.deep_link("help")))
 
 
 def register(app: Application) -> None:

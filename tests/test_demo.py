@@ -21,6 +21,9 @@ def test_demo_in_chinese():
     assert "能看到商品和快递单号，单号与订单一致" in out
     assert "实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in out
     assert "已提交售后申请 #1" in out
+    # The organizer's broadcast: preview, the group's copy, progress and report.
+    assert "👆 这是预览" in out and "[芒果团 3号楼] 🤖 机器人: 🧺 取货提醒" in out
+    assert "✅ 群发 #1 已发完：已发送 1 · 失败 0" in out and "📊 群发 #1 报告" in out
 
 
 def test_demo_in_english():
@@ -28,6 +31,8 @@ def test_demo_in_english():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Hello, Ming!" in done.stdout
     assert "paid ¥50.00 for 10 pc, 2 damaged → ¥10.00" in done.stdout
+    assert "✅ Broadcast #1 finished: sent 1 · failed 0" in done.stdout
+    assert "Broadcast #1 report" in done.stdout
 
 
 def test_run_without_a_token_is_one_clear_line(tmp_path):

@@ -17,6 +17,7 @@ from groupbot.models.community import (
 from groupbot.models.deals import DEAL_CLOSED, DEAL_OPEN, Deal
 from groupbot.models.messaging import Draft, OutboxMessage
 from groupbot.models.orders import Order, OrderItem, Product, Shipment
+from groupbot.models.posts import Post
 from groupbot.models.reviews import ClaimReview, Coupon, Refund, ReviewCard
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "DEAL_CLOSED",
     "Draft",
     "OutboxMessage",
+    "Post",
     "Claim",
     "ClaimEvent",
     "ClaimItem",

@@ -19,7 +19,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import messages
 from groupbot import policy
 from groupbot.models import Claim, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import (
@@ -30,7 +29,6 @@ from groupbot.models.claims import (
 )
 from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
-from groupbot.orders import member_locale
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
 from groupbot.reviews import notices, records
 from groupbot.reviews.split import split_amount
@@ -158,24 +156,18 @@ async def decide(
                                   expires=coupon.expires_at)
     elif action == REJECT:
         details.update(reason=reason, note=note)
-        locale = member_locale(rt, member)
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
-                                  why=notices.reject_text(locale, rt, reason or "no_evidence"),
-                                  note=_note_line(locale, note))
+                                  why=notices.reject_reason(rt, reason or "no_evidence"),
+                                  note=notices.note_line(note))
     else:
         details.update(note=note)
-        locale = member_locale(rt, member)
         await notices.tell_member(
             session, rt, claim, member, "more_photos", review.version,
             buttons=[("reviews.member.add_photos_button", f"cl:more:{claim.id}")],
-            note=_note_line(locale, note))
+            note=notices.note_line(note))
     records.audit(session, claim.id, reviewer, "auto_approved" if auto else action, now,
                   **details)
     return Outcome(True, "ok", {"action": action, "claim": claim.id})
-
-
-def _note_line(locale: str, note: str | None) -> Any:
-    return messages.t(locale, "reviews.member.note", note=note) if note else ""
 
 
 async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,
