@@ -21,7 +21,7 @@ import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
-from groupbot import claims, db, deals, notify, posts
+from groupbot import claims, db, deal_card, deals, notify, posts
 from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
@@ -85,7 +85,7 @@ def build_application(
     # Periodic work, in this order on every tick: what is owed to people goes out first.
     handlers.ticks.register(
         application,
-        jobs=[posts.deliver_due, deals.close_due, deals.refresh_cards, claims.idle_out,
+        jobs=[posts.deliver_due, deals.close_due, deal_card.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
               handlers.broadcasts_delivery.due_job(application), notify.dispatch_due],

@@ -12,7 +12,7 @@ from decimal import Decimal
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 import handlers.drafts
-from groupbot import deals, drafts, posts
+from groupbot import deal_card, deals, drafts, posts
 from groupbot.models import ROLE_ORGANIZER, Deal, Draft, Group
 from groupbot.orders import OrderError
 from groupbot.people import active_groups, group_by_chat_id, mark_started
@@ -24,7 +24,7 @@ from handlers.unit import Unit, unit_of_work
 async def _post_deal(u: Unit, group: Group, spec: deals.DealSpec) -> Deal:
     """Save the deal with the intent of its card; the card goes out after the commit."""
     deal = await deals.create_deal(u.session, u.rt, organizer=u.w.member, group=group, spec=spec)
-    post = await deals.intend_card(u.session, u.rt, deal)
+    post = await deal_card.intend_card(u.session, u.rt, deal)
     rt, bot = u.rt, u.context.bot
     u.out.after(lambda: posts.deliver(rt, TelegramSender(bot), post.id))
     return deal

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from groupbot import deals, notify, posts
+from groupbot import deal_card, deals, notify, posts
 from groupbot.models import Deal, Post
 from tests.factories import group_row, member
 
@@ -38,7 +38,7 @@ async def a_deal(rt) -> tuple[int, int]:
         organizer = await member(rt, session, 1, "王团长")
         spec = deals.parse_deal_spec("阳山水蜜桃 25.8/斤 20:00", rt.clock.now(), rt)
         deal = await deals.create_deal(session, rt, organizer=organizer, group=group, spec=spec)
-        post = await deals.intend_card(session, rt, deal)
+        post = await deal_card.intend_card(session, rt, deal)
         return deal.id, post.id
 
 
@@ -46,12 +46,12 @@ async def test_a_crash_between_send_and_record_sends_once_more_never_twice_more(
         runtime, monkeypatch):
     deal_id, post_id = await a_deal(runtime)
     sender = FakeSender()
-    recorded = posts.KINDS[deals.CARD]
+    recorded = posts.KINDS[deal_card.CARD]
 
     async def crash(*_args):
         raise Crash  # the process dies after Telegram took the message
 
-    monkeypatch.setitem(posts.KINDS, deals.CARD, posts.PostKind(recorded.draw, crash))
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD, posts.PostKind(recorded.draw, crash))
     with pytest.raises(Crash):
         await posts.deliver(runtime, sender, post_id)
     assert len(sender.sent) == 1
@@ -60,7 +60,7 @@ async def test_a_crash_between_send_and_record_sends_once_more_never_twice_more(
     assert len(sender.sent) == 1
     # After the lease (a restart), it is sent once more, and this time recorded.
     runtime.clock.advance(minutes=3)
-    monkeypatch.setitem(posts.KINDS, deals.CARD, recorded)
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD, recorded)
     await posts.deliver_due(runtime, sender)
     assert len(sender.sent) == 2
     async with runtime.tx() as session:
@@ -77,8 +77,8 @@ async def test_two_crashes_never_make_a_third_copy(runtime, monkeypatch):
     async def crash(*_args):
         raise Crash
 
-    monkeypatch.setitem(posts.KINDS, deals.CARD,
-                        posts.PostKind(posts.KINDS[deals.CARD].draw, crash))
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD,
+                        posts.PostKind(posts.KINDS[deal_card.CARD].draw, crash))
     for retry in (False, True):  # the first send, then the retry after the restart
         with pytest.raises(Crash):
             await posts.deliver(runtime, sender, post_id, retry=retry)
