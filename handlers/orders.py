@@ -3,6 +3,8 @@ the organizer's (/ship, /delivered, /undelivered)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 import messages
@@ -102,70 +104,56 @@ def _organizer(u: Unit) -> bool:
     return u.w.is_organizer
 
 
-def _target_args(u: Unit, count: int) -> tuple[bool, list[str]] | None:
-    """``N ...`` or ``deal N ...`` with ``count`` words in all; None if it does not fit."""
+async def _each_target(u: Unit, words: int, usage: str,
+                       apply: Callable[[Order, list[str]], Awaitable[bool]]) -> int | None:
+    """``N ...`` or ``deal N ...``: apply to the order or to every order of the deal; how many
+    changed, or None after saying why nothing was done."""
+    if not _organizer(u):
+        return None
     args = u.args
     by_deal = args[:1] == ["deal"]
     if by_deal:
         args = args[1:]
-    if len(args) != count or not args[0].lstrip("#").isdigit():
+    if len(args) != words or not args[0].lstrip("#").isdigit():
+        u.out.reply(u.t(usage))
         return None
-    return by_deal, args
-
-
-async def _targets(u: Unit, target: int, by_deal: bool) -> list[Order] | None:
+    target = int(args[0].lstrip("#"))
     if by_deal:
         deal = await deals.get_deal(u.session, u.rt, target)
-        return None if deal is None else await orders.orders_of_deal(u.session, deal.id)
-    order = await orders.get_order(u.session, u.rt, target)
-    return None if order is None else [order]
+        found = None if deal is None else await orders.orders_of_deal(u.session, deal.id)
+    else:
+        order = await orders.get_order(u.session, u.rt, target)
+        found = None if order is None else [order]
+    if found is None:
+        u.out.reply(u.t("orders.not_found", order=target))
+        return None
+    count = 0
+    for order in found:
+        try:
+            count += await apply(order, args[1:])
+        except orders.OrderError:
+            continue
+    u.out.kick()
+    return count
 
 
 @unit_of_work
 async def ship(u: Unit) -> None:
     """/ship ORDER COURIER TRACKING, or /ship deal DEAL COURIER TRACKING."""
-    if not _organizer(u):
-        return
-    if (parsed := _target_args(u, 3)) is None:
-        u.out.reply(u.t("orders.ship_usage"))
-        return
-    by_deal, (number, courier, tracking) = parsed
-    target = int(number.lstrip("#"))
-    if (found := await _targets(u, target, by_deal)) is None:
-        u.out.reply(u.t("orders.not_found", order=target))
-        return
-    count = 0
-    for order in found:
-        try:
-            count += await shipping.mark_shipped(u.session, u.rt, order, courier, tracking)
-        except orders.OrderError:
-            continue
-    u.out.reply(u.t("orders.ship_done" if count else "orders.ship_nothing", count=count))
-    u.out.kick()
+    count = await _each_target(u, 3, "orders.ship_usage", lambda order, rest: (
+        shipping.mark_shipped(u.session, u.rt, order, rest[0], rest[1])))
+    if count is not None:
+        u.out.reply(u.t("orders.ship_done" if count else "orders.ship_nothing", count=count))
 
 
 @unit_of_work
 async def delivered(u: Unit) -> None:
     """/delivered ORDER, or /delivered deal DEAL."""
-    if not _organizer(u):
-        return
-    if (parsed := _target_args(u, 1)) is None:
-        u.out.reply(u.t("orders.delivered_usage"))
-        return
-    by_deal, (number,) = parsed
-    target = int(number.lstrip("#"))
-    if (found := await _targets(u, target, by_deal)) is None:
-        u.out.reply(u.t("orders.not_found", order=target))
-        return
-    count = 0
-    for order in found:
-        try:
-            count += await shipping.mark_delivered(u.session, u.rt, order)
-        except orders.OrderError:
-            continue
-    u.out.reply(u.t("orders.delivered_done", count=count,
-                    hours=u.rt.settings.claim_window_hours))
-    u.out.kick()
+    count = await _each_target(u, 1, "orders.delivered_usage", lambda order, _rest: (
+        shipping.mark_delivered(u.session, u.rt, order)))
+    if count is not None:
+        u.out.reply(u.t("orders.delivered_done", count=count,
+                        hours=u.rt.settings.claim_window_hours))
 
 
 @unit_of_work

@@ -16,7 +16,7 @@ from groupbot.models import Claim, Draft, Group, Member, OutboxMessage, Role
 from groupbot.people import Person, upsert_member
 from handlers.ticks import tick_now
 from tests.factories import community_with_bot, started
-from tests.handlers.test_claims import delivered_order, open_claim, photo
+from tests.handlers.test_claims import at_photos, delivered_order, open_claim, photo
 
 
 def t(key, **values):
@@ -65,13 +65,7 @@ def commit_fails_after(monkeypatch, module, name):
 
 async def claim_at_summary(bot):
     c, ming = await delivered_order(bot)
-    units = await open_claim(bot, ming)
-    await bot.tap(ming, units, "cl:u:1:2")
-    [reason] = bot.replies(ming)
-    await bot.tap(ming, reason, "cl:r:rotten")
-    [describe] = bot.replies(ming)
-    await bot.tap(ming, describe, "cl:skip")
-    bot.replies(ming)
+    await at_photos(bot, ming, units=2)
     await bot.send_photos(ming, [photo()])
     [ack] = bot.replies(ming)
     await bot.tap(ming, ack, "cl:done")
@@ -105,13 +99,7 @@ async def test_the_photo_is_acknowledged_only_after_it_is_saved(bot, monkeypatch
     """Finding 1 (photos) and 3: the acknowledgement follows the commit; the download and the
     check run with no pooled connection checked out."""
     c, ming = await delivered_order(bot)
-    units = await open_claim(bot, ming)
-    await bot.tap(ming, units, "cl:u:1:1")
-    [reason] = bot.replies(ming)
-    await bot.tap(ming, reason, "cl:r:rotten")
-    [describe] = bot.replies(ming)
-    await bot.tap(ming, describe, "cl:skip")
-    bot.replies(ming)
+    await at_photos(bot, ming)
     holders: dict = {}  # pooled connection -> the task that checked it out
     pool = bot.engine.sync_engine.pool
     event.listen(pool, "checkout", lambda _c, record, _p: holders.__setitem__(
