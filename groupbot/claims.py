@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,15 +45,17 @@ def perishable(order: Order) -> bool:
     return any(item.product.perishable for item in order.items)
 
 
+def _delivered(rt: Runtime, order: Order) -> datetime | None:
+    """When the window starts (a shipped order's starts on the member's receipt report)."""
+    return policy.effective_delivery_time(
+        order.delivered_at, order.shipped_at,
+        rt.clock.now() if order.status == ORDER_SHIPPED else None)
+
+
 def window_decision(rt: Runtime, order: Order) -> policy.Decision:
-    """Whether this order may be claimed now (a shipped order's window starts on receipt)."""
-    now = rt.clock.now()
-    delivered = policy.effective_delivery_time(
-        order.delivered_at, order.shipped_at, now if order.status == ORDER_SHIPPED else None
-    )
-    return policy.check_window(
-        rules(rt), perishable(order), delivered, now, shipped=order.shipped_at is not None
-    )
+    """Whether this order may be claimed now."""
+    return policy.check_window(rules(rt), perishable(order), _delivered(rt, order),
+                               rt.clock.now(), shipped=order.shipped_at is not None)
 
 
 async def orders_to_claim(
@@ -220,17 +223,17 @@ async def submit(
         return existing, False
     order = await session.get(Order, draft.data["order_id"])
     assert order is not None
-    decision = policy.combine([ready(rt, draft), window_decision(rt, order)])
+    rooms = {r.item.id: r for r in await item_rooms(session, order)}
+    facts = policy.ClaimFacts(
+        perishable=perishable(order), delivered_at=_delivered(rt, order),
+        shipped=order.shipped_at is not None, now=rt.clock.now(), reason=draft.data["reason"],
+        photos=len(draft.data["photos"]),
+        lines=tuple(policy.ClaimLineFacts(
+            rooms[int(item_id)].item.quantity, rooms[int(item_id)].already_claimed, units,
+            rooms[int(item_id)].open_claim) for item_id, units in draft.data["items"].items()))
+    decision = policy.judge_claim(rules(rt), facts)  # one call, with every fact
     if not decision.ok:
         return decision
-    rooms = {r.item.id: r for r in await item_rooms(session, order)}
-    for item_id, units in draft.data["items"].items():
-        room = rooms[int(item_id)]
-        check = policy.combine([policy.check_open_claims(room.open_claim),
-                                policy.check_units(room.item.quantity, room.already_claimed,
-                                                   units)])
-        if not check.ok:
-            return check
     money = await quote(session, order, draft.data["items"])
     now = rt.clock.now()
     claim = Claim(

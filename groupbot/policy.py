@@ -368,3 +368,46 @@ def check_description(text: str) -> Decision:
     if len(text) > DESCRIPTION_MAX_CHARS:
         return _no("description_too_long", length=len(text), max=DESCRIPTION_MAX_CHARS)
     return _ok()
+
+
+# --- a whole claim, judged in one call -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimLineFacts:
+    """One order item of a claim: bought, claimed before (not rejected), asked for now."""
+
+    bought: int
+    already_claimed: int
+    requested: int
+    open_claim: bool
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """Everything the policy needs to judge a claim; ``delivered_at`` from
+    :func:`effective_delivery_time`."""
+
+    perishable: bool
+    delivered_at: datetime | None
+    shipped: bool
+    now: datetime
+    reason: str | None
+    photos: int
+    lines: tuple[ClaimLineFacts, ...]
+
+
+def judge_claim(rules: PolicyRules, facts: ClaimFacts) -> Decision:
+    """The claim as a whole: items and units, reason, photos, window — the first refusal, or
+    ``ok`` with the reason's conditions."""
+    if not facts.lines:
+        return _no("units_not_positive")
+    if not facts.reason:
+        return _no("reason_unknown")
+    checks = [check_photos(rules, facts.photos), check_reason(rules, facts.perishable, facts.reason),
+              check_window(rules, facts.perishable, facts.delivered_at, facts.now,
+                           shipped=facts.shipped)]
+    for line in facts.lines:
+        checks += [check_open_claims(line.open_claim),
+                   check_units(line.bought, line.already_claimed, line.requested)]
+    return combine(checks)
