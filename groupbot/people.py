@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.models import (
@@ -42,19 +45,24 @@ async def ensure_community(session: AsyncSession, settings: Settings) -> Communi
     return community
 
 
+def _insert_ignoring_duplicates(session: AsyncSession, model: type, unique: list[str],
+                                **values: object) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): two updates creating the same
+    row at once (the bot added to a group while that admin's /start runs) both succeed."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+
+
 async def upsert_member(session: AsyncSession, person: Person) -> Member:
     member = await session.scalar(select(Member).where(Member.telegram_id == person.telegram_id))
     if member is None:
-        member = Member(
-            telegram_id=person.telegram_id,
-            first_name=person.first_name,
-            last_name=person.last_name,
-            username=person.username,
-            language_code=person.language_code,
-        )
-        session.add(member)
-        await session.flush()
-        return member
+        await session.execute(_insert_ignoring_duplicates(
+            session, Member, ["telegram_id"], telegram_id=person.telegram_id,
+            first_name=person.first_name, last_name=person.last_name,
+            username=person.username, language_code=person.language_code))
+        member = await session.scalar(
+            select(Member).where(Member.telegram_id == person.telegram_id))
+        assert member is not None
     # Names and languages change; keep what Telegram tells us last.
     member.first_name = person.first_name
     member.last_name = person.last_name
@@ -109,8 +117,9 @@ async def grant_role(
         )
     )
     if exists is None:
-        session.add(Role(community_id=community_id, member_id=member.id, role=role, source=source))
-        await session.flush()
+        await session.execute(_insert_ignoring_duplicates(
+            session, Role, ["community_id", "member_id", "role"], community_id=community_id,
+            member_id=member.id, role=role, source=source))
 
 
 async def register_group(

@@ -10,7 +10,12 @@ from handlers.common import locale_of, runtime
 from handlers.desk_common import service_button
 
 
+def unexpected_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return messages.t(locale_of(update, runtime(context)), "fallback.unexpected")
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # No transaction here: the answer needs nothing from the database.
     locale = locale_of(update, runtime(context))
     await update.effective_message.reply_text(messages.t(locale, "fallback.unknown_command"))
 
@@ -28,7 +33,7 @@ async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await update.effective_message.reply_text(messages.t(locale, "desk.offer"),
                                                   reply_markup=markup)
         return
-    await update.effective_message.reply_text(messages.t(locale, "fallback.unexpected"))
+    await update.effective_message.reply_text(unexpected_text(update, context))
 
 
 def register(app: Application) -> None:

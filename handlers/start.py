@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER
 from groupbot.orders import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
 from groupbot.permissions import USE_BOT
-from handlers.common import COMMANDS, Who, add_commands, runtime, who
-from handlers.desk_common import help_hours, service_button
+from handlers.common import COMMANDS, Who, add_commands
+from handlers.desk_common import help_hours, service_row
 from handlers.permits import permitted
-from handlers.ticks import kick
+from handlers.unit import Unit, unit_of_work
 
 
 def help_text(w: Who) -> str:
@@ -28,36 +27,26 @@ def help_text(w: Who) -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        mark_started(w.member, rt.clock.now())
-        # Confirmations we could not send before the member opened this chat go out now.
-        queued = await queue_missed_confirmations(session, rt, w.member)
-    text = w.t("start.welcome", name=w.member.first_name) + "\n\n" + help_text(w)
-    await update.effective_message.reply_text(text)
-    if queued:
-        kick(context)
+@unit_of_work
+async def start(u: Unit) -> None:
+    mark_started(u.w.member, u.rt.clock.now())
+    # Confirmations we could not send before the member opened this chat go out now.
+    if await queue_missed_confirmations(u.session, u.rt, u.w.member):
+        u.out.kick()
+    u.out.reply(u.t("start.welcome", name=u.w.member.first_name) + "\n\n" + help_text(u.w))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        desk = await help_hours(session, rt, w.locale) if rt.settings.desk_chat_ids else None
-    markup = InlineKeyboardMarkup([[service_button(w.locale)]]) if desk else None
-    text = help_text(w) + (f"\n\n{desk}" if desk else "")
-    await update.effective_message.reply_text(text, reply_markup=markup)
+@unit_of_work
+async def help_command(u: Unit) -> None:
+    rt = u.rt
+    desk = await help_hours(u.session, rt, u.w.locale) if rt.settings.desk_chat_ids else None
+    text = help_text(u.w) + (f"\n\n{desk}" if desk else "")
+    u.out.reply(text, [[service_row(u.w.locale)]] if desk else None)
 
 
-async def start_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-    await update.effective_message.reply_text(
-        w.t("start.in_group", link=rt.deep_link("help")), disable_web_page_preview=True
-    )
+@unit_of_work
+async def start_in_group(u: Unit) -> None:
+    u.out.reply(u.t("start.in_group", link=u.rt.deep_link("help")))
 
 
 def register(app: Application) -> None:

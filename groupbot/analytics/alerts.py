@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, texts
 from groupbot.analytics import labels, rates
 from groupbot.analytics.intervals import Rate, percent
 from groupbot.models import Order, OrderItem, Product
@@ -110,7 +110,7 @@ async def raise_alert(session: AsyncSession, rt: Runtime, check: BatchCheck) -> 
         locale = member_locale(rt, member)
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"alert:{alert.id}:m:{member.id}", kind="batch_alert", chat_id=member.telegram_id,
-            member_id=member.id, text=alert_text(locale, rt, check, alert.id),
+            member_id=member.id, message=texts.Safe(alert_text(locale, rt, check, alert.id)),
             buttons=action_buttons(locale, alert.id)))
     for chat in await reviewer_chats(session, rt):
         if chat.member_id is not None and chat.member_id in {m.id for m in organizers}:
@@ -118,7 +118,7 @@ async def raise_alert(session: AsyncSession, rt: Runtime, check: BatchCheck) -> 
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"alert:{alert.id}:c:{chat.chat_id}", kind="batch_alert", chat_id=chat.chat_id,
             member_id=chat.member_id,
-            text=messages.Html(alert_text(chat.locale, rt, check, alert.id) + "\n\n"
+            message=texts.Safe(alert_text(chat.locale, rt, check, alert.id) + "\n\n"
                                + messages.t(chat.locale, "reports.alert.for_reviewers"))))
     return alert
 

@@ -21,6 +21,7 @@ from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
 from groupbot.sandbox import Sandbox
 from groupbot.settings import Settings
+from handlers.broadcasts_delivery import wait_done as broadcast_done
 from handlers.ticks import tick_now
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await orders_act(d)
             await claim_act(d)
             await review_act(d)
+            await broadcast_act(d)
             await analytics_act(d)
             print("\n" + d.m("done"))
     return 0
@@ -202,6 +204,26 @@ async def review_act(d: Demo) -> None:
     await d.tap(d.reviewer, d.reviewer, d.m("mark_paid"))
     await d.say(d.reviewer, d.reviewer, d.m("payment_reference"))
     await d.act(d.m("step.paid"))
+
+
+async def broadcast_act(d: Demo) -> None:
+    """The organizer tells the groups when to pick up: a ready-made notice, its preview (the
+    real message), send now, the progress message and the report."""
+    def t(key: str, **values: object) -> str:
+        return messages.t(d.locale, key, **values)
+
+    await d.say(d.organizer, d.organizer, "/broadcast")
+    await d.tap(d.organizer, d.organizer, t("broadcasts.notice.pickup.title"))
+    for blank in ("product", "place", "time"):
+        await d.say(d.organizer, d.organizer, d.m(f"pickup_{blank}"))
+    await d.act(d.m("step.broadcast_compose"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.to.all_groups", count=1))
+    await d.act(d.m("step.broadcast_preview"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.send_now"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.confirm_button"))
+    await tick_now(d.app)  # due now: the delivery starts beside the bot
+    await broadcast_done(d.app)
+    await d.act(d.m("step.broadcast_sent"))
 
 
 def demo_photo(seed: int, with_label: bool = True) -> bytes:

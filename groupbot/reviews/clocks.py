@@ -10,15 +10,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import messages
-from groupbot import notify, policy
+from groupbot import notify, policy, texts
 from groupbot.models import Claim, ClaimReview, Refund
 from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import fmt, from_minor
-from groupbot.orders import local_time, member_locale, organizers_reachable
+from groupbot.orders import local_time, organizers_reachable
 from groupbot.reviews import queue, records
-from groupbot.reviews.card import left_text
+from groupbot.reviews.card import left
 from groupbot.runtime import Runtime
 
 
@@ -48,11 +47,10 @@ async def _reannounce(session: AsyncSession, rt: Runtime) -> None:
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"claim:{claim.id}:reannounce:{chat.chat_id}", kind="claim_reannounce",
                 chat_id=chat.chat_id, member_id=chat.member_id, order_id=claim.order_id,
-                text=messages.t(chat.locale, "reviews.clock.reannounce", claim=claim.id,
-                                hours=hours, due=local_time(rt, claim.review_due_at),
-                                left=left_text(chat.locale, rt, claim.review_due_at)),
-                buttons=[[(messages.t(chat.locale, "reviews.button.take"),
-                           f"rv:t:{claim.id}")]]))
+                message=texts.text("reviews.clock.reannounce", claim=claim.id, hours=hours,
+                                   due=local_time(rt, claim.review_due_at),
+                                   left=left(rt, claim.review_due_at)),
+                buttons=[[(texts.text("reviews.button.take"), f"rv:t:{claim.id}")]]))
 
 
 async def _escalate(session: AsyncSession, rt: Runtime) -> None:
@@ -62,17 +60,16 @@ async def _escalate(session: AsyncSession, rt: Runtime) -> None:
         review.escalated_at = now
         records.audit(session, claim.id, None, "escalated", now)
         organizers = await organizers_reachable(session, rt)
-        targets = [(m.telegram_id, member_locale(rt, m), m.id) for m in organizers]
+        targets = [(m.telegram_id, m.id) for m in organizers]
         if not targets:  # nobody to escalate to privately: say it where reviewers read
-            targets = [(c.chat_id, c.locale, c.member_id)
-                       for c in await records.reviewer_chats(session, rt)]
-        for chat_id, locale, member_id in targets:
+            targets = [(c.chat_id, c.member_id) for c in await records.reviewer_chats(session, rt)]
+        for chat_id, member_id in targets:
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"claim:{claim.id}:escalate:{chat_id}", kind="claim_escalate",
                 chat_id=chat_id, member_id=member_id, order_id=claim.order_id,
-                text=messages.t(locale, "reviews.clock.escalate", claim=claim.id,
-                                due=local_time(rt, claim.review_due_at),
-                                days=policy.rules_for(rt.settings).review_days)))
+                message=texts.text("reviews.clock.escalate", claim=claim.id,
+                                   due=local_time(rt, claim.review_due_at),
+                                   days=policy.rules_for(rt.settings).review_days)))
 
 
 async def _payout_reminders(session: AsyncSession, rt: Runtime) -> None:
@@ -90,8 +87,7 @@ async def _payout_reminders(session: AsyncSession, rt: Runtime) -> None:
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"refund:{refund.id}:remind:{chat.chat_id}", kind="refund_reminder",
                 chat_id=chat.chat_id, member_id=chat.member_id,
-                text=messages.t(chat.locale, "reviews.clock.payout", claim=refund.claim_id,
-                                amount=amount, due=local_time(rt, refund.payout_due_at),
-                                days=policy.rules_for(rt.settings).payout_days),
-                buttons=[[(messages.t(chat.locale, "reviews.button.paid"),
-                           f"rv:p:{refund.id}")]]))
+                message=texts.text("reviews.clock.payout", claim=refund.claim_id,
+                                   amount=amount, due=local_time(rt, refund.payout_due_at),
+                                   days=policy.rules_for(rt.settings).payout_days),
+                buttons=[[(texts.text("reviews.button.paid"), f"rv:p:{refund.id}")]]))
