@@ -66,4 +66,4 @@ def submitted_message(rt: Runtime, claim: Claim) -> texts.Text:
     return texts.text("claims.submitted", claim=claim.id,
                       amount=fmt(from_minor(claim.refund_minor, claim.currency), claim.currency),
                       due=orders.local_time(rt, claim.review_due_at),
-                      payout_days=rt.settings.payout_business_days)
+                      payout_days=policy.rules_for(rt.settings).payout_days)

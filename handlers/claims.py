@@ -215,7 +215,7 @@ class ClaimPhotos:
                    media: photo_intake.Media) -> photo_intake.PhotoPlan | None:
         _resume(u, draft)
         if claims.photo_room(u.rt, draft) <= 0:
-            limit = u.rt.settings.claim_max_photos
+            limit = policy.rules_for(u.rt.settings).max_photos
             u.out.reply(u.t("claims.refuse.too_many_photos", max=limit, min=1, count=limit + 1))
             return None
         if (too_big := photo_intake.size_refusal(u, media)) is not None:
@@ -230,7 +230,7 @@ class ClaimPhotos:
         if not decision.ok:
             u.out.reply(refusal(u.w, decision))
             return
-        limit = u.rt.settings.claim_max_photos
+        limit = policy.rules_for(u.rt.settings).max_photos
         head = u.t("claims.photo.received", count=len(draft.data["photos"]), max=limit)
         u.out.reply("\n".join([head, *photo_intake.feedback_lines(u.w, check)]),
                     [[(u.t("claims.photos_done_button"), "cl:done"),

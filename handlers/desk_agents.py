@@ -21,9 +21,11 @@ from groupbot.desk import agents
 from groupbot.desk.agents import Place, Reply
 from groupbot.desk.clocks import desk_list
 from groupbot.desk.records import Incoming, desk_locale, set_desk_name
+from groupbot.permissions import DESK_REPLY
 from handlers.common import keyboard, runtime, who
 from handlers.desk_common import incoming
 from handlers.desk_member import DESK_GROUP, RELAYED
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -165,12 +167,16 @@ def register(app: Application) -> None:
     if not chats:
         return
     desk = filters.Chat(chat_id=chats)
-    app.add_handler(CommandHandler(["close", "transfer", "note", "r", "deskname"], command, desk),
+    app.add_handler(CommandHandler(["close", "transfer", "note", "r", "deskname"],
+                                   permitted(DESK_REPLY, command), desk),
                     group=DESK_GROUP)
-    app.add_handler(CommandHandler("desk", desk_command, desk), group=DESK_GROUP)
-    app.add_handler(CallbackQueryHandler(take_button, pattern=r"^desk:take:\d+$"),
+    app.add_handler(CommandHandler("desk", permitted(DESK_REPLY, desk_command), desk),
                     group=DESK_GROUP)
-    app.add_handler(CallbackQueryHandler(held_button, pattern=r"^desk:held:\d+:[01]$"),
+    app.add_handler(CallbackQueryHandler(permitted(DESK_REPLY, take_button),
+                                         pattern=r"^desk:take:\d+$"),
+                    group=DESK_GROUP)
+    app.add_handler(CallbackQueryHandler(permitted(DESK_REPLY, held_button),
+                                         pattern=r"^desk:held:\d+:[01]$"),
                     group=DESK_GROUP)
     new = filters.UpdateType.MESSAGE & desk & ~filters.COMMAND & RELAYED
     app.add_handler(MessageHandler(new, agent_message), group=DESK_GROUP)

@@ -13,8 +13,10 @@ import messages
 from groupbot.analytics import documents
 from groupbot.analytics.period import Period, PeriodError, days_between, parse_period
 from groupbot.models import ROLE_ORGANIZER
+from groupbot.permissions import VIEW_REPORTS
 from groupbot.runtime import Runtime
 from handlers.common import add_commands, runtime, who
+from handlers.permits import permitted
 
 # Until the permission table lands (groupbot/permissions.py, action "view_reports"), reports
 # are for organizers, as broadcasts are.
@@ -67,6 +69,7 @@ async def report_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("report", report_command))
-    app.add_handler(CallbackQueryHandler(report_tap, pattern=r"^rp:\d{4}-\d{2}-\d{2}:"))
+    app.add_handler(CommandHandler("report", permitted(VIEW_REPORTS, report_command)))
+    app.add_handler(CallbackQueryHandler(permitted(VIEW_REPORTS, report_tap),
+                                         pattern=r"^rp:\d{4}-\d{2}-\d{2}:"))
     add_commands(ROLE_ORGANIZER, "report")

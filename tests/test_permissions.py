@@ -77,12 +77,15 @@ ENTRIES: dict[str, tuple[str, str]] = {
     permissions.OFFER_COUPON: ("tap", "rv:c:{claim}"),
     permissions.REVERSE_AUTO_APPROVAL: ("tap", "rv:x:{claim}"),
     permissions.VIEW_CLAIM_HISTORY: ("say", "/claim {claim}"),
+    permissions.VIEW_REPORTS: ("say", "/report"),
+    permissions.ACT_ON_ALERTS: ("say", "/improvements"),
+    permissions.SET_HOURS: ("say", "/hours"),
+    permissions.ASK_FOR_PERSON: ("say", "/service"),
     permissions.BROADCAST: ("say", "/broadcast"),  # last: it opens a draft
 }
 # Actions no chat command reaches (yet): the operator's CLI, and features other issues wire.
 NOT_IN_CHAT = {permissions.IMPORT_ORDERS: "groupbot orders import (the operator's shell)",
-               permissions.VIEW_REPORTS: "the reports handler (issue 16)",
-               permissions.DESK_REPLY: "the service desk (issue 13)"}
+               permissions.DESK_REPLY: "only inside a desk chat's topics (tests/desk)"}
 
 
 def test_every_action_is_walked_or_says_why_not() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, texts
+from groupbot import notify, policy, texts
 from groupbot.analytics import labels, rates
 from groupbot.analytics.intervals import Rate, percent
 from groupbot.models import Order, OrderItem, Product
@@ -63,7 +63,7 @@ def _counts(*where: object):
 async def watched_batches(session: AsyncSession, rt: Runtime) -> list[tuple[int, str, datetime]]:
     """(deal, product name, first delivery) of deals whose claims may still come in and that
     have not alerted yet."""
-    since = rt.clock.now() - timedelta(hours=rt.settings.claim_window_hours + 24)
+    since = rt.clock.now() - timedelta(hours=policy.rules_for(rt.settings).perishable_hours + 24)
     recent = (select(Order.deal_id).where(Order.community_id == rt.community_id,
                                           Order.delivered_at >= since,
                                           Order.deal_id.is_not(None)).distinct())
