@@ -43,10 +43,9 @@ async def deal_command(u: Unit) -> None:
         return
     try:
         spec = deals.parse_deal_spec(" ".join(u.args), u.rt.clock.now(), u.rt)
+        await _post_deal(u, group, spec)  # refused while the product is paused (batch alert)
     except deals.DealSpecError as exc:
         u.out.reply(u.t(f"deals.spec.{exc.code}", **exc.params) + "\n\n" + u.t("deals.usage"))
-        return
-    await _post_deal(u, group, spec)
 
 
 async def _join(u: Unit, deal_id: int, quantity: int) -> str | None:

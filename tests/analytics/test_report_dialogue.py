@@ -79,7 +79,7 @@ async def test_members_cannot_see_reports(bot):
     ming = c.members[0]
     await started(bot, ming)
     await bot.say(ming, "/report")
-    assert bot.htmls(ming) == [t("reports.organizers_only")]
+    assert bot.htmls(ming) == [t("permissions.refused.organizer")]
 
 
 async def test_in_the_group_the_organizer_is_sent_to_the_private_chat(bot):
