@@ -14,7 +14,7 @@ import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, schedule, targets
 from groupbot.broadcasts.compose import ComposeError
-from groupbot.models import ROLE_ORGANIZER, Draft
+from groupbot.models import Draft
 from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
 from handlers import broadcasts_screens as screens
@@ -249,7 +249,7 @@ TAPS = {
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "broadcast")
+    add_commands(BROADCAST, "broadcast")
     app.add_handler(CommandHandler("broadcast", permitted(BROADCAST, broadcast_command),
                                    filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(

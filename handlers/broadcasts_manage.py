@@ -11,7 +11,7 @@ import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, report, schedule
 from groupbot.broadcasts.compose import ComposeError
-from groupbot.models import ROLE_ORGANIZER, Broadcast, Draft
+from groupbot.models import Broadcast, Draft
 from groupbot.models.broadcasts import BROADCAST_SCHEDULED, BROADCAST_SENDING
 from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
@@ -116,7 +116,7 @@ async def when_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, session
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "broadcasts")
+    add_commands(BROADCAST, "broadcasts")
     app.add_handler(CommandHandler("broadcasts", permitted(BROADCAST, list_command),
                                    filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(permitted(BROADCAST, on_tap), pattern=r"^bcl:[xrs]:\d+$"))

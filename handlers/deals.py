@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 import handlers.drafts
 from groupbot import deals, drafts
-from groupbot.models import ROLE_ORGANIZER, Draft, Group
+from groupbot.models import Draft, Group
 from groupbot.orders import OrderError
 from groupbot.people import active_groups, group_by_chat_id, mark_started
 from groupbot.permissions import JOIN_DEAL, POST_DEAL
@@ -191,7 +191,7 @@ async def _post_guided(context, session, rt, w: Who, draft: Draft, extras) -> No
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "deal")
+    add_commands(POST_DEAL, "deal")
     app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_command),
                                    filters.ChatType.GROUPS))
     app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_private),

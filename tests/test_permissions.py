@@ -195,6 +195,9 @@ async def test_an_organizer_cannot_approve_a_refund(bot) -> None:
     assert bot.texts(wang) == [t("permissions.refused.reviewer")]
     await bot.say(wang, "/payouts")
     assert bot.texts(wang) == [t("permissions.refused.reviewer")]
+    await bot.say(wang, "/help")  # and /help does not offer what he may not do
+    [shown] = bot.texts(wang)
+    assert "/deal" in shown and "/queue" not in shown and "/payouts" not in shown
     # The service refuses too, whoever calls it.
     async with bot.rt.tx() as s:
         organizer = await member_by_telegram_id(s, wang.id)
@@ -213,6 +216,9 @@ async def test_organizers_review_when_the_deployment_says_so(bot) -> None:
     await bot.say(c.organizer, "/queue")
     [queue] = bot.texts(c.organizer)
     assert f"#{claim_id}" in queue
+    await bot.say(c.organizer, "/help")
+    [shown] = bot.texts(c.organizer)
+    assert "/queue" in shown and "/payouts" in shown and "/deal" in shown
     async with bot.rt.tx() as s:
         organizer = await member_by_telegram_id(s, c.organizer.id)
         assert (await decide(s, bot.rt, claim_id, organizer, APPROVE)).ok
