@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, policy, texts
+from groupbot import notify, permissions, policy, texts
 from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import fmt, from_minor, to_minor
@@ -321,15 +321,9 @@ async def report_problem(session: AsyncSession, rt: Runtime, order: Order, membe
 
 async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Member]:
     """Organizers (configured or group admins) who have opened a private chat with the bot."""
-    from groupbot.models import Role
-    from groupbot.models.community import ROLE_ORGANIZER
-
-    by_role = select(Role.member_id).where(
-        Role.community_id == rt.community_id, Role.role == ROLE_ORGANIZER
-    )
     rows = await session.scalars(
         select(Member).where(
-            (Member.id.in_(by_role)) | (Member.telegram_id.in_(rt.settings.organizer_ids)),
+            permissions.holders(permissions.ROLE_ORGANIZER, rt.settings, rt.community_id),
             Member.started_at.is_not(None),
             Member.blocked_at.is_(None),
         )

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import permissions
 from groupbot.models import (
     ROLE_MEMBER,
     ROLE_ORGANIZER,
@@ -89,16 +90,9 @@ def mark_started(member: Member, now: datetime) -> bool:
 async def roles_of(
     session: AsyncSession, settings: Settings, community_id: int, member: Member
 ) -> set[str]:
-    roles = {ROLE_MEMBER}
-    if member.telegram_id in settings.organizer_ids:
-        roles.add(ROLE_ORGANIZER)
-    if member.telegram_id in settings.reviewer_ids:
-        roles.add(ROLE_REVIEWER)
-    rows = await session.scalars(
-        select(Role.role).where(Role.community_id == community_id, Role.member_id == member.id)
-    )
-    roles.update(rows)
-    return roles
+    """Everything that gives the member a role (groupbot.permissions says where roles come from)."""
+    found = await permissions.roles_of(session, settings, community_id, member.telegram_id)
+    return set(found.names)
 
 
 def main_role(roles: set[str]) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,6 +194,15 @@ async def roles_of(
     # A configured id never needs a re-check.
     stale -= {r for r, src in ROLE_SOURCES.items() if telegram_id in src.ids(settings)}
     return Roles(frozenset(names), frozenset(stale))
+
+
+def holders(role: str, settings: Settings, community_id: int) -> ColumnElement[bool]:
+    """A condition on ``Member``: the people who hold ``role`` (configured or recorded), e.g.
+    the organizers to tell about an order problem or the reviewers to send a card to."""
+    recorded = select(Role.member_id).where(Role.community_id == community_id, Role.role == role)
+    source = ROLE_SOURCES.get(role)
+    configured = source.ids(settings) if source is not None else frozenset()
+    return or_(Member.id.in_(recorded), Member.telegram_id.in_(configured))
 
 
 async def refuse(

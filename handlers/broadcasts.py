@@ -13,7 +13,7 @@ import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, schedule, targets
 from groupbot.broadcasts.compose import ComposeError
-from groupbot.models import ROLE_ORGANIZER, Draft
+from groupbot.models import Draft
 from groupbot.permissions import BROADCAST
 from handlers import broadcasts_screens as screens
 from handlers.common import add_commands
@@ -231,7 +231,7 @@ TAPS = {
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "broadcast")
+    add_commands(BROADCAST, "broadcast")
     app.add_handler(CommandHandler("broadcast", permitted(BROADCAST, broadcast_command),
                                    filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(

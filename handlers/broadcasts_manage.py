@@ -10,7 +10,7 @@ import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, report, schedule
 from groupbot.broadcasts.compose import ComposeError
-from groupbot.models import ROLE_ORGANIZER, Broadcast, Draft
+from groupbot.models import Broadcast, Draft
 from groupbot.models.broadcasts import BROADCAST_SCHEDULED, BROADCAST_SENDING
 from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
@@ -104,7 +104,7 @@ async def when_typed(u: Unit, draft: Draft) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "broadcasts")
+    add_commands(BROADCAST, "broadcasts")
     app.add_handler(CommandHandler("broadcasts", permitted(BROADCAST, list_command),
                                    filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(permitted(BROADCAST, on_tap), pattern=r"^bcl:[xrs]:\d+$"))

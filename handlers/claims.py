@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 import handlers.drafts
 from groupbot import claims, drafts, orders, policy
-from groupbot.models import ROLE_MEMBER, Draft, Order
+from groupbot.models import Draft, Order
 from groupbot.money import fmt, from_minor
 from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import PhotoCheck
@@ -252,7 +252,7 @@ async def my_claims(u: Unit) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "claim", "claims")
+    add_commands(FILE_CLAIM, "claim", "claims")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("claim", permitted(FILE_CLAIM, claim_command), private))
     app.add_handler(CommandHandler("claims", permitted(FILE_CLAIM, my_claims), private))

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 import handlers.drafts
 from groupbot import deal_card, deals, drafts, posts
-from groupbot.models import ROLE_ORGANIZER, Deal, Draft, Group
+from groupbot.models import Deal, Draft, Group
 from groupbot.orders import OrderError
 from groupbot.people import active_groups, group_by_chat_id, mark_started
 from groupbot.permissions import JOIN_DEAL, POST_DEAL
@@ -167,7 +167,7 @@ async def _post_guided(u: Unit, draft: Draft, extras: tuple) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "deal")
+    add_commands(POST_DEAL, "deal")
     app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_command),
                                    filters.ChatType.GROUPS))
     app.add_handler(CommandHandler("deal", permitted(POST_DEAL, deal_private),

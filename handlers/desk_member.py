@@ -19,7 +19,6 @@ from telegram.ext import (
 )
 
 from groupbot.desk.members import Answer, member_edited, member_wrote, rate, request_service
-from groupbot.models import ROLE_MEMBER
 from groupbot.permissions import ASK_FOR_PERSON
 from handlers.common import add_commands, runtime, who
 from handlers.desk_common import SERVICE_CALLBACK, incoming, when
@@ -94,7 +93,7 @@ async def rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "service")
+    add_commands(ASK_FOR_PERSON, "service")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("service", permitted(ASK_FOR_PERSON, service), private))
     app.add_handler(CallbackQueryHandler(permitted(ASK_FOR_PERSON, service),

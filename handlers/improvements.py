@@ -22,7 +22,6 @@ from telegram.ext import (
 import messages
 from groupbot import drafts
 from groupbot.analytics import actions, guided, improvements, labels
-from groupbot.models import ROLE_ORGANIZER
 from groupbot.orders import local_time
 from groupbot.people import member_by_telegram_id
 from groupbot.permissions import ACT_ON_ALERTS
@@ -167,4 +166,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("supplier", permitted(ACT_ON_ALERTS, supplier_command)))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                    typed_answer), group=ANSWERS_GROUP)
-    add_commands(ROLE_ORGANIZER, "improvements", "supplier")
+    add_commands(ACT_ON_ALERTS, "improvements", "supplier")

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 import messages
 from groupbot import deals, notify, orders, shipping
-from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, Order
+from groupbot.models import Order
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
 from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
@@ -181,8 +181,10 @@ async def undelivered(u: Unit) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "myorders")
-    add_commands(ROLE_ORGANIZER, "ship", "delivered", "undelivered")
+    add_commands(VIEW_OWN_ORDERS, "myorders")
+    add_commands(MARK_SHIPPED, "ship")
+    add_commands(MARK_DELIVERED, "delivered")
+    add_commands(VIEW_UNDELIVERED, "undelivered")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(
         "start", permitted(VIEW_OWN_ORDERS, start_from_order_link),

@@ -12,7 +12,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 import messages
 from groupbot.analytics import documents
 from groupbot.analytics.period import Period, PeriodError, days_between, parse_period
-from groupbot.models import ROLE_ORGANIZER
 from groupbot.permissions import VIEW_REPORTS
 from groupbot.runtime import Runtime
 from handlers.common import add_commands, runtime, who
@@ -72,4 +71,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("report", permitted(VIEW_REPORTS, report_command)))
     app.add_handler(CallbackQueryHandler(permitted(VIEW_REPORTS, report_tap),
                                          pattern=r"^rp:\d{4}-\d{2}-\d{2}:"))
-    add_commands(ROLE_ORGANIZER, "report")
+    add_commands(VIEW_REPORTS, "report")

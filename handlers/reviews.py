@@ -17,15 +17,17 @@ import handlers.reviews_input
 import handlers.reviews_member
 import handlers.reviews_queue
 from groupbot import drafts
-from groupbot.models import ROLE_REVIEWER, Claim
+from groupbot.models import Claim
 from groupbot.money import fmt, from_minor, to_minor
 from groupbot.permissions import (
     ADJUST_AMOUNT,
     DECIDE_CLAIM,
+    MARK_PAID,
     OFFER_COUPON,
     REVERSE_AUTO_APPROVAL,
     USE_BOT,
     VIEW_CLAIM_HISTORY,
+    VIEW_QUEUE,
 )
 from groupbot.reviews import auto, coupons, decisions, history
 from groupbot.reviews.decisions import Outcome
@@ -155,7 +157,8 @@ async def member_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(app: Application) -> None:
     """Before handlers.claims: ``/claim 12`` with a number is the reviewers' history."""
-    add_commands(ROLE_REVIEWER, "queue", "payouts")
+    add_commands(VIEW_QUEUE, "queue")
+    add_commands(MARK_PAID, "payouts")
     app.add_handler(CommandHandler(
         "claim", permitted(VIEW_CLAIM_HISTORY, claim_history, otherwise=member_claim),
         filters.Regex(r"^/claim(@\w+)?\s+#?\d+\s*$")))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CommandHandler, filters
 
-from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER
 from groupbot.orders import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
 from groupbot.permissions import USE_BOT
-from handlers.common import COMMANDS, Who, add_commands
+from handlers.common import Who, add_commands, commands_for
 from handlers.desk_common import help_hours, service_row
 from handlers.permits import permitted
 from handlers.unit import Unit, unit_of_work
@@ -17,12 +16,8 @@ from handlers.unit import Unit, unit_of_work
 def help_text(w: Who) -> str:
     role = main_role(w.roles)
     lines = [w.t(f"start.role.{role}")]
-    shown: list[str] = []
-    for r in (ROLE_MEMBER, ROLE_REVIEWER, ROLE_ORGANIZER):
-        if r == ROLE_MEMBER or r in w.roles:
-            shown += [c for c in COMMANDS[r] if c not in shown]
     # /start is how they got here; /help goes last.
-    shown = [c for c in shown if c not in ("start", "help")] + ["help"]
+    shown = [c for c in commands_for(w) if c not in ("start", "help")] + ["help"]
     lines += [w.t("help.line", command=c, what=w.t(f"commands.{c}")) for c in shown]
     return "\n".join(lines)
 
@@ -50,7 +45,7 @@ async def start_in_group(u: Unit) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "start", "help")
+    add_commands(USE_BOT, "start", "help")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", permitted(USE_BOT, start), private))
     app.add_handler(CommandHandler("help", permitted(USE_BOT, help_command), private))
