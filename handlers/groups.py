@@ -71,12 +71,13 @@ _ADMIN = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 async def register_on_first_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before the command handlers (handler group -1) for commands in groups."""
+    """Runs before every other handler (its own handler group) for commands in groups; staff
+    chats (the reviewers', the admin's, the service desk's) are never community groups."""
     chat, user = update.effective_chat, update.effective_user
     rt = runtime(context)
     known: set[int] = context.bot_data.setdefault(KNOWN_KEY, set())
     if chat is None or user is None or chat.id in known or chat.id in (
-            rt.settings.reviewers_chat_id, rt.settings.admin_chat_id):
+            rt.settings.reviewers_chat_id, rt.settings.admin_chat_id, *rt.settings.desk_chat_ids):
         return
     async with rt.tx() as session:
         group = await group_by_chat_id(session, chat.id)
@@ -104,8 +105,12 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await migrate_group(session, message.chat_id, message.migrate_to_chat_id)
 
 
+FIRST_GROUP = -3  # before the analytics answers (-2) and the service desk (-1)
+
+
 def register(app: Application) -> None:
     app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    # A group of its own, so the command's real handler (any group) still runs after it.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND,
-                                   register_on_first_command), group=-1)
+                                   register_on_first_command), group=FIRST_GROUP)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated))
