@@ -79,19 +79,21 @@ def upgrade() -> None:
     key = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     bands = op.create_table(
         "photo_hash_bands",
-        sa.Column("photo_id", key, nullable=False),
-        sa.Column("band_no", sa.Integer(), nullable=False),
         sa.Column("community_id", key, nullable=False),
+        sa.Column("band_no", sa.Integer(), nullable=False),
         sa.Column("band_value", sa.Integer(), nullable=False),
         sa.Column("phash", sa.BigInteger(), nullable=False),
+        sa.Column("photo_id", key, nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"],
                                 name=op.f("fk_photo_hash_bands_community_id_communities")),
         sa.ForeignKeyConstraint(["photo_id"], ["claim_photos.id"], ondelete="CASCADE",
                                 name=op.f("fk_photo_hash_bands_photo_id_claim_photos")),
-        sa.PrimaryKeyConstraint("photo_id", "band_no", name=op.f("pk_photo_hash_bands")),
+        sa.PrimaryKeyConstraint("community_id", "band_no", "band_value", "phash", "photo_id",
+                                name=op.f("pk_photo_hash_bands")),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_photo_hash_bands_lookup", "photo_hash_bands",
-                    ["community_id", "band_no", "band_value"], unique=False)
+    op.create_index("ix_photo_hash_bands_photo_id", "photo_hash_bands", ["photo_id"],
+                    unique=False)
     _backfill(bands)
 
 
@@ -116,7 +118,7 @@ def _backfill(bands: sa.Table) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_photo_hash_bands_lookup", table_name="photo_hash_bands")
+    op.drop_index("ix_photo_hash_bands_photo_id", table_name="photo_hash_bands")
     op.drop_table("photo_hash_bands")
     for name, table, _columns, _where in reversed(HOT_INDEXES):
         op.drop_index(name, table_name=table)
