@@ -27,7 +27,7 @@ from groupbot.evidence import (
 )
 from groupbot.evidence.phash import popcount
 from groupbot.models import ClaimPhoto, Shipment
-from groupbot.models.photo_bands import VALUE_BITS, band_keys, parse_hash
+from groupbot.models.photo_bands import VALUE_BITS, band_keys, parse_hash, to_signed
 
 
 def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
@@ -123,30 +123,37 @@ async def known_photos(
 
 
 # The probes' band keys go to the database as one array (one parameter, one statement
-# whatever the number of probes) and each drives an index lookup on photo_hash_bands.
-_SIMILAR = {
-    "sqlite": text(
-        "SELECT b.photo_id, b.phash FROM json_each(:keys) AS k "
-        "CROSS JOIN photo_hash_bands AS b "  # CROSS JOIN: SQLite loops over the keys first
-        f"WHERE b.community_id = :community AND b.band_no = (k.value >> {VALUE_BITS}) "
-        f"AND b.band_value = (k.value & {(1 << VALUE_BITS) - 1})"),
-    "postgresql": text(
-        "SELECT b.photo_id, b.phash FROM unnest(CAST(:keys AS bigint[])) AS k(key) "
-        "JOIN photo_hash_bands AS b ON b.community_id = :community "
-        f"AND b.band_no = (k.key >> {VALUE_BITS}) AND b.band_value = (k.key & {(1 << VALUE_BITS) - 1})"),
-}
+# whatever the number of probes) and each drives a lookup of the band index. PostgreSQL also
+# checks the distance itself (bit_count), so only the matches travel; SQLite has no popcount,
+# so its candidates are checked here.
+_SIMILAR_SQLITE = text(
+    "SELECT b.photo_id, b.phash FROM json_each(:keys) AS k "
+    "CROSS JOIN photo_hash_bands AS b "  # CROSS JOIN: SQLite loops over the keys first
+    f"WHERE b.community_id = :community AND b.band_no = (k.value >> {VALUE_BITS}) "
+    f"AND b.band_value = (k.value & {(1 << VALUE_BITS) - 1})")
+_SIMILAR_POSTGRES = text(
+    "SELECT DISTINCT b.photo_id "
+    "FROM unnest(CAST(:keys AS bigint[]), CAST(:probes AS bigint[])) AS k(key, probe) "
+    "JOIN photo_hash_bands AS b ON b.community_id = :community "
+    f"AND b.band_no = (k.key >> {VALUE_BITS}) "
+    f"AND b.band_value = (k.key & {(1 << VALUE_BITS) - 1}) "
+    "WHERE bit_count(CAST(b.phash # k.probe AS bit(64))) <= :distance")
 
 
 async def _similar(session: AsyncSession, community_id: int, probes: list[int]) -> set[int]:
     """Ids of the photos within REUSE_MAX_DISTANCE of one of ``probes``."""
     if not probes:
         return set()
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = sorted({(band_no << VALUE_BITS | value, to_signed(probe)) for probe in probes
+                        for band_no, value in band_keys(probe)})
+        return set(await session.scalars(_SIMILAR_POSTGRES, {
+            "community": community_id, "keys": [k for k, _ in pairs],
+            "probes": [p for _, p in pairs], "distance": REUSE_MAX_DISTANCE}))
     keys = sorted({band_no << VALUE_BITS | value for probe in probes
                    for band_no, value in band_keys(probe)})
-    dialect = session.get_bind().dialect.name
-    rows = (await session.execute(_SIMILAR[dialect], {
-        "community": community_id,
-        "keys": json.dumps(keys) if dialect == "sqlite" else keys})).all()
+    rows = (await session.execute(_SIMILAR_SQLITE, {
+        "community": community_id, "keys": json.dumps(keys)})).all()
     if not rows:
         return set()
     found = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
