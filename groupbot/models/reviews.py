@@ -32,6 +32,9 @@ from groupbot.models.base import (
 REFUND_DUE = "due"
 REFUND_PAID = "paid"
 
+TO_REANNOUNCE = "reannounced_at IS NULL AND decided_at IS NULL"
+TO_ESCALATE = "escalated_at IS NULL AND decided_at IS NULL"
+
 # Claim statuses added by the review (the claims model keeps the string column).
 CLAIM_COUPON = "coupon"
 
@@ -49,6 +52,11 @@ class ClaimReview(Base):
         Index("ix_claim_reviews_lease", "lease_until",
               sqlite_where=text("lease_member_id IS NOT NULL"),
               postgresql_where=text("lease_member_id IS NOT NULL")),
+        # The clocks' scans: undecided claims not yet re-announced / escalated (a few).
+        Index("ix_claim_reviews_to_reannounce", "claim_id",
+              sqlite_where=text(TO_REANNOUNCE), postgresql_where=text(TO_REANNOUNCE)),
+        Index("ix_claim_reviews_to_escalate", "claim_id",
+              sqlite_where=text(TO_ESCALATE), postgresql_where=text(TO_ESCALATE)),
         IDS_NEVER_REUSED,
     )
 

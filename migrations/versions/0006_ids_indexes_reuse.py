@@ -42,6 +42,10 @@ HOT_INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
     ("ix_broadcasts_due", "broadcasts", ["community_id", "status", "scheduled_at"], None),
     ("ix_claim_reviews_lease", "claim_reviews", ["lease_until"],
      "lease_member_id IS NOT NULL"),
+    ("ix_claim_reviews_to_reannounce", "claim_reviews", ["claim_id"],
+     "reannounced_at IS NULL AND decided_at IS NULL"),
+    ("ix_claim_reviews_to_escalate", "claim_reviews", ["claim_id"],
+     "escalated_at IS NULL AND decided_at IS NULL"),
     ("ix_claim_photos_file", "claim_photos", ["community_id", "file_unique_id"], None),
 )
 # Single-column indexes the composite ones above make redundant.
