@@ -20,14 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 REFUND_DUE = "due"
 REFUND_PAID = "paid"
