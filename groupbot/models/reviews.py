@@ -27,7 +27,7 @@ REFUND_PAID = "paid"
 
 TO_REANNOUNCE = "reannounced_at IS NULL AND decided_at IS NULL"
 TO_ESCALATE = "escalated_at IS NULL AND decided_at IS NULL"
-TO_REMIND = f"reminded_at IS NULL AND status = '{REFUND_DUE}'"
+TO_REMIND = "reminded_at IS NULL"
 
 # Claim statuses added by the review (the claims model keeps the string column).
 CLAIM_COUPON = "coupon"
@@ -100,7 +100,7 @@ class Refund(Base):
         # /payouts and the payout reminders: a community's due refunds by deadline.
         Index("ix_refunds_payouts", "community_id", "status", "payout_due_at", "id"),
         # The payout reminders: due refunds not reminded yet (the reminded ones stay due).
-        Index("ix_refunds_to_remind", "community_id", "payout_due_at",
+        Index("ix_refunds_to_remind", "community_id", "status", "payout_due_at",
               sqlite_where=text(TO_REMIND), postgresql_where=text(TO_REMIND)),
         IDS_NEVER_REUSED,
     )

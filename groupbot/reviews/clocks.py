@@ -92,7 +92,10 @@ async def _payout_reminders(session: AsyncSession, rt: Runtime) -> None:
     rows = await session.scalars(
         select(Refund).where(Refund.community_id == rt.community_id,
                              Refund.status == REFUND_DUE, Refund.reminded_at.is_(None),
-                             Refund.payout_due_at <= now).order_by(Refund.payout_due_at))
+                             Refund.payout_due_at <= now).order_by(Refund.payout_due_at)
+        # SQLite would rather range over every due refund past its deadline (the payouts
+        # index): the partial index holds only the ones not reminded yet.
+        .with_hint(Refund, "INDEXED BY ix_refunds_to_remind", "sqlite"))
     for refund in rows:
         refund.reminded_at = now
         records.audit(session, refund.claim_id, None, "payout_reminded", now,

@@ -35,8 +35,8 @@ TABLES_WITH_IDS = (
 HOT_INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
     ("ix_claims_queue", "claims", ["community_id", "status", "submitted_at", "id"], None),
     ("ix_refunds_payouts", "refunds", ["community_id", "status", "payout_due_at", "id"], None),
-    ("ix_refunds_to_remind", "refunds", ["community_id", "payout_due_at"],
-     "reminded_at IS NULL AND status = 'due'"),
+    ("ix_refunds_to_remind", "refunds", ["community_id", "status", "payout_due_at"],
+     "reminded_at IS NULL"),
     ("ix_outbox_due", "outbox", ["community_id", "status", "not_before", "id"], None),
     ("ix_drafts_idle", "drafts", ["kind", "status", "updated_at"], None),
     ("ix_deals_closing", "deals", ["community_id", "status", "closes_at"], None),
