@@ -8,16 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-import messages
 from groupbot.analytics.actions import supplier_of
 from groupbot.models import Role
 from handlers.ticks import tick_now
-from tests.analytics.factories import batch
+from tests.analytics.factories import batch, t
 from tests.factories import community_with_bot, started
-
-
-def t(key: str, **values: object) -> str:
-    return messages.t("zh-Hans", key, **values)
 
 
 async def _bad_mango_batch(bot):

@@ -7,14 +7,9 @@ import csv
 import io
 from datetime import timedelta
 
-import messages
 from groupbot.analytics.csvfile import COLUMNS
-from tests.analytics.factories import VERIFIED, batch
+from tests.analytics.factories import VERIFIED, batch, t
 from tests.factories import community_with_bot, started
-
-
-def t(key: str, **values: object) -> str:
-    return messages.t("zh-Hans", key, **values)
 
 
 async def _mangoes(bot):
