@@ -79,21 +79,14 @@ class TelegramDesk:
             raise _translate(exc) from exc
         return topic.message_thread_id
 
-    async def _topic_call(self, call: object) -> None:
+    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
         try:
-            await call  # type: ignore[misc]
+            await self.bot.edit_forum_topic(chat_id, thread_id, name=name)
         except BadRequest as exc:
             if "not_modified" not in exc.message.lower().replace(" ", "_"):
                 raise _translate(exc) from exc
         except Exception as exc:
             raise _translate(exc) from exc
-
-    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
-        await self._topic_call(self.bot.edit_forum_topic(chat_id, thread_id, name=name))
-
-    async def set_topic_closed(self, chat_id: int, thread_id: int, closed: bool) -> None:
-        method = self.bot.close_forum_topic if closed else self.bot.reopen_forum_topic
-        await self._topic_call(method(chat_id, thread_id))
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         try:

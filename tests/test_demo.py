@@ -21,6 +21,10 @@ def test_demo_in_chinese():
     assert "能看到商品和快递单号，单号与订单一致" in out
     assert "实付 ¥50.00 共 10个，坏 2个 → 退 ¥10.00" in out
     assert "已提交售后申请 #1" in out
+    # the service desk act (groupbot/demo/desk.py)
+    assert "客服将于 今天 09:00 上线" in out and "客服小李为您服务" in out
+    assert "由于您超过 4 分钟没有回复" in out and "客服小王为您服务" in out
+    assert "感谢您的评价（5 分）" in out
 
 
 def test_demo_in_english():

@@ -13,6 +13,7 @@ from telegram import Update
 import messages
 from groupbot.app import build_application
 from groupbot.clock import FrozenClock
+from groupbot.demo.desk import add_desk_chat, desk_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
@@ -51,6 +52,7 @@ class Demo:
         )
         # The reviewers' own group: cards with the evidence sheet are posted there.
         self.room = self.sb.add_group(self.m("cast.reviewers_group"), members=[self.reviewer])
+        desk = add_desk_chat(self)  # the service desk's staff forum (groupbot/demo/desk.py)
         self.settings = self.base_settings.replace(
             bot_token=self.sb.token,
             base_url=self.sb.base_url,
@@ -60,6 +62,7 @@ class Demo:
             reviewer_ids=frozenset({self.reviewer.id}),
             reviewers_chat_id=self.room.id,
             admin_chat_id=None,
+            service_chat_id=desk.id,
             tick_seconds=0.5,
         )
         rt = Runtime.create(self.settings, clock=self.clock)
@@ -130,6 +133,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await orders_act(d)
             await claim_act(d)
             await review_act(d)
+            await desk_act(d)
             print("\n" + d.m("done"))
     return 0
 

@@ -84,9 +84,6 @@ class RecordingDesk:
     async def rename_topic(self, chat_id, thread_id, name):
         self.calls.append(("rename", chat_id, thread_id, name))
 
-    async def set_topic_closed(self, chat_id, thread_id, closed):
-        self.calls.append(("closed", chat_id, thread_id, closed))
-
     async def pin(self, chat_id, message_id):
         self.calls.append(("pin", chat_id, message_id))
 
@@ -119,7 +116,7 @@ async def test_a_desk_chat_without_topics_says_so_and_relays_by_reply(bot):
     desk = await desk_chat(bot, topics=False)  # the check runs on the first tick it can
     await tick(bot)
     said = [m["html"] for m in bot.sb.bot_messages(desk.chat)]
-    assert said == [t("group.staff"), t("desk.agent.no_topics")]
+    assert said == [t("desk.agent.connected"), t("desk.agent.no_topics")]
     bot.replies(desk.chat)
     ming = bot.sb.add_user("小明")
     await started(bot, ming)
