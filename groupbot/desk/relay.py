@@ -10,6 +10,7 @@ one message — a forum is one chat for Telegram's 20-per-minute group limit.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from dataclasses import dataclass, field
@@ -119,16 +120,31 @@ async def _claim(session: AsyncSession, rt: Runtime, now: datetime, limit: int) 
     return jobs
 
 
+def _destination(job: Job) -> int:
+    return job.member_chat if job.direction in (FROM_AGENT, TO_MEMBER) else job.desk_chat
+
+
 async def relay_due(rt: Runtime, transport: DeskTransport, *, limit: int = 100) -> int:
-    """One pass of the relay. Returns how many Telegram messages were sent."""
+    """One pass of the relay. Returns how many Telegram messages were sent.
+
+    Each destination chat is its own queue, served concurrently: a desk chat waiting out its
+    20-a-minute budget holds up neither the other desk chats nor the members' private chats."""
     if not rt.settings.desk_chat_ids:
         return 0
     now = rt.clock.now()
     async with rt.tx() as session:
         jobs = await _claim(session, rt, now, limit)
-    sent = 0
-    stalled: set[int] = set()
+    queues: dict[int, list[Job]] = {}
     for job in jobs:
+        queues.setdefault(_destination(job), []).append(job)
+    sent = await asyncio.gather(*(_send_queue(rt, transport, queue) for queue in queues.values()))
+    return sum(sent)
+
+
+async def _send_queue(rt: Runtime, transport: DeskTransport, queue: list[Job]) -> int:
+    sent = 0
+    stalled: set[int] = set()  # a conversation whose earlier message must go first
+    for job in queue:
         if job.conv_id in stalled:
             await _record(rt, job, MSG_PENDING, None, "waiting for an earlier message", 0)
             continue
