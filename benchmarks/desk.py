@@ -113,8 +113,9 @@ async def run(args: argparse.Namespace, url: str, control: Control) -> None:
                                         allowed_updates=Update.ALL_TYPES)
         await app.start()
         try:
-            for desk, owner in desks:
+            for desk, owner in desks:  # one at a time: each is a staff chat the bot greets
                 await control("POST", f"/groups/{desk['id']}/bot", by=owner["id"], as_admin=True)
+                await asyncio.sleep(0.3)
             await asyncio.sleep(1.0)
             result = await converse(args, control, desks, members)
         finally:

@@ -12,6 +12,7 @@ from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER
 from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
 from handlers.common import add_commands, keyboard, runtime, who
+from handlers.desk_common import service_row
 from handlers.ticks import kick
 
 
@@ -74,7 +75,9 @@ async def myorders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not recent:
             await update.effective_message.reply_text(w.t("orders.myorders_empty"))
             return
-        await update.effective_message.reply_text(w.t("orders.myorders_title"))
+        service = keyboard([[service_row(w.locale)]]) if rt.settings.desk_chat_ids else None
+        await update.effective_message.reply_text(w.t("orders.myorders_title"),
+                                                  reply_markup=service)
         for order in recent:
             text = w.t(
                 "orders.myorders_item", order=order.id,

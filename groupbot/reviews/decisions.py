@@ -143,6 +143,7 @@ async def decide(
         what = "adjusted" if how == "adjusted" else "approved"
         await notices.tell_member(
             session, rt, claim, member, what, review.version,
+            buttons=notices.service_button(rt) if what == "adjusted" else (),
             amount=notices.money(claim, refund.amount_minor),
             computed=notices.money(claim, claim.refund_minor), reason=reason or "",
             due=refund.payout_due_at, days=rt.settings.payout_business_days)
@@ -160,6 +161,7 @@ async def decide(
         details.update(reason=reason, note=note)
         locale = member_locale(rt, member)
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
+                                  buttons=notices.service_button(rt),
                                   why=notices.reject_text(locale, rt, reason or "no_evidence"),
                                   note=_note_line(locale, note))
     else:

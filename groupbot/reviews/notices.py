@@ -32,5 +32,10 @@ async def tell_member(
     ))
 
 
+def service_button(rt: Runtime) -> list[tuple[str, str]]:
+    """"Talk to a person" under a decision the member may dispute (groupbot/desk)."""
+    return [("desk.button", "desk:start")] if rt.settings.desk_chat_ids else []
+
+
 def reject_text(locale: str, rt: Runtime, code: str) -> messages.Html:
     return messages.t(locale, f"reviews.reject.{code}", hours=rt.settings.claim_window_hours)
