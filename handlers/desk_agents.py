@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 import messages
-from groupbot.desk import agents
+from groupbot.desk import agents, commands
 from groupbot.desk.agents import Place, Reply
 from groupbot.desk.clocks import desk_list
 from groupbot.desk.records import Incoming, desk_locale, set_desk_name
@@ -92,16 +92,16 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with rt.tx() as session:
         w = await who(session, rt, update)
         if name == "close":
-            reply = await agents.close_command(session, rt, w.member, place, now)
+            reply = await commands.close_command(session, rt, w.member, place, now)
         elif name == "transfer":
-            reply = Reply("transfer_usage") if not args else await agents.transfer(
+            reply = Reply("transfer_usage") if not args else await commands.transfer(
                 session, rt, w.member, place, args[0], " ".join(args[1:]), _command(message),
                 now)
         elif name == "note":
-            reply = await agents.note(session, w.member, place, " ".join(args),
+            reply = await commands.note(session, w.member, place, " ".join(args),
                                       _command(message), now)
         elif name == "r":
-            reply = await agents.canned(session, rt, w.member, place,
+            reply = await commands.canned(session, rt, w.member, place,
                                         args[0] if args else "", _command(message), now)
         else:  # deskname
             desk_name = " ".join(args).strip()
