@@ -158,8 +158,13 @@ async def converse(args, control: Control, desks, members) -> dict:
     await asyncio.gather(*(member_says(i, 1) for i in range(len(members))))
     expected = 2 * len(members) * args.rounds
     deadline = time.time() + args.timeout
+    shown = time.time()
     while len(arrived) < expected and time.time() < deadline:
         await asyncio.sleep(0.2)
+        if time.time() - shown > 10:
+            shown = time.time()
+            print(f"  {len(arrived)}/{expected} delivered after {shown - started:.0f} s",
+                  file=sys.stderr)
         calls = await control("GET", "/calls", since=calls_seen)
         calls_seen += len(calls)
         follow_ups = []

@@ -134,3 +134,20 @@ async def test_a_desk_chat_without_topics_says_so_and_relays_by_reply(bot):
     await bot.sb.send_text(desk.lee, desk.chat, "大家好")  # not a reply: nobody's conversation
     await bot.settle()
     assert bot.htmls(ming) == [] and bot.htmls(desk.chat) == []
+
+
+async def test_one_person_writing_in_two_desk_chats_at_once_is_one_member(runtime):
+    """Updates from different chats run side by side: an agent new to the bot who writes in
+    two desk chats at once must not fail one of them (a unique violation on members)."""
+    import asyncio
+
+    from groupbot.people import Person, upsert_member
+
+    async def one(name: str) -> int:
+        async with runtime.tx() as session:
+            found = await upsert_member(session, Person(telegram_id=8_800_001, first_name=name))
+            await asyncio.sleep(0.05)  # hold the transaction open, as a handler does
+            return found.id
+
+    ids = await asyncio.gather(*(one(f"客服{i}") for i in range(3)))
+    assert len(set(ids)) == 1
