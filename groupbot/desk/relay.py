@@ -74,13 +74,19 @@ def _due(row: DeskMessage, now: datetime) -> bool:
     return row.not_before <= now - LEASE  # a "sending" row whose sender died
 
 
-async def _claim(session: AsyncSession, rt: Runtime, now: datetime, limit: int) -> list[Job]:
+TO_MEMBERS = (FROM_AGENT, TO_MEMBER)  # what goes into members' private chats
+TO_DESKS = (FROM_MEMBER, TO_DESK)  # what goes into the desk chats (20 a minute each)
+
+
+async def _claim(
+    session: AsyncSession, rt: Runtime, now: datetime, limit: int, side: tuple[str, ...]
+) -> list[Job]:
     query = (
         select(DeskMessage, Conversation, DeskTopic, Member)
         .join(Conversation, Conversation.id == DeskMessage.conversation_id)
         .join(DeskTopic, DeskTopic.id == Conversation.topic_id)
         .join(Member, Member.id == Conversation.member_id)
-        .where(Conversation.community_id == rt.community_id,
+        .where(Conversation.community_id == rt.community_id, DeskMessage.direction.in_(side),
                or_(DeskMessage.status == MSG_PENDING, DeskMessage.status == MSG_SENDING))
         .order_by(DeskMessage.id).limit(limit * 4)
     )
@@ -124,16 +130,19 @@ def _destination(job: Job) -> int:
     return job.member_chat if job.direction in (FROM_AGENT, TO_MEMBER) else job.desk_chat
 
 
-async def relay_due(rt: Runtime, transport: DeskTransport, *, limit: int = 100) -> int:
-    """One pass of the relay. Returns how many Telegram messages were sent.
+async def relay_due(
+    rt: Runtime, transport: DeskTransport, side: tuple[str, ...], *, limit: int = 100
+) -> int:
+    """One pass of the relay for one side (TO_MEMBERS or TO_DESKS: the two are independent,
+    so members' chats never wait for a desk chat's budget). Returns how many were sent.
 
     Each destination chat is its own queue, served concurrently: a desk chat waiting out its
-    20-a-minute budget holds up neither the other desk chats nor the members' private chats."""
+    20-a-minute budget holds up neither the other desk chats nor anyone else."""
     if not rt.settings.desk_chat_ids:
         return 0
     now = rt.clock.now()
     async with rt.tx() as session:
-        jobs = await _claim(session, rt, now, limit)
+        jobs = await _claim(session, rt, now, limit, side)
     queues: dict[int, list[Job]] = {}
     for job in jobs:
         queues.setdefault(_destination(job), []).append(job)

@@ -93,7 +93,7 @@ async def ensure_topic(
 
 
 async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 20) -> int:
-    """Bring titles, open/closed state and cards of changed topics up to date."""
+    """Bring titles and cards of changed topics up to date; returns how many succeeded."""
     async with rt.tx() as session:
         rows = list(await session.scalars(
             select(DeskTopic).where(DeskTopic.dirty.is_(True),
@@ -111,6 +111,7 @@ async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 
                 "card_id": topic.card_message_id,
             })
             topic.dirty = False
+    done = 0
     for item in work:
         try:
             await _refresh_one(transport, item)
@@ -126,7 +127,8 @@ async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 
             if row is not None:
                 row.title_shown = item["title_shown"]
                 row.card_shown = item["card_shown"]
-    return len(work)
+        done += 1
+    return done
 
 
 async def _refresh_one(transport: DeskTransport, item: dict[str, Any]) -> None:

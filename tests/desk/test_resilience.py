@@ -8,7 +8,7 @@ import pytest
 
 from groupbot.desk.members import member_wrote, request_service
 from groupbot.desk.records import Incoming
-from groupbot.desk.relay import relay_due
+from groupbot.desk.relay import TO_DESKS, relay_due
 from groupbot.notify import RetryLater
 from tests.desk.helpers import DESK_ID, desk_chat, in_conversation, said_in_topic, t, tick
 from tests.factories import group_row, member, started
@@ -103,13 +103,13 @@ async def test_a_burst_is_coalesced_into_one_message_and_waits_out_a_429(runtime
                                clock.now())
     desk = RecordingDesk()
     desk.busy = 1  # the card goes out, then the burst meets a 429
-    assert await relay_due(rt, desk) == 0
+    assert await relay_due(rt, desk, TO_DESKS) == 0
     assert [c[0] for c in desk.calls] == ["topic"]  # the card got the 429: nothing else went
     clock.advance(seconds=6)
-    assert await relay_due(rt, desk) == 1
+    assert await relay_due(rt, desk, TO_DESKS) == 1
     assert [c[0] for c in desk.calls] == ["topic", "send", "pin", "send"]
     assert desk.calls[-1] == ("send", DESK_ID, 77, "第一句\n第二句\n第三句")
-    assert await relay_due(rt, desk) == 0  # sent once
+    assert await relay_due(rt, desk, TO_DESKS) == 0  # sent once
 
 
 async def test_a_desk_chat_without_topics_says_so_and_relays_by_reply(bot):
