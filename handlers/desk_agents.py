@@ -57,21 +57,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
 
 
 async def agent_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message (or an edit: relayed as an edit note) an agent wrote in the desk chat."""
     message = update.effective_message
-    found = incoming(message)
-    if found is None:
-        raise ApplicationHandlerStop
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        reply = await agents.agent_wrote(session, rt, w.member, _place(message), found,
-                                         rt.clock.now())
-    await _answer(update, context, reply)
-
-
-async def agent_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.edited_message
-    found = incoming(message, edit=True)
+    found = incoming(message, edit=update.edited_message is not None)
     if found is None:
         raise ApplicationHandlerStop
     rt = runtime(context)
@@ -175,5 +163,5 @@ def register(app: Application) -> None:
     new = filters.UpdateType.MESSAGE & desk & ~filters.COMMAND & RELAYED
     app.add_handler(MessageHandler(new, agent_message), group=DESK_GROUP)
     edits = filters.UpdateType.EDITED_MESSAGE & desk & filters.TEXT
-    app.add_handler(MessageHandler(edits, agent_edit), group=DESK_GROUP)
+    app.add_handler(MessageHandler(edits, agent_message), group=DESK_GROUP)
     app.add_handler(MessageHandler(desk & ~filters.StatusUpdate.ALL, swallow), group=DESK_GROUP)

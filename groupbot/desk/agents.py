@@ -3,9 +3,8 @@ confirming a second agent's text. Commands (/close, /transfer, /note, /r) are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groupbot.desk.hours import Hours
 from groupbot.desk.records import (
     Incoming,
+    Outcome,
     add_message,
     conversation_of_topic,
     desk_name,
@@ -38,14 +38,7 @@ from groupbot.models.desk import (
 )
 from groupbot.runtime import Runtime
 
-
-@dataclass(frozen=True)
-class Reply:
-    """What to tell the agent in the topic: ``code`` under ``desk.agent.*``; "" means nothing."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-    conv_id: int | None = None
+Reply = Outcome  # what the agent is told, in the topic
 
 
 @dataclass(frozen=True)
