@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.models import (
@@ -46,24 +47,17 @@ async def ensure_community(session: AsyncSession, settings: Settings) -> Communi
 async def upsert_member(session: AsyncSession, person: Person) -> Member:
     member = await session.scalar(select(Member).where(Member.telegram_id == person.telegram_id))
     if member is None:
-        try:
-            # A savepoint: the same person's updates from two chats run side by side (an agent
-            # in two desk chats), and the other one may insert them first.
-            async with session.begin_nested():
-                member = Member(
-                    telegram_id=person.telegram_id,
-                    first_name=person.first_name,
-                    last_name=person.last_name,
-                    username=person.username,
-                    language_code=person.language_code,
-                )
-                session.add(member)
-                await session.flush()
-            return member
-        except IntegrityError:
-            member = await session.scalar(
-                select(Member).where(Member.telegram_id == person.telegram_id))
-            assert member is not None
+        # INSERT … ON CONFLICT DO NOTHING: the same person's updates from two chats run side by
+        # side (an agent in two desk chats), and the other one may insert them first.
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(Member).values(
+            telegram_id=person.telegram_id, first_name=person.first_name,
+            last_name=person.last_name, username=person.username,
+            language_code=person.language_code,
+        ).on_conflict_do_nothing(index_elements=["telegram_id"]))
+        member = await session.scalar(
+            select(Member).where(Member.telegram_id == person.telegram_id))
+        assert member is not None
     # Names and languages change; keep what Telegram tells us last.
     member.first_name = person.first_name
     member.last_name = person.last_name
