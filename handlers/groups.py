@@ -46,7 +46,8 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                    *rt.settings.desk_chat_ids):
         # A staff chat is not a community group: no broadcasts or deals go there, and its
         # admins don't become organizers.
-        await context.bot.send_message(chat.id, messages.t(locale_of(update, rt), "group.staff"))
+        staff = "desk.agent.connected" if chat.id in rt.settings.desk_chat_ids else "group.staff"
+        await context.bot.send_message(chat.id, messages.t(locale_of(update, rt), staff))
         return
     admins = [person(a.user) for a in await chat.get_administrators() if not a.user.is_bot]
     async with rt.tx() as session:

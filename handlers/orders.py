@@ -14,6 +14,7 @@ from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPP
 from groupbot.people import mark_started
 from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
 from handlers.common import Who, add_commands
+from handlers.desk_common import service_row
 from handlers.permits import permitted
 from handlers.unit import Unit, unit_of_work
 
@@ -95,7 +96,8 @@ async def myorders(u: Unit) -> None:
     if not recent:
         u.out.reply(u.t("orders.myorders_empty"))
         return
-    u.out.reply(u.t("orders.myorders_title"))
+    u.out.reply(u.t("orders.myorders_title"),
+                [[service_row(u.w.locale)]] if u.rt.settings.desk_chat_ids else None)
     for order in recent:
         u.out.reply(*order_card(u, order))
 

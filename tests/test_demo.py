@@ -26,6 +26,10 @@ def test_demo_in_chinese():
     # The organizer's broadcast: preview, the group's copy, progress and report.
     assert "👆 这是预览" in out and "[芒果团 3号楼] 🤖 机器人: 🧺 取货提醒" in out
     assert "✅ 群发 #1 已发完：已发送 1 · 失败 0" in out and "📊 群发 #1 报告" in out
+    # the service desk act (groupbot/demo/desk.py)
+    assert "客服将于 今天 09:00 上线" in out and "客服小李为您服务" in out
+    assert "由于您超过 4 分钟没有回复" in out and "客服小王为您服务" in out
+    assert "感谢您的评价（5 分）" in out
 
 
 def test_demo_in_english():

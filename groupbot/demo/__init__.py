@@ -16,6 +16,7 @@ import messages
 from groupbot.app import build_application
 from groupbot.clock import Clock, FrozenClock
 from groupbot.demo.analytics import analytics_act
+from groupbot.demo.desk import add_desk_chat, desk_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
@@ -60,6 +61,7 @@ class Demo:
         )
         # The reviewers' own group: cards with the evidence sheet are posted there.
         self.room = self.sb.add_group(self.m("cast.reviewers_group"), members=[self.reviewer])
+        desk = add_desk_chat(self)  # the service desk's staff forum (groupbot/demo/desk.py)
         self.settings = self.base_settings.replace(
             bot_token=self.sb.token,
             base_url=self.sb.base_url,
@@ -69,6 +71,7 @@ class Demo:
             reviewer_ids=frozenset({self.reviewer.id}),
             reviewers_chat_id=self.room.id,
             admin_chat_id=None,
+            service_chat_id=desk.id,
             tick_seconds=0.5,
         )
         rt = Runtime.create(self.settings, clock=self.clock)
@@ -140,6 +143,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await claim_act(d)
             await review_act(d)
             await broadcast_act(d)
+            await desk_act(d)
             await analytics_act(d)
             print("\n" + d.m("done"))
     return 0

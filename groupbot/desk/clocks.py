@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
 from groupbot import notify, texts
-from groupbot.desk.agents import close
+from groupbot.desk.commands import close
 from groupbot.desk.hours import Hours
 from groupbot.desk.records import (
     OPEN_STATES,

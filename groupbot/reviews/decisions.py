@@ -155,6 +155,7 @@ async def decide(
         what = "adjusted" if how == "adjusted" else "approved"
         await notices.tell_member(
             session, rt, claim, member, what, review.version,
+            buttons=notices.service_button(rt) if what == "adjusted" else (),
             amount=notices.money(claim, refund.amount_minor),
             computed=notices.money(claim, claim.refund_minor), reason=reason or "",
             due=refund.payout_due_at, days=policy.rules_for(rt.settings).payout_days)
@@ -173,6 +174,7 @@ async def decide(
         span = policy.window_span(policy.rules_for(rt.settings),
                                   perishable(await order_of(session, claim)))
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
+                                  buttons=notices.service_button(rt),
                                   why=notices.reject_reason(reason or "no_evidence", span),
                                   note=notices.note_line(note))
     else:

@@ -32,6 +32,12 @@ async def tell_member(
     ))
 
 
+def service_button(rt: Runtime) -> list[tuple[str, str]]:
+    """"Talk to a person" under a decision the member may dispute (groupbot/desk)."""
+    return [("desk.button", "desk:start")] if rt.settings.desk_chat_ids else []
+
+
+
 def reject_reason(code: str, span: policy.Span) -> texts.Text:
     """The policy reason in plain words; ``span`` is the claim window of the claim's order."""
     key = f"reviews.reject.{code}"
