@@ -145,7 +145,7 @@ class Cluster:
             stderr=asyncio.subprocess.DEVNULL)
         bot = Proc(name or f"bot{len(self.bots) + 1}", proc, port)
         self.bots.append(bot)
-        await self.wait_listening(port)
+        await self.wait_listening(bot)
         return bot
 
     async def start_worker(self) -> Proc:
@@ -156,15 +156,17 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
-    async def wait_listening(self, port: int) -> None:
-        for _ in range(600):
+    async def wait_listening(self, bot: Proc) -> None:
+        for _ in range(2400):  # a loaded machine may take a minute to start a bot
+            if bot.proc.returncode is not None:
+                raise RuntimeError(f"{bot.name} exited with {bot.proc.returncode}")
             try:
-                _r, w = await asyncio.open_connection("127.0.0.1", port)
+                _r, w = await asyncio.open_connection("127.0.0.1", bot.port)
                 w.close()
                 return
             except OSError:
                 await asyncio.sleep(0.05)
-        raise RuntimeError(f"no bot on port {port}")
+        raise RuntimeError(f"no bot on port {bot.port}")
 
     def kill(self, p: Proc) -> None:
         if p.proc.returncode is None:
