@@ -170,7 +170,10 @@ async def _post_shutdown(application: Application) -> None:
         if hasattr(evidence, "close_async"):
             await evidence.close_async()
         evidence.close()
-    await beats.leave(rt)
+    try:
+        await beats.leave(rt)
+    except Exception:  # the row goes stale instead and `status` shows the process as gone
+        log.warning("could not remove this process's heartbeat row", exc_info=True)
     if (leadership := leadership_of(rt)) is not None:  # the next process takes over now
         await leadership.close()
     if (locks := locks_of(rt)) is not None:
