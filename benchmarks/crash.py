@@ -181,8 +181,11 @@ async def up(bot, before: int, limit: float = 120) -> None:
         await asyncio.sleep(0.1)
 
 
-async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asyncio.Event) -> None:
-    while len(done) < trials and not stop.is_set():
+async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asyncio.Event,
+                 budget: float) -> None:
+    """Kill and restart until ``trials`` kills or ``budget`` seconds, whichever comes first."""
+    deadline = time.monotonic() + budget
+    while len(done) < trials and not stop.is_set() and time.monotonic() < deadline:
         await asyncio.sleep(random.uniform(0, max_gap))
         before = bot.log.read_text(errors="replace").count(READY)
         bot.kill()
@@ -257,7 +260,8 @@ async def main(args: argparse.Namespace) -> None:
             await ctl.post("/settle", quiet=1.0, timeout=60)
             cast = Cast(ctl, org, rev, group, room, photo)
             stop = asyncio.Event()
-            kill_task = asyncio.create_task(killer(bot, args.trials, args.max_gap, kills, stop))
+            kill_task = asyncio.create_task(killer(bot, args.trials, args.max_gap, kills, stop,
+                                                    args.minutes * 60))
             t0 = time.monotonic()
             counter = 0
 
@@ -286,7 +290,7 @@ async def main(args: argparse.Namespace) -> None:
             bot.stop()
     finally:
         sandbox.kill()
-    rows = [("trials (SIGKILL + restart)", len(kills), ""),
+    rows = [("trials (SIGKILL + restart)", len(kills), f"asked for {args.trials}"),
             ("stories finished / stuck", f"{finished} / {len(stuck)}",
              stuck[0][:60] if stuck else ""),
             ("lost claims (told submitted, no claim)", result["lost"], "target 0"),
@@ -309,5 +313,7 @@ if __name__ == "__main__":
     parser.add_argument("--max-gap", type=float, default=3.0, help="seconds between kills")
     parser.add_argument("--patience", type=float, default=8.0,
                         help="seconds a person waits before doing a step again")
+    parser.add_argument("--minutes", type=float, default=120,
+                        help="stop killing after this long even if fewer trials were made")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     asyncio.run(main(parser.parse_args()))
