@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from groupbot import drafts
 from groupbot.models import Draft
 from handlers import photo_intake
-from handlers.fallback import unexpected_text
+from handlers.fallback import not_understood
 from handlers.unit import Unit, unit
 
 DraftInput = Callable[[Unit, Draft], Awaitable[None]]
@@ -35,7 +35,7 @@ async def to_draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with unit(update, context) as u:
         draft = await drafts.current(u.session, u.w.member)
         if draft is None or draft.kind not in ROUTES:
-            u.out.reply(unexpected_text(update, context))
+            u.out.reply(*not_understood(update, context))
             return
         kind, intake = draft.kind, PHOTO_INTAKES.get(draft.kind)
         if media is None or intake is None or not intake.wants_photos(draft):
