@@ -29,7 +29,7 @@ import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 import handlers.webhook
-from groupbot import claims, db, deals, notify, schedule
+from groupbot import claims, db, deal_card, deals, notify, posts, schedule
 from groupbot.analytics import alerts as batch_alerts
 from groupbot.analytics import digest as report_digest
 from groupbot.clock import Clock
@@ -124,7 +124,7 @@ def build_application(
     # several processes the leader runs them all, the others only the outbox (groupbot/schedule).
     handlers.ticks.register(
         application,
-        jobs=[deals.close_due, deals.refresh_cards, claims.idle_out,
+        jobs=[posts.deliver_due, deals.close_due, deal_card.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
               handlers.broadcasts_delivery.due_job(application),
@@ -170,7 +170,10 @@ async def _post_shutdown(application: Application) -> None:
         if hasattr(evidence, "close_async"):
             await evidence.close_async()
         evidence.close()
-    await beats.leave(rt)
+    try:
+        await beats.leave(rt)
+    except Exception:  # the row goes stale instead and `status` shows the process as gone
+        log.warning("could not remove this process's heartbeat row", exc_info=True)
     if (leadership := leadership_of(rt)) is not None:  # the next process takes over now
         await leadership.close()
     if (locks := locks_of(rt)) is not None:

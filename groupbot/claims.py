@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import drafts, notify, orders, policy
+from groupbot import drafts, notify, orders, policy, texts
 from groupbot.models import (
     Claim,
     ClaimEvent,
@@ -42,6 +43,13 @@ def rules(rt: Runtime) -> policy.PolicyRules:
 
 def perishable(order: Order) -> bool:
     return orders.perishable(order)
+
+
+def _delivered(rt: Runtime, order: Order) -> datetime | None:
+    """When the window starts (a shipped order's starts on the member's receipt report)."""
+    return policy.effective_delivery_time(
+        order.delivered_at, order.shipped_at,
+        rt.clock.now() if order.status == ORDER_SHIPPED else None)
 
 
 def window_decision(rt: Runtime, order: Order) -> policy.Decision:
@@ -147,9 +155,13 @@ def choose_reason(rt: Runtime, draft: Draft, order: Order, reason: str) -> polic
     return decision
 
 
-def set_description(rt: Runtime, draft: Draft, text: str | None) -> None:
-    kept = (text or "").strip()[:rules(rt).description_chars]
-    drafts.advance(rt, draft, "photos", description=kept or None)
+def set_description(rt: Runtime, draft: Draft, text: str | None) -> policy.Decision:
+    """Keep the member's words whole, or refuse a text over the limit (the step stays)."""
+    text = (text or "").strip()
+    decision = policy.check_description(rules(rt), text)
+    if decision.ok:
+        drafts.advance(rt, draft, "photos", description=text or None)
+    return decision
 
 
 def photo_room(rt: Runtime, draft: Draft) -> int:
@@ -210,17 +222,17 @@ async def submit(
         return existing, False
     order = await session.get(Order, draft.data["order_id"])
     assert order is not None
-    decision = policy.combine([ready(rt, draft), window_decision(rt, order)])
+    rooms = {r.item.id: r for r in await item_rooms(session, order)}
+    facts = policy.ClaimFacts(
+        perishable=perishable(order), delivered_at=_delivered(rt, order),
+        shipped=order.shipped_at is not None, now=rt.clock.now(), reason=draft.data["reason"],
+        photos=len(draft.data["photos"]),
+        lines=tuple(policy.ClaimLineFacts(
+            rooms[int(item_id)].item.quantity, rooms[int(item_id)].already_claimed, units,
+            rooms[int(item_id)].open_claim) for item_id, units in draft.data["items"].items()))
+    decision = policy.judge_claim(rules(rt), facts)  # one call, with every fact
     if not decision.ok:
         return decision
-    rooms = {r.item.id: r for r in await item_rooms(session, order)}
-    for item_id, units in draft.data["items"].items():
-        room = rooms[int(item_id)]
-        check = policy.combine([policy.check_open_claims(room.open_claim),
-                                policy.check_units(room.item.quantity, room.already_claimed,
-                                                   units)])
-        if not check.ok:
-            return check
     money = await quote(session, order, draft.data["items"])
     now = rt.clock.now()
     claim = Claim(
@@ -267,16 +279,13 @@ async def member_claims(session: AsyncSession, member: Member, limit: int = 10) 
 
 async def idle_out(rt: Runtime, sender: notify.Sender) -> None:
     """Close claim conversations after the silence timeout; the draft is kept."""
-    import messages
-    from groupbot.orders import member_locale
-
     async with rt.tx() as session:
         found = await drafts.idle_out(session, rt, KIND)
         for _draft, member in found:
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"draft:{_draft.id}:idle:{_draft.updated_at.timestamp():.0f}",
                 kind="claim_idle", chat_id=member.telegram_id, member_id=member.id,
-                text=messages.t(member_locale(rt, member), "claims.idle_closed")))
+                message=texts.text("claims.idle_closed")))
 
 
 async def _reminder_still_wanted(session: AsyncSession, row: Any, rt: Runtime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -123,9 +124,12 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(serve(settings, port=args.port, locale=args.locale, demo=args.demo))
     except KeyboardInterrupt:
         return 0
-    except OSError as exc:  # the port is taken, most likely
-        print(f"groupbot: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} "
-              "(try --port with another number)", file=sys.stderr)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"groupbot: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} (is "
+              "another `groupbot sandbox` running? try --port with another number)",
+              file=sys.stderr)
         return 2
 
 

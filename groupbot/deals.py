@@ -2,28 +2,27 @@
 
 Each tap is an order (or changes the member's order for that deal). Stock and per-member limits
 are checked under a row lock on the deal (and a CHECK constraint backs the stock up), so two
-taps at once can never oversell. The card's live count is edited at most every
-``deal_card_edit_seconds``; taps only mark it dirty.
+taps at once can never oversell. Taps only mark the card dirty; groupbot.deal_card draws,
+posts and edits it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import messages
-from groupbot import notify, policy
+from groupbot import deal_card, notify, texts
 from groupbot.analytics.actions import active_pause
 from groupbot.claiming import claimable
 from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
-from groupbot.money import MoneyError, fmt, from_minor, parse_amount, to_minor
+from groupbot.money import MoneyError, from_minor, parse_amount, to_minor
 from groupbot.orders import NewItem, OrderError, change_quantity, create_order
 from groupbot.runtime import Runtime
 from groupbot.when import LOCAL_TIME, parse_local_time
@@ -172,51 +171,6 @@ async def create_deal(
     return deal
 
 
-async def entries(session: AsyncSession, deal: Deal) -> list[tuple[Member, int]]:
-    rows = await session.execute(
-        select(Member, Order)
-        .join(Order, Order.member_id == Member.id)
-        .where(Order.deal_id == deal.id, Order.status != ORDER_CANCELLED)
-        .order_by(Order.placed_at, Order.id)
-    )
-    return [(member, sum(i.quantity for i in order.items)) for member, order in rows.all()]
-
-
-async def card(session: AsyncSession, rt: Runtime, deal: Deal, locale: str) -> tuple[str, list]:
-    """The deal card's text and buttons (none once closed)."""
-    people = await entries(session, deal)
-    price = fmt(from_minor(deal.unit_price_minor, deal.currency), deal.currency)
-    unit = deal.product.unit
-    lines = [messages.t(locale, "deals.card_title", product=deal.product.name)]
-    lines.append(messages.t(locale, "deals.card_price", price=price, unit=unit))
-    if deal.product.perishable:
-        hours = policy.rules_for(rt.settings).perishable_hours
-        lines.append(messages.t(locale, "deals.card_perishable", hours=hours))
-    if deal.per_member_limit:
-        lines.append(messages.t(locale, "deals.card_limit", limit=deal.per_member_limit, unit=unit))
-    if deal.stock is not None:
-        lines.append(messages.t(locale, "deals.card_stock", left=deal.stock - deal.reserved,
-                                unit=unit))
-    closes = deal.closes_at.astimezone(rt.settings.tz).strftime("%m-%d %H:%M")
-    key = "deals.card_closed" if deal.status == DEAL_CLOSED else "deals.card_closes"
-    lines.append(messages.t(locale, key, when=closes))
-    total = sum(q for _, q in people)
-    lines.append("")
-    lines.append(messages.t(locale, "deals.card_count", people=len(people), units=total, unit=unit))
-    for n, (member, quantity) in enumerate(people, 1):
-        lines.append(messages.t(locale, "deals.card_entry", n=n, name=member.full_name,
-                                quantity=quantity, unit=unit))
-    if deal.status == DEAL_CLOSED:
-        return "\n".join(lines), []
-    buttons = [
-        [(messages.t(locale, "deals.join_button", quantity=1, unit=unit), f"deal:{deal.id}:j:1"),
-         (messages.t(locale, "deals.join_button", quantity=2, unit=unit), f"deal:{deal.id}:j:2")],
-        [(messages.t(locale, "deals.other_button"), rt.deep_link(f"d{deal.id}")),
-         (messages.t(locale, "deals.cancel_button"), f"deal:{deal.id}:x")],
-    ]
-    return "\n".join(lines), buttons
-
-
 # --- joining ----------------------------------------------------------------------------------
 
 
@@ -288,29 +242,6 @@ async def join(
 # --- periodic work ----------------------------------------------------------------------------
 
 
-async def refresh_cards(rt: Runtime, sender: notify.Sender) -> None:
-    """Edit dirty cards, each at most once per ``deal_card_edit_seconds``."""
-    now = rt.clock.now()
-    quiet = timedelta(seconds=rt.settings.deal_card_edit_seconds)
-    async with rt.tx() as session:
-        deals = list(await session.scalars(claimable(select(Deal), of=Deal).where(
-            Deal.community_id == rt.community_id, Deal.card_dirty.is_(True),
-            Deal.card_message_id.is_not(None))))
-        due = [d for d in deals if d.card_edited_at is None or now - d.card_edited_at >= quiet]
-        for deal in due:
-            deal.card_dirty, deal.card_edited_at = False, now
-        rendered = [(d, *await card(session, rt, d, await _deal_locale(session, rt, d)))
-                    for d in due]
-    for deal, text, buttons in rendered:
-        try:
-            await sender.edit(deal.card_chat_id, deal.card_message_id, text, buttons)
-        except notify.SendError:
-            async with rt.tx() as session:  # try again on a later tick
-                fresh = await session.get(Deal, deal.id)
-                if fresh is not None:
-                    fresh.card_dirty = True
-
-
 async def close_due(rt: Runtime, sender: notify.Sender) -> None:
     """Close deals whose time has come: final card without buttons, and the final list."""
     now = rt.clock.now()
@@ -321,19 +252,19 @@ async def close_due(rt: Runtime, sender: notify.Sender) -> None:
         for deal in deals:
             deal.status = DEAL_CLOSED
             deal.card_dirty = True
-            locale = await _deal_locale(session, rt, deal)
-            people = await entries(session, deal)
-            lines = [messages.t(locale, "deals.final_title", product=deal.product.name)]
-            lines += [messages.t(locale, "deals.card_entry", n=n, name=m.full_name, quantity=q,
-                                 unit=deal.product.unit) for n, (m, q) in enumerate(people, 1)]
+            people = await deal_card.entries(session, deal)
+            unit = deal.product.unit
+            lines = [texts.text("deals.final_title", product=deal.product.name)]
+            lines += [texts.text("deals.card_entry", n=n, name=m.full_name, quantity=q, unit=unit)
+                      for n, (m, q) in enumerate(people, 1)]
             if not people:
-                lines.append(messages.t(locale, "deals.final_empty"))
+                lines.append(texts.text("deals.final_empty"))
             else:
-                lines.append(messages.t(locale, "deals.final_total", people=len(people),
-                                        units=sum(q for _, q in people), unit=deal.product.unit))
+                lines.append(texts.text("deals.final_total", people=len(people),
+                                        units=sum(q for _, q in people), unit=unit))
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"deal:{deal.id}:final", kind="deal_final", chat_id=deal.card_chat_id,
-                text="\n".join(lines)))
+                message=texts.Lines(lines)))
     if deals:
         deal_ids = [d.id for d in deals]
         async with rt.tx() as session:  # the card edit must not wait for the quiet period
@@ -341,14 +272,6 @@ async def close_due(rt: Runtime, sender: notify.Sender) -> None:
                 deal = await session.get(Deal, deal_id)
                 if deal is not None:
                     deal.card_edited_at = None
-
-
-async def _deal_locale(session: AsyncSession, rt: Runtime, deal: Deal) -> str:
-    return group_locale(rt, await session.get(Group, deal.group_id))
-
-
-def group_locale(rt: Runtime, group: Group | None) -> str:
-    return messages.pick_locale(None, group.locale if group else None, rt.settings.default_locale)
 
 
 async def get_deal(session: AsyncSession, rt: Runtime, deal_id: int) -> Deal | None:

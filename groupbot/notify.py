@@ -19,8 +19,10 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import messages
+from groupbot import texts
 from groupbot.claiming import claimable
-from groupbot.models import Member, OutboxMessage
+from groupbot.models import Group, Member, OutboxMessage
 from groupbot.models.messaging import (
     OUTBOX_BLOCKED,
     OUTBOX_CANCELLED,
@@ -78,11 +80,14 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class Outgoing:
+    """A message to queue: ``message`` is a groupbot.texts value (a catalog key and its
+    parameters), drawn in the recipient's language when it is sent; button labels too."""
+
     key: str
     kind: str
     chat_id: int
-    text: str
-    buttons: Buttons | None = None
+    message: Any
+    buttons: texts.ButtonSpec | None = None
     member_id: int | None = None
     order_id: int | None = None
     merge_key: str | None = None
@@ -102,8 +107,8 @@ async def enqueue(session: AsyncSession, rt: Runtime, msg: Outgoing) -> OutboxMe
         member_id=msg.member_id,
         order_id=msg.order_id,
         merge_key=msg.merge_key,
-        text=msg.text,
-        buttons=[list(map(list, row)) for row in msg.buttons] if msg.buttons else None,
+        message=texts.to_json(msg.message),
+        buttons=texts.buttons_to_json(msg.buttons),
         data=msg.data,
         not_before=msg.not_before or rt.clock.now(),
     )
@@ -174,7 +179,8 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
         if check is not None and not await check(session, row, rt):
             row.status = OUTBOX_CANCELLED
             return 0
-        chat_id, text, buttons = row.chat_id, row.text, row.buttons
+        chat_id = row.chat_id
+        text, buttons = await render_row(session, rt, row)
     status, error, message_id, delay = OUTBOX_SENT, None, None, None
     try:
         message_id = await sender.send(chat_id, text, buttons)
@@ -214,6 +220,27 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
     if status != OUTBOX_SENT:
         log.info("outbox %s: %s (%s)", row_id, status, error)
     return int(status == OUTBOX_SENT)
+
+
+async def recipient_locale(session: AsyncSession, rt: Runtime, chat_id: int,
+                           member_id: int | None) -> str:
+    """The language of whoever reads ``chat_id`` now: a group's setting wins, then the
+    member's Telegram language, then the community's default."""
+    group = await session.scalar(select(Group).where(Group.chat_id == chat_id)) if (
+        chat_id < 0) else None
+    member = await session.get(Member, member_id) if member_id else None
+    return messages.pick_locale(member.language_code if member else None,
+                                group.locale if group else None, rt.settings.default_locale)
+
+
+async def render_row(
+    session: AsyncSession, rt: Runtime, row: OutboxMessage
+) -> tuple[str, Buttons | None]:
+    if row.message is None:  # queued before revision 0007: already rendered
+        return row.text or "", row.buttons
+    locale = await recipient_locale(session, rt, row.chat_id, row.member_id)
+    return (str(texts.render(locale, texts.from_json(row.message))),
+            texts.render_buttons(locale, row.buttons))
 
 
 async def undelivered(session: AsyncSession, community_id: int, limit: int = 30) -> list[Any]:

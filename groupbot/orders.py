@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, policy
+from groupbot import notify, permissions, policy, texts
 from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import fmt, from_minor, to_minor
@@ -157,10 +157,9 @@ def paid_total(order: Order) -> Decimal:
     return from_minor(sum(i.paid_minor for i in order.items), order.currency)
 
 
-def order_lines_text(locale: str, order: Order) -> str:
-    return "\n".join(
-        messages.t(
-            locale,
+def order_lines(order: Order) -> texts.Lines:
+    return texts.Lines([
+        texts.text(
             "orders.line",
             product=item.product.name,
             quantity=item.quantity,
@@ -168,7 +167,11 @@ def order_lines_text(locale: str, order: Order) -> str:
             amount=fmt(from_minor(item.paid_minor, order.currency), order.currency),
         )
         for item in order.items
-    )
+    ])
+
+
+def order_lines_text(locale: str, order: Order) -> str:
+    return texts.render(locale, order_lines(order))
 
 
 async def announce_order(
@@ -198,7 +201,7 @@ async def _queue_group_warning(
         names = list(dict.fromkeys([*pending.data["products"], *products]))
         pending.data = {**pending.data, "products": names, "orders": [*pending.data["orders"],
                                                                       order.id]}
-        pending.text = _warning_text(rt, member, group, names)
+        pending.message = texts.to_json(_warning(rt, member, names))
         return
     delay = timedelta(seconds=rt.settings.warning_merge_seconds)
     await notify.enqueue(
@@ -211,23 +214,19 @@ async def _queue_group_warning(
             member_id=member.id,
             order_id=order.id,
             merge_key=merge_key,
-            text=_warning_text(rt, member, group, products),
-            buttons=[[(messages.t(member_locale(rt, member, group), "orders.warning_button"),
-                       rt.deep_link(f"o{order.id}"))]],
+            message=_warning(rt, member, products),
+            buttons=[[(texts.text("orders.warning_button"), rt.deep_link(f"o{order.id}"))]],
             data={"products": products, "orders": [order.id]},
             not_before=rt.clock.now() + delay,
         ),
     )
 
 
-def _warning_text(rt: Runtime, member: Member, group: Group, products: list[str]) -> str:
-    locale = member_locale(rt, member, group)
-    separator = messages.t(locale, "orders.list_separator")
-    return messages.t(
-        locale,
+def _warning(rt: Runtime, member: Member, products: list[str]) -> texts.Text:
+    return texts.text(
         "orders.warning",
-        mention=messages.mention(member.telegram_id, member.full_name),
-        products=separator.join(products),
+        mention=texts.Safe(messages.mention(member.telegram_id, member.full_name)),
+        products=texts.Lines(products, sep_key="orders.list_separator"),
         hours=policy.rules_for(rt.settings).perishable_hours,
     )
 
@@ -235,11 +234,10 @@ def _warning_text(rt: Runtime, member: Member, group: Group, products: list[str]
 async def queue_confirmation(
     session: AsyncSession, rt: Runtime, order: Order, member: Member
 ) -> None:
-    locale = member_locale(rt, member)
-    lines = order_lines_text(locale, order)
+    lines: list[object] = [order_lines(order)]
     if (coupon := await coupons.of_order(session, order.id)) is not None and coupon.applied_minor:
-        lines += "\n" + messages.t(locale, "orders.coupon_line", amount=fmt(
-            from_minor(coupon.applied_minor, order.currency), order.currency))
+        lines.append(texts.text("orders.coupon_line", amount=fmt(
+            from_minor(coupon.applied_minor, order.currency), order.currency)))
     await notify.enqueue(
         session,
         rt,
@@ -249,16 +247,15 @@ async def queue_confirmation(
             chat_id=member.telegram_id,
             member_id=member.id,
             order_id=order.id,
-            text=messages.t(
-                locale,
+            message=texts.text(
                 "orders.confirm",
                 order=order.id,
-                lines=messages.Html(lines),
+                lines=texts.Lines(lines),
                 total=fmt(paid_total(order), order.currency),
             ),
             buttons=[[
-                (messages.t(locale, "orders.confirm_ok_button"), f"ord:{order.id}:ok"),
-                (messages.t(locale, "orders.confirm_problem_button"), f"ord:{order.id}:bad"),
+                (texts.text("orders.confirm_ok_button"), f"ord:{order.id}:ok"),
+                (texts.text("orders.confirm_problem_button"), f"ord:{order.id}:bad"),
             ]],
         ),
     )
@@ -307,17 +304,16 @@ async def report_problem(session: AsyncSession, rt: Runtime, order: Order, membe
     """The member says the order is wrong: tell every organizer we can write to."""
     organizers = await organizers_reachable(session, rt)
     for organizer in organizers:
-        locale = member_locale(rt, organizer)
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"order:{order.id}:problem:{organizer.id}",
             kind="order_problem",
             chat_id=organizer.telegram_id,
             member_id=organizer.id,
             order_id=order.id,
-            text=messages.t(
-                locale, "orders.problem_for_organizer", order=order.id,
-                member=messages.mention(member.telegram_id, member.full_name),
-                lines=messages.Html(order_lines_text(locale, order)),
+            message=texts.text(
+                "orders.problem_for_organizer", order=order.id,
+                member=texts.Safe(messages.mention(member.telegram_id, member.full_name)),
+                lines=order_lines(order),
             ),
         ))
     return len(organizers)
@@ -325,15 +321,9 @@ async def report_problem(session: AsyncSession, rt: Runtime, order: Order, membe
 
 async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Member]:
     """Organizers (configured or group admins) who have opened a private chat with the bot."""
-    from groupbot.models import Role
-    from groupbot.models.community import ROLE_ORGANIZER
-
-    by_role = select(Role.member_id).where(
-        Role.community_id == rt.community_id, Role.role == ROLE_ORGANIZER
-    )
     rows = await session.scalars(
         select(Member).where(
-            (Member.id.in_(by_role)) | (Member.telegram_id.in_(rt.settings.organizer_ids)),
+            permissions.holders(permissions.ROLE_ORGANIZER, rt.settings, rt.community_id),
             Member.started_at.is_not(None),
             Member.blocked_at.is_(None),
         )

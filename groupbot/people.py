@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import permissions
 from groupbot.models import (
     ROLE_MEMBER,
     ROLE_ORGANIZER,
@@ -42,19 +46,24 @@ async def ensure_community(session: AsyncSession, settings: Settings) -> Communi
     return community
 
 
+def _insert_ignoring_duplicates(session: AsyncSession, model: type, unique: list[str],
+                                **values: object) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): two updates creating the same
+    row at once (the bot added to a group while that admin's /start runs) both succeed."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+
+
 async def upsert_member(session: AsyncSession, person: Person) -> Member:
     member = await session.scalar(select(Member).where(Member.telegram_id == person.telegram_id))
     if member is None:
-        member = Member(
-            telegram_id=person.telegram_id,
-            first_name=person.first_name,
-            last_name=person.last_name,
-            username=person.username,
-            language_code=person.language_code,
-        )
-        session.add(member)
-        await session.flush()
-        return member
+        await session.execute(_insert_ignoring_duplicates(
+            session, Member, ["telegram_id"], telegram_id=person.telegram_id,
+            first_name=person.first_name, last_name=person.last_name,
+            username=person.username, language_code=person.language_code))
+        member = await session.scalar(
+            select(Member).where(Member.telegram_id == person.telegram_id))
+        assert member is not None
     # Names and languages change; keep what Telegram tells us last.
     member.first_name = person.first_name
     member.last_name = person.last_name
@@ -81,16 +90,9 @@ def mark_started(member: Member, now: datetime) -> bool:
 async def roles_of(
     session: AsyncSession, settings: Settings, community_id: int, member: Member
 ) -> set[str]:
-    roles = {ROLE_MEMBER}
-    if member.telegram_id in settings.organizer_ids:
-        roles.add(ROLE_ORGANIZER)
-    if member.telegram_id in settings.reviewer_ids:
-        roles.add(ROLE_REVIEWER)
-    rows = await session.scalars(
-        select(Role.role).where(Role.community_id == community_id, Role.member_id == member.id)
-    )
-    roles.update(rows)
-    return roles
+    """Everything that gives the member a role (groupbot.permissions says where roles come from)."""
+    found = await permissions.roles_of(session, settings, community_id, member.telegram_id)
+    return set(found.names)
 
 
 def main_role(roles: set[str]) -> str:
@@ -109,8 +111,9 @@ async def grant_role(
         )
     )
     if exists is None:
-        session.add(Role(community_id=community_id, member_id=member.id, role=role, source=source))
-        await session.flush()
+        await session.execute(_insert_ignoring_duplicates(
+            session, Role, ["community_id", "member_id", "role"], community_id=community_id,
+            member_id=member.id, role=role, source=source))
 
 
 async def register_group(

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +67,11 @@ MARK_PAID = "mark_paid"  # /payouts, mark a refund paid with its reference
 # Staff reading a claim's file
 VIEW_CLAIM_HISTORY = "view_claim_history"  # /claim N: the audit trail
 # The service desk
-DESK_REPLY = "desk_reply"  # answer a member in their desk topic
+DESK_REPLY = "desk_reply"  # answer a member in their desk topic, take, close, transfer, note
+ASK_FOR_PERSON = "ask_for_person"  # /service, "talk to a person", rating the conversation
+SET_HOURS = "set_hours"  # /hours: the desk's weekly hours and closures
+# Finding out why (改善)
+ACT_ON_ALERTS = "act_on_alerts"  # batch alerts' actions, /improvements, /supplier
 
 _EVERYONE = frozenset(ROLES)
 _REVIEWERS = frozenset({ROLE_REVIEWER})
@@ -97,6 +101,9 @@ TABLE: Mapping[str, frozenset[str]] = MappingProxyType(
         # about their claims: both read the file, neither decides it.
         VIEW_CLAIM_HISTORY: frozenset({ROLE_REVIEWER, ROLE_ORGANIZER, ROLE_AGENT}),
         DESK_REPLY: frozenset({ROLE_AGENT}),
+        ASK_FOR_PERSON: _EVERYONE,
+        SET_HOURS: frozenset({ROLE_ORGANIZER}),
+        ACT_ON_ALERTS: frozenset({ROLE_ORGANIZER}),
     }
 )
 ACTIONS: tuple[str, ...] = tuple(TABLE)
@@ -145,12 +152,12 @@ class RoleSource:
         return getattr(settings, self.chat_setting) if self.chat_setting else None
 
 
-# The service desk adds ``ROLE_AGENT: RoleSource("agent_ids", "service_chat_id")`` with its
-# settings; until then agents come from ``roles`` rows only.
+# Agents: GROUPBOT_AGENT_IDS, or the members of the service desk's chat.
 ROLE_SOURCES: Mapping[str, RoleSource] = MappingProxyType(
     {
         ROLE_ORGANIZER: RoleSource("organizer_ids"),
         ROLE_REVIEWER: RoleSource("reviewer_ids", "reviewers_chat_id"),
+        ROLE_AGENT: RoleSource("agent_ids", "service_chat_id"),
     }
 )
 
@@ -187,6 +194,15 @@ async def roles_of(
     # A configured id never needs a re-check.
     stale -= {r for r, src in ROLE_SOURCES.items() if telegram_id in src.ids(settings)}
     return Roles(frozenset(names), frozenset(stale))
+
+
+def holders(role: str, settings: Settings, community_id: int) -> ColumnElement[bool]:
+    """A condition on ``Member``: the people who hold ``role`` (configured or recorded), e.g.
+    the organizers to tell about an order problem or the reviewers to send a card to."""
+    recorded = select(Role.member_id).where(Role.community_id == community_id, Role.role == role)
+    source = ROLE_SOURCES.get(role)
+    configured = source.ids(settings) if source is not None else frozenset()
+    return or_(Member.id.in_(recorded), Member.telegram_id.in_(configured))
 
 
 async def refuse(

@@ -93,6 +93,7 @@ CODES: Mapping[str, str] = MappingProxyType(
         "units_exceed_available": "only {available} units of this item can still be claimed",
         "open_claim_exists": "this order item already has an open claim",
         "coupon_out_of_range": "a small-flaw coupon must be between {min} and {max}",
+        "description_too_long": "the description has {length} characters, at most {max}",
     }
 )
 ALL_CODES: tuple[str, ...] = tuple(CODES)
@@ -450,6 +451,57 @@ def check_coupon_amount(rules: PolicyRules, amount: Decimal) -> Decision:
     if not rules.coupon_floor <= amount <= rules.coupon_ceiling:
         return _no("coupon_out_of_range", min=rules.coupon_floor, max=rules.coupon_ceiling)
     return _ok({"amount": amount})
+
+
+def check_description(rules: PolicyRules, text: str) -> Decision:
+    """The member's own words go to the reviewers whole: a longer text is refused with its
+    length, never cut without a word."""
+    if len(text) > rules.description_chars:
+        return _no("description_too_long", length=len(text), max=rules.description_chars)
+    return _ok()
+
+
+# --- a whole claim, judged in one call -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimLineFacts:
+    """One order item of a claim: bought, claimed before (not rejected), asked for now."""
+
+    bought: int
+    already_claimed: int
+    requested: int
+    open_claim: bool
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """Everything the policy needs to judge a claim; ``delivered_at`` from
+    :func:`effective_delivery_time`."""
+
+    perishable: bool
+    delivered_at: datetime | None
+    shipped: bool
+    now: datetime
+    reason: str | None
+    photos: int
+    lines: tuple[ClaimLineFacts, ...]
+
+
+def judge_claim(rules: PolicyRules, facts: ClaimFacts) -> Decision:
+    """The claim as a whole: items and units, reason, photos, window — the first refusal, or
+    ``ok`` with the reason's conditions."""
+    if not facts.lines:
+        return _no("units_not_positive")
+    if not facts.reason:
+        return _no("reason_unknown")
+    checks = [check_photos(rules, facts.photos), check_reason(rules, facts.perishable, facts.reason),
+              check_window(rules, facts.perishable, facts.delivered_at, facts.now,
+                           shipped=facts.shipped)]
+    for line in facts.lines:
+        checks += [check_open_claims(line.open_claim),
+                   check_units(line.bought, line.already_claimed, line.requested)]
+    return combine(checks)
 
 
 # --- the service desk ----------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, orders, policy
+from groupbot import notify, orders, policy, texts
 from groupbot.models import Group, Member, Order, Shipment
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
-from groupbot.orders import OrderError, local_time, member_locale
+from groupbot.orders import OrderError, local_time
 from groupbot.runtime import Runtime
 
 
@@ -59,7 +59,7 @@ async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bo
     perishable = orders.perishable(order)
     span = policy.window_span(rules, perishable)
     deadline = policy.claim_window(rules, perishable, now, now).closes_at
-    products = messages.Html("、".join(messages.escape(i.product.name) for i in order.items))
+    products = texts.Lines([i.product.name for i in order.items], sep="、")
     claim_button = ("orders.claim_button", f"claim:new:{order.id}")
     # The notice states the window of this order's kind: "48 小时" or "7 天".
     await _notify_member(
@@ -100,13 +100,12 @@ async def _notify_member(
     with a mention and a deep link (Telegram forbids opening a private chat)."""
     group = await session.get(Group, order.group_id) if order.group_id else None
     private = member.can_receive_private or group is None
-    locale = member_locale(rt, member, None if private else group)
-    text = messages.t(locale, messages_key, order=order.id, **values)
-    rows = [[(messages.t(locale, label), data)] for label, data in buttons]
+    text: object = texts.text(messages_key, order=order.id, **values)
+    rows = [[(texts.text(label), data)] for label, data in buttons]
     if not private:
-        text = messages.Html(messages.mention(member.telegram_id, member.full_name) + " " + text)
-        rows = [[(messages.t(locale, "orders.open_private_button"),
-                  rt.deep_link(f"o{order.id}"))]]
+        mention = texts.Safe(messages.mention(member.telegram_id, member.full_name))
+        text = texts.Lines([mention, text], sep=" ")
+        rows = [[(texts.text("orders.open_private_button"), rt.deep_link(f"o{order.id}"))]]
     await notify.enqueue(
         session,
         rt,
@@ -116,7 +115,7 @@ async def _notify_member(
             chat_id=member.telegram_id if private else group.chat_id,  # type: ignore[union-attr]
             member_id=member.id,
             order_id=order.id,
-            text=text,
+            message=text,
             buttons=rows or None,
             not_before=not_before,
         ),

@@ -7,6 +7,7 @@ finish), and ``Application.stop`` waits for it, so a restart resumes from the de
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Message
@@ -88,6 +89,12 @@ def ensure_running(application: Application, broadcast_id: int) -> None:
 def running(application: Application) -> bool:
     """Whether a delivery task is still going (tests and the benchmark wait for it)."""
     return bool(application.bot_data.get(RUNNING_KEY))
+
+
+async def wait_done(application: Application) -> None:
+    """Until every delivery task running now has finished (the demo waits for its report)."""
+    tasks = list(application.bot_data.get(RUNNING_KEY, {}).values())
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _deliver(application: Application, broadcast_id: int) -> None:

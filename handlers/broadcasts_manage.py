@@ -4,19 +4,19 @@ has not started, stop one that is sending (what was sent stays sent)."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, report, schedule
 from groupbot.broadcasts.compose import ComposeError
-from groupbot.models import ROLE_ORGANIZER, Broadcast, Draft
+from groupbot.models import Broadcast, Draft
 from groupbot.models.broadcasts import BROADCAST_SCHEDULED, BROADCAST_SENDING
 from groupbot.permissions import BROADCAST
 from groupbot.runtime import Runtime
-from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.common import Who, add_commands
 from handlers.permits import permitted
+from handlers.unit import Unit, unit_of_work
 
 KIND = "broadcast_when"  # the draft of "reschedule #N: when?"
 
@@ -42,49 +42,40 @@ def _buttons(w: Who, b: Broadcast) -> list[tuple[str, str]]:
     return []
 
 
-async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        if not w.is_organizer:
-            await update.effective_message.reply_text(w.t("broadcasts.organizers_only"))
-            return
-        found = await schedule.recent(session, rt)
-        lines = [await _line(session, rt, w, b) for b in found]
-    if not found:
-        await update.effective_message.reply_text(w.t("broadcasts.list_empty"))
+@unit_of_work
+async def list_command(u: Unit) -> None:
+    if not u.w.is_organizer:
+        u.out.reply(u.t("broadcasts.organizers_only"))
         return
-    rows = [row for row in (_buttons(w, b) for b in found) if row]
-    await update.effective_message.reply_text(
-        "\n\n".join([w.t("broadcasts.list_title"), *lines]),
-        reply_markup=keyboard(rows) if rows else None)
+    found = await schedule.recent(u.session, u.rt)
+    if not found:
+        u.out.reply(u.t("broadcasts.list_empty"))
+        return
+    lines = [await _line(u.session, u.rt, u.w, b) for b in found]
+    rows = [row for row in (_buttons(u.w, b) for b in found) if row]
+    u.out.reply("\n\n".join([u.t("broadcasts.list_title"), *lines]), rows or None)
 
 
-async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    _, action, broadcast_id = query.data.split(":")
+@unit_of_work
+async def on_tap(u: Unit) -> None:
+    _, action, broadcast_id = u.data.split(":")
     bid = int(broadcast_id)
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        if not w.is_organizer:
-            await query.answer(w.t("broadcasts.organizers_only"), show_alert=True)
-            return
-        try:
-            if action == "r":
-                await _ask_when(session, rt, w, bid)
-                text = w.t("broadcasts.ask_reschedule", id=bid, tz=rt.settings.timezone)
-            else:
-                b = await schedule.cancel(session, rt, bid)
-                t = await report.tally(session, bid)
-                text = w.t("broadcasts.stopping" if b.started_at else "broadcasts.cancelled_id",
-                           id=bid, sent=t.sent)
-        except ComposeError as exc:
-            await query.answer(w.t(f"broadcasts.error.{exc.code}", **exc.params),
-                               show_alert=True)
-            return
-    await query.answer()
-    await query.message.reply_text(text)
+    if not u.w.is_organizer:
+        u.out.answer(u.t("broadcasts.organizers_only"), alert=True)
+        return
+    try:
+        if action == "r":
+            await _ask_when(u.session, u.rt, u.w, bid)
+            text = u.t("broadcasts.ask_reschedule", id=bid, tz=u.rt.settings.timezone)
+        else:
+            b = await schedule.cancel(u.session, u.rt, bid)
+            t = await report.tally(u.session, bid)
+            text = u.t("broadcasts.stopping" if b.started_at else "broadcasts.cancelled_id",
+                       id=bid, sent=t.sent)
+    except ComposeError as exc:
+        u.out.answer(u.t(f"broadcasts.error.{exc.code}", **exc.params), alert=True)
+        return
+    u.out.reply(text)
 
 
 async def _ask_when(session: AsyncSession, rt: Runtime, w: Who, bid: int) -> None:
@@ -97,26 +88,23 @@ async def _ask_when(session: AsyncSession, rt: Runtime, w: Who, bid: int) -> Non
     await drafts.begin(session, rt, w.member, KIND, "when", {"broadcast_id": bid})
 
 
-async def when_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession,
-                     w: Who, draft: Draft) -> None:
-    rt = runtime(context)
-    message = update.effective_message
+async def when_typed(u: Unit, draft: Draft) -> None:
     bid = draft.data["broadcast_id"]
     try:
-        when = schedule.parse_when(message.text or "", rt.clock.now(), rt.settings.tz)
-        await schedule.reschedule(session, rt, bid, when)
+        when = schedule.parse_when(u.message.text or "", u.rt.clock.now(), u.rt.settings.tz)
+        await schedule.reschedule(u.session, u.rt, bid, when)
     except ComposeError as exc:
         if exc.code in ("already_started", "already_finished", "not_found"):
-            await drafts.finish(session, draft)
-        await message.reply_text(w.t(f"broadcasts.error.{exc.code}", **exc.params))
+            await drafts.finish(u.session, draft)
+        u.out.reply(u.t(f"broadcasts.error.{exc.code}", **exc.params))
         return
-    await drafts.finish(session, draft)
-    await message.reply_text(w.t("broadcasts.rescheduled", id=bid,
-                                 when=schedule.local(when, rt.settings.tz)))
+    await drafts.finish(u.session, draft)
+    u.out.reply(u.t("broadcasts.rescheduled", id=bid,
+                    when=schedule.local(when, u.rt.settings.tz)))
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "broadcasts")
+    add_commands(BROADCAST, "broadcasts")
     app.add_handler(CommandHandler("broadcasts", permitted(BROADCAST, list_command),
                                    filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(permitted(BROADCAST, on_tap), pattern=r"^bcl:[xrs]:\d+$"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message
 
 import messages
 from groupbot.broadcasts import compose, schedule, targets
@@ -13,7 +12,8 @@ from groupbot.models import Draft
 from groupbot.people import active_groups
 from groupbot.runtime import Runtime
 from handlers.broadcasts_delivery import BroadcastTelegramSender
-from handlers.common import Who, keyboard
+from handlers.common import Who
+from handlers.unit import Unit
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -80,25 +80,24 @@ def describe(w: Who, kind: str, reach: targets.Reach) -> str:
     return messages.Html(text)  # already rendered: not to be escaped again
 
 
-async def review(message: Message, session: AsyncSession, rt: Runtime, w: Who,
-                 draft: Draft) -> None:
-    """The preview is the real message, sent here; then who gets it and what next."""
+async def review(u: Unit, draft: Draft) -> None:
+    """The preview is the real message, sent here after the commit; then who gets it and
+    what next."""
     data = draft.data
-    sender = BroadcastTelegramSender(message.get_bot())
-    await sender.send_content(w.member.telegram_id, data.get("html"), data.get("photo"),
-                              broadcast=False)
-    reach = await targets.reach(session, rt, data["target"])
-    text = w.t("broadcasts.review", target=describe(w, data["target"]["kind"], reach),
+    sender, chat_id = BroadcastTelegramSender(u.context.bot), u.w.member.telegram_id
+    u.out.after(lambda: sender.send_content(chat_id, data.get("html"), data.get("photo"),
+                                            broadcast=False))
+    reach = await targets.reach(u.session, u.rt, data["target"])
+    text = u.t("broadcasts.review", target=describe(u.w, data["target"]["kind"], reach),
                count=reach.total)
-    rows = [[(w.t("broadcasts.send_now"), "bc:now"), (w.t("broadcasts.schedule"), "bc:sch")],
-            cancel_row(w)]
-    await message.reply_text(text, reply_markup=keyboard(rows))
+    rows = [[(u.t("broadcasts.send_now"), "bc:now"), (u.t("broadcasts.schedule"), "bc:sch")],
+            cancel_row(u.w)]
+    u.out.reply(text, rows)
 
 
-async def confirm(message: Message, session: AsyncSession, rt: Runtime, w: Who,
-                  draft: Draft) -> None:
-    data = draft.data
-    reach = await targets.reach(session, rt, data["target"])
+async def confirm(u: Unit, draft: Draft) -> None:
+    data, rt, w = draft.data, u.rt, u.w
+    reach = await targets.reach(u.session, rt, data["target"])
     target = describe(w, data["target"]["kind"], reach)
     if data.get("when"):
         when = schedule.local(datetime.fromisoformat(data["when"]), rt.settings.tz)
@@ -108,4 +107,4 @@ async def confirm(message: Message, session: AsyncSession, rt: Runtime, w: Who,
     else:
         text = w.t("broadcasts.confirm_now", target=target, count=reach.total)
         rows = [[(w.t("broadcasts.confirm_button"), "bc:ok")], cancel_row(w)]
-    await message.reply_text(text, reply_markup=keyboard(rows))
+    u.out.reply(text, rows)

@@ -26,15 +26,25 @@ from groupbot.runtime import Runtime
 
 RUNTIME_KEY = "groupbot.runtime"
 
-# Commands each role can use in the private chat, in the order /help lists them. Handler
-# modules add theirs in register(), so /help never advertises something that isn't wired.
-COMMANDS: dict[str, list[str]] = {ROLE_MEMBER: [], ROLE_REVIEWER: [], ROLE_ORGANIZER: []}
+# The private-chat commands of each action of the permission table, in the order /help lists
+# them. Handler modules add theirs in register(), so /help never advertises something that
+# isn't wired, and shows a person exactly what the table lets them do.
+COMMANDS: dict[str, list[str]] = {}
 
 
-def add_commands(role: str, *names: str) -> None:
-    for name in names:
-        if name not in COMMANDS[role]:
-            COMMANDS[role].append(name)
+def add_commands(action: str, *names: str) -> None:
+    listed = COMMANDS.setdefault(action, [])
+    listed.extend(n for n in names if n not in listed)
+
+
+def commands_for(w: Who) -> list[str]:
+    """The commands ``w`` may use: a member's first, then the staff roles'."""
+    shown: list[str] = []
+    for role in (ROLE_MEMBER, ROLE_REVIEWER, ROLE_ORGANIZER, permissions.ROLE_AGENT):
+        for action, names in COMMANDS.items():
+            if role in permissions.TABLE[action] and w.may(action):
+                shown += [n for n in names if n not in shown]
+    return shown
 
 
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -119,7 +129,8 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 async def set_bot_commands(bot: Bot) -> None:
     """The command menu in private chats, per language (zh-Hans default, en)."""
-    names = list(dict.fromkeys(COMMANDS[ROLE_MEMBER]))
+    names = list(dict.fromkeys(n for action, listed in COMMANDS.items()
+                               if permissions.open_to_everyone(action) for n in listed))
     for locale, language in ((messages.DEFAULT_LOCALE, None), ("en", "en")):
         commands = [BotCommand(n, messages.t(locale, f"commands.{n}")) for n in names]
         await bot.set_my_commands(

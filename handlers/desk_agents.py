@@ -17,13 +17,15 @@ from telegram.ext import (
 )
 
 import messages
-from groupbot.desk import agents
+from groupbot.desk import agents, commands
 from groupbot.desk.agents import Place, Reply
 from groupbot.desk.clocks import desk_list
 from groupbot.desk.records import Incoming, desk_locale, set_desk_name
+from groupbot.permissions import DESK_REPLY
 from handlers.common import keyboard, runtime, who
 from handlers.desk_common import incoming
 from handlers.desk_member import DESK_GROUP, RELAYED
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 
@@ -57,21 +59,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Rep
 
 
 async def agent_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message (or an edit: relayed as an edit note) an agent wrote in the desk chat."""
     message = update.effective_message
-    found = incoming(message)
-    if found is None:
-        raise ApplicationHandlerStop
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        reply = await agents.agent_wrote(session, rt, w.member, _place(message), found,
-                                         rt.clock.now())
-    await _answer(update, context, reply)
-
-
-async def agent_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.edited_message
-    found = incoming(message, edit=True)
+    found = incoming(message, edit=update.edited_message is not None)
     if found is None:
         raise ApplicationHandlerStop
     rt = runtime(context)
@@ -92,16 +82,16 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with rt.tx() as session:
         w = await who(session, rt, update)
         if name == "close":
-            reply = await agents.close_command(session, rt, w.member, place, now)
+            reply = await commands.close_command(session, rt, w.member, place, now)
         elif name == "transfer":
-            reply = Reply("transfer_usage") if not args else await agents.transfer(
+            reply = Reply("transfer_usage") if not args else await commands.transfer(
                 session, rt, w.member, place, args[0], " ".join(args[1:]), _command(message),
                 now)
         elif name == "note":
-            reply = await agents.note(session, w.member, place, " ".join(args),
+            reply = await commands.note(session, w.member, place, " ".join(args),
                                       _command(message), now)
         elif name == "r":
-            reply = await agents.canned(session, rt, w.member, place,
+            reply = await commands.canned(session, rt, w.member, place,
                                         args[0] if args else "", _command(message), now)
         else:  # deskname
             desk_name = " ".join(args).strip()
@@ -165,15 +155,19 @@ def register(app: Application) -> None:
     if not chats:
         return
     desk = filters.Chat(chat_id=chats)
-    app.add_handler(CommandHandler(["close", "transfer", "note", "r", "deskname"], command, desk),
+    app.add_handler(CommandHandler(["close", "transfer", "note", "r", "deskname"],
+                                   permitted(DESK_REPLY, command), desk),
                     group=DESK_GROUP)
-    app.add_handler(CommandHandler("desk", desk_command, desk), group=DESK_GROUP)
-    app.add_handler(CallbackQueryHandler(take_button, pattern=r"^desk:take:\d+$"),
+    app.add_handler(CommandHandler("desk", permitted(DESK_REPLY, desk_command), desk),
                     group=DESK_GROUP)
-    app.add_handler(CallbackQueryHandler(held_button, pattern=r"^desk:held:\d+:[01]$"),
+    app.add_handler(CallbackQueryHandler(permitted(DESK_REPLY, take_button),
+                                         pattern=r"^desk:take:\d+$"),
+                    group=DESK_GROUP)
+    app.add_handler(CallbackQueryHandler(permitted(DESK_REPLY, held_button),
+                                         pattern=r"^desk:held:\d+:[01]$"),
                     group=DESK_GROUP)
     new = filters.UpdateType.MESSAGE & desk & ~filters.COMMAND & RELAYED
     app.add_handler(MessageHandler(new, agent_message), group=DESK_GROUP)
     edits = filters.UpdateType.EDITED_MESSAGE & desk & filters.TEXT
-    app.add_handler(MessageHandler(edits, agent_edit), group=DESK_GROUP)
+    app.add_handler(MessageHandler(edits, agent_message), group=DESK_GROUP)
     app.add_handler(MessageHandler(desk & ~filters.StatusUpdate.ALL, swallow), group=DESK_GROUP)

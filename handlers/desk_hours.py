@@ -8,10 +8,11 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from groupbot.desk import hours as service_hours
 from groupbot.desk.hours_input import Closure, ResetHours, SetDays, ShowHours, parse_hours
 from groupbot.desk.records import hours_of
-from groupbot.models import ROLE_ORGANIZER
+from groupbot.permissions import SET_HOURS
 from groupbot.refusal import Refusal
 from handlers.common import add_commands, runtime, who
 from handlers.desk_common import hours_lines
+from handlers.permits import permitted
 
 
 async def hours_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,5 +48,6 @@ async def hours_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_ORGANIZER, "hours")
-    app.add_handler(CommandHandler("hours", hours_command, filters.ChatType.PRIVATE))
+    add_commands(SET_HOURS, "hours")
+    app.add_handler(CommandHandler("hours", permitted(SET_HOURS, hours_command),
+                                   filters.ChatType.PRIVATE))

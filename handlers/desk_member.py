@@ -19,9 +19,10 @@ from telegram.ext import (
 )
 
 from groupbot.desk.members import Answer, member_edited, member_wrote, rate, request_service
-from groupbot.models import ROLE_MEMBER
+from groupbot.permissions import ASK_FOR_PERSON
 from handlers.common import add_commands, runtime, who
 from handlers.desk_common import SERVICE_CALLBACK, incoming, when
+from handlers.permits import permitted
 from handlers.ticks import kick
 
 DESK_GROUP = -1
@@ -92,11 +93,13 @@ async def rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "service")
+    add_commands(ASK_FOR_PERSON, "service")
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("service", service, private))
-    app.add_handler(CallbackQueryHandler(service, pattern=f"^{SERVICE_CALLBACK}$"))
-    app.add_handler(CallbackQueryHandler(rating, pattern=r"^desk:rate:\d+:\d$"))
+    app.add_handler(CommandHandler("service", permitted(ASK_FOR_PERSON, service), private))
+    app.add_handler(CallbackQueryHandler(permitted(ASK_FOR_PERSON, service),
+                                         pattern=f"^{SERVICE_CALLBACK}$"))
+    app.add_handler(CallbackQueryHandler(permitted(ASK_FOR_PERSON, rating),
+                                         pattern=r"^desk:rate:\d+:\d$"))
     new = filters.UpdateType.MESSAGE & private & ~filters.COMMAND & RELAYED
     app.add_handler(MessageHandler(new, member_message), group=DESK_GROUP)
     edits = filters.UpdateType.EDITED_MESSAGE & private & filters.TEXT

@@ -12,7 +12,7 @@ from telegram.ext import Application
 import messages
 from groupbot.desk.clocks import run_clocks
 from groupbot.desk.records import desk_locale
-from groupbot.desk.relay import relay_due
+from groupbot.desk.relay import TO_DESKS, TO_MEMBERS, relay_due
 from groupbot.desk.topics import forums, refresh_topics
 from groupbot.desk.transport import Buttons, NotAForum
 from groupbot.notify import Sender
@@ -20,6 +20,7 @@ from groupbot.runtime import Runtime
 from groupbot.schedule import Periodic
 from handlers.common import keyboard
 from handlers.sender import _translate
+from handlers.ticks import KICKS_KEY
 
 log = logging.getLogger(__name__)
 _NOT_FORUM = ("the chat is not a forum", "not enough rights to manage topics",
@@ -79,21 +80,14 @@ class TelegramDesk:
             raise _translate(exc) from exc
         return topic.message_thread_id
 
-    async def _topic_call(self, call: object) -> None:
+    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
         try:
-            await call  # type: ignore[misc]
+            await self.bot.edit_forum_topic(chat_id, thread_id, name=name)
         except BadRequest as exc:
             if "not_modified" not in exc.message.lower().replace(" ", "_"):
                 raise _translate(exc) from exc
         except Exception as exc:
             raise _translate(exc) from exc
-
-    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
-        await self._topic_call(self.bot.edit_forum_topic(chat_id, thread_id, name=name))
-
-    async def set_topic_closed(self, chat_id: int, thread_id: int, closed: bool) -> None:
-        method = self.bot.close_forum_topic if closed else self.bot.reopen_forum_topic
-        await self._topic_call(method(chat_id, thread_id))
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         try:
@@ -130,18 +124,48 @@ async def check_desk_chats(rt: Runtime, desk: TelegramDesk) -> None:
                 log.warning("desk chat %s: could not say so: %s", chat_id, exc)
 
 
+DESK_WORKER_KEY = "groupbot.desk.worker"
+
+
 def desk_jobs(application: Application) -> list[Periodic]:
-    """The desk's part of every tick, in order: decide (clocks), then show, then send."""
+    """The desk's part of every tick, in order: decide (clocks), then send to members (private
+    chats: fast), then make sure the desk-side worker runs. Sends into desk chats wait for each
+    chat's 20-a-minute budget, so they run beside the tick, not in it."""
     desk = TelegramDesk(application.bot)
 
     async def desk_start_check(rt: Runtime, sender: Sender) -> None:
         await check_desk_chats(rt, desk)
 
-    async def desk_topics(rt: Runtime, sender: Sender) -> None:
-        await refresh_topics(rt, desk)
-
-    async def desk_relay(rt: Runtime, sender: Sender) -> None:
-        while await relay_due(rt, desk) >= 100:  # a full pass: more may be due
+    async def desk_to_members(rt: Runtime, sender: Sender) -> None:
+        while await relay_due(rt, desk, TO_MEMBERS) >= 100:  # a full pass: more may be due
             pass
 
-    return [desk_start_check, run_clocks, desk_topics, desk_relay]
+    async def desk_to_desks(rt: Runtime, sender: Sender) -> None:
+        ensure_desk_worker(application, rt, desk)
+
+    return [desk_start_check, run_clocks, desk_to_members, desk_to_desks]
+
+
+def ensure_desk_worker(application: Application, rt: Runtime, desk: TelegramDesk) -> None:
+    """Start the desk-side worker unless it runs: relay into the desk chats, then topic upkeep
+    (titles, cards), until nothing is due. Application.stop waits for it."""
+    if not application.running or application.bot_data.get(DESK_WORKER_KEY):
+        return
+
+    async def work() -> None:
+        while True:
+            sent = await relay_due(rt, desk, TO_DESKS)
+            if not sent and not await refresh_topics(rt, desk):
+                return
+
+    task = application.create_task(work(), name="desk-worker")
+    application.bot_data[DESK_WORKER_KEY] = task
+    # Counted as a kicked send, so the tests and the demo wait for it (handlers.ticks.busy).
+    running: set = application.bot_data.setdefault(KICKS_KEY, set())
+    running.add(task)
+
+    def done(finished: object) -> None:
+        running.discard(task)
+        application.bot_data.pop(DESK_WORKER_KEY, None)
+
+    task.add_done_callback(done)

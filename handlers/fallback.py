@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 import messages
-from handlers.common import locale_of, runtime
-from handlers.desk_common import service_button
+from handlers.common import keyboard, locale_of, runtime
+from handlers.desk_common import service_row
+
+
+def unexpected_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return messages.t(locale_of(update, runtime(context)), "fallback.unexpected")
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # No transaction here: the answer needs nothing from the database.
     locale = locale_of(update, runtime(context))
     await update.effective_message.reply_text(messages.t(locale, "fallback.unknown_command"))
 
 
-async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE
+                   ) -> tuple[str, list[list[tuple[str, str]]] | None]:
+    """What to answer a private text nobody could use: twice in a row not understood (nothing
+    between but our one answer: message ids are per chat and count both sides) offers a person,
+    if there is a desk."""
     rt = runtime(context)
     locale = locale_of(update, rt)
-    # Twice in a row not understood (nothing between but our one answer: message ids are per
-    # chat and count both sides): offer a person, if there is a desk.
     message_id = update.effective_message.message_id
     previous = context.user_data.get("desk.missed")
     context.user_data["desk.missed"] = message_id
     if previous == message_id - 2 and rt.settings.desk_chat_ids:
-        markup = InlineKeyboardMarkup([[service_button(locale)]])
-        await update.effective_message.reply_text(messages.t(locale, "desk.offer"),
-                                                  reply_markup=markup)
-        return
-    await update.effective_message.reply_text(messages.t(locale, "fallback.unexpected"))
+        return messages.t(locale, "desk.offer"), [[service_row(locale)]]
+    return messages.t(locale, "fallback.unexpected"), None
+
+
+async def unexpected_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text, rows = not_understood(update, context)
+    await update.effective_message.reply_text(text, reply_markup=keyboard(rows) if rows else None)
 
 
 def register(app: Application) -> None:

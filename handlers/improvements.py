@@ -22,11 +22,12 @@ from telegram.ext import (
 import messages
 from groupbot import drafts
 from groupbot.analytics import actions, guided, improvements, labels
-from groupbot.models import ROLE_ORGANIZER
 from groupbot.orders import local_time
 from groupbot.people import member_by_telegram_id
+from groupbot.permissions import ACT_ON_ALERTS
 from groupbot.refusal import Refusal
 from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.permits import permitted
 
 
 def _refusal(w: Who, refusal: Refusal) -> messages.Html:
@@ -159,9 +160,10 @@ ANSWERS_GROUP = -2
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(alert_tap, pattern=r"^an:(pause|note|imp|close|lift):\d+$"))
-    app.add_handler(CommandHandler("improvements", improvements_command))
-    app.add_handler(CommandHandler("supplier", supplier_command))
+    app.add_handler(CallbackQueryHandler(permitted(ACT_ON_ALERTS, alert_tap),
+                                         pattern=r"^an:(pause|note|imp|close|lift):\d+$"))
+    app.add_handler(CommandHandler("improvements", permitted(ACT_ON_ALERTS, improvements_command)))
+    app.add_handler(CommandHandler("supplier", permitted(ACT_ON_ALERTS, supplier_command)))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                    typed_answer), group=ANSWERS_GROUP)
-    add_commands(ROLE_ORGANIZER, "improvements", "supplier")
+    add_commands(ACT_ON_ALERTS, "improvements", "supplier")

@@ -1,205 +1,192 @@
-"""The member's side of an order (confirm, received, /myorders) and the organizer's
-(/ship, /delivered, /undelivered)."""
+"""The member's side of an order (confirm, received, /myorders, the group warning's link) and
+the organizer's (/ship, /delivered, /undelivered)."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from collections.abc import Awaitable, Callable
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 import messages
 from groupbot import deals, notify, orders, shipping
-from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER
-from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED
+from groupbot.models import Order
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
 from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
-from handlers.common import add_commands, keyboard, runtime, who
+from handlers.common import Who, add_commands
+from handlers.desk_common import service_row
 from handlers.permits import permitted
-from handlers.ticks import kick
+from handlers.unit import Unit, unit_of_work
+
+Buttons = list[list[tuple[str, str]]]
 
 
-async def start_from_order_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/start o12`` from the group warning: the member arrives; send what we owed them."""
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        mark_started(w.member, rt.clock.now())
-        queued = await orders.queue_missed_confirmations(session, rt, w.member)
-    if not queued:
-        await update.effective_message.reply_text(w.t("start.welcome", name=w.member.first_name))
-    kick(context)
+def order_card(u: Unit, order: Order) -> tuple[str, Buttons]:
+    """One order as the member sees it, with the buttons for what they can do with it now."""
+    w: Who = u.w
+    text = w.t("orders.myorders_item", order=order.id,
+               date=orders.local_time(u.rt, order.placed_at)[:10],
+               status=w.t(f"orders.status.{order.status}"),
+               lines=messages.Html(orders.order_lines_text(w.locale, order)))
+    buttons: list[tuple[str, str]] = []
+    if order.confirmation is None and order.status != ORDER_CANCELLED:
+        buttons += [(w.t("orders.confirm_ok_button"), f"ord:{order.id}:ok"),
+                    (w.t("orders.confirm_problem_button"), f"ord:{order.id}:bad")]
+    if order.status == ORDER_SHIPPED:
+        buttons.append((w.t("orders.received_button"), f"ord:{order.id}:recv"))
+    if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claim_window(u.rt, order).ok:
+        buttons.append((w.t("orders.claim_button"), f"claim:new:{order.id}"))
+    return text, [buttons] if buttons else []
 
 
-async def confirmation_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    _, order_id, answer = query.data.split(":")
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        order = await orders.get_order(session, rt, int(order_id))
-        if order is None or order.member_id != w.member.id:
-            await query.answer(w.t("orders.not_yours"), show_alert=True)
-            return
-        if answer == "recv":
-            await _received(query, w, session, rt, order)
-            kick(context)
-            return
-        first = await orders.confirm(session, order, w.member, "ok" if answer == "ok" else "problem")
-        if first and answer == "bad":
-            await orders.report_problem(session, rt, order, w.member)
-    if not first:
-        await query.answer(w.t("orders.already_answered"))
+@unit_of_work
+async def start_from_order_link(u: Unit) -> None:
+    """``/start o12`` from the group warning: the member arrives. What we owed them goes out;
+    if the confirmation was sent already, they see the order and what they can do with it."""
+    mark_started(u.w.member, u.rt.clock.now())
+    if await orders.queue_missed_confirmations(u.session, u.rt, u.w.member):
+        u.out.kick()
         return
-    await query.answer()
-    reply = "orders.confirmed" if answer == "ok" else "orders.problem_reported"
-    await query.edit_message_reply_markup(None)
-    await query.message.reply_text(w.t(reply, order=order.id))
-    kick(context)
+    order = await orders.get_order(u.session, u.rt, int(u.args[0][1:]))
+    if order is None or order.member_id != u.w.member.id:
+        u.out.reply(u.t("start.welcome", name=u.w.member.first_name))
+        return
+    u.out.reply(*order_card(u, order))
 
 
-async def _received(query, w, session, rt, order) -> None:
+@unit_of_work
+async def confirmation_tap(u: Unit) -> None:
+    _, order_id, answer = u.data.split(":")
+    order = await orders.get_order(u.session, u.rt, int(order_id))
+    if order is None or order.member_id != u.w.member.id:
+        u.out.answer(u.t("orders.not_yours"), alert=True)
+        return
+    if answer == "recv":
+        await _received(u, order)
+        return
+    first = await orders.confirm(u.session, order, u.w.member,
+                                 "ok" if answer == "ok" else "problem")
+    if not first:
+        u.out.answer(u.t("orders.already_answered"))
+        return
+    if answer == "bad":
+        await orders.report_problem(u.session, u.rt, order, u.w.member)
+    u.out.markup(None)
+    u.out.reply(u.t("orders.confirmed" if answer == "ok" else "orders.problem_reported",
+                    order=order.id))
+    u.out.kick()
+
+
+async def _received(u: Unit, order: Order) -> None:
     try:
-        first = await shipping.report_received(session, rt, order)
+        first = await shipping.report_received(u.session, u.rt, order)
     except orders.OrderError:
-        await query.answer(w.t("orders.cannot_receive_yet", order=order.id), show_alert=True)
+        u.out.answer(u.t("orders.cannot_receive_yet", order=order.id), alert=True)
         return
     if not first:
-        await query.answer(w.t("orders.already_delivered", order=order.id))
+        u.out.answer(u.t("orders.already_delivered", order=order.id))
         return
-    await query.answer(w.t("orders.received_ack", order=order.id))
+    u.out.answer(u.t("orders.received_ack", order=order.id))
+    u.out.kick()
 
 
-async def myorders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        recent = await orders.recent_orders(session, w.member)
-        if not recent:
-            await update.effective_message.reply_text(w.t("orders.myorders_empty"))
-            return
-        await update.effective_message.reply_text(w.t("orders.myorders_title"))
-        for order in recent:
-            text = w.t(
-                "orders.myorders_item", order=order.id,
-                date=orders.local_time(rt, order.placed_at)[:10],
-                status=w.t(f"orders.status.{order.status}"),
-                lines=messages.Html(orders.order_lines_text(w.locale, order)),
-            )
-            buttons = []
-            if order.status == ORDER_SHIPPED:
-                buttons.append((w.t("orders.received_button"), f"ord:{order.id}:recv"))
-            if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claim_window(rt, order).ok:
-                buttons.append((w.t("orders.claim_button"), f"claim:new:{order.id}"))
-            markup = keyboard([buttons]) if buttons else None
-            await update.effective_message.reply_text(text, reply_markup=markup)
+@unit_of_work
+async def myorders(u: Unit) -> None:
+    recent = await orders.recent_orders(u.session, u.w.member)
+    if not recent:
+        u.out.reply(u.t("orders.myorders_empty"))
+        return
+    u.out.reply(u.t("orders.myorders_title"),
+                [[service_row(u.w.locale)]] if u.rt.settings.desk_chat_ids else None)
+    for order in recent:
+        u.out.reply(*order_card(u, order))
 
 
-async def _organizer(update: Update, context: ContextTypes.DEFAULT_TYPE):
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-    if not w.is_organizer:
-        await update.effective_message.reply_text(w.t("orders.organizers_only"))
+def _organizer(u: Unit) -> bool:
+    if not u.w.is_organizer:
+        u.out.reply(u.t("orders.organizers_only"))
+    return u.w.is_organizer
+
+
+async def _each_target(u: Unit, words: int, usage: str,
+                       apply: Callable[[Order, list[str]], Awaitable[bool]]) -> int | None:
+    """``N ...`` or ``deal N ...``: apply to the order or to every order of the deal; how many
+    changed, or None after saying why nothing was done."""
+    if not _organizer(u):
         return None
-    return w
-
-
-async def ship(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/ship ORDER COURIER TRACKING, or /ship deal DEAL COURIER TRACKING."""
-    w = await _organizer(update, context)
-    if w is None:
-        return
-    args = context.args or []
-    rt = runtime(context)
+    args = u.args
     by_deal = args[:1] == ["deal"]
     if by_deal:
         args = args[1:]
-    if len(args) != 3 or not args[0].lstrip("#").isdigit():
-        await update.effective_message.reply_text(w.t("orders.ship_usage"))
-        return
-    target, courier, tracking = int(args[0].lstrip("#")), args[1], args[2]
-    count = 0
-    async with rt.tx() as session:
-        targets = await _targets(session, rt, target, by_deal)
-        if targets is None:
-            await update.effective_message.reply_text(w.t("orders.not_found", order=target))
-            return
-        for order in targets:
-            try:
-                count += await shipping.mark_shipped(session, rt, order, courier, tracking)
-            except orders.OrderError:
-                continue
-    key = "orders.ship_done" if count else "orders.ship_nothing"
-    await update.effective_message.reply_text(w.t(key, count=count))
-    kick(context)
-
-
-async def delivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/delivered ORDER, or /delivered deal DEAL."""
-    w = await _organizer(update, context)
-    if w is None:
-        return
-    args = context.args or []
-    rt = runtime(context)
-    by_deal = args[:1] == ["deal"]
-    if by_deal:
-        args = args[1:]
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await update.effective_message.reply_text(w.t("orders.delivered_usage"))
-        return
+    if len(args) != words or not args[0].lstrip("#").isdigit():
+        u.out.reply(u.t(usage))
+        return None
     target = int(args[0].lstrip("#"))
-    count = 0
-    async with rt.tx() as session:
-        targets = await _targets(session, rt, target, by_deal)
-        if targets is None:
-            await update.effective_message.reply_text(w.t("orders.not_found", order=target))
-            return
-        for order in targets:
-            try:
-                count += await shipping.mark_delivered(session, rt, order)
-            except orders.OrderError:
-                continue
-    await update.effective_message.reply_text(
-        w.t("orders.delivered_done", count=count)
-    )
-    kick(context)
-
-
-async def _targets(session, rt, target: int, by_deal: bool):
     if by_deal:
-        deal = await deals.get_deal(session, rt, target)
-        return None if deal is None else await orders.orders_of_deal(session, deal.id)
-    order = await orders.get_order(session, rt, target)
-    return None if order is None else [order]
+        deal = await deals.get_deal(u.session, u.rt, target)
+        found = None if deal is None else await orders.orders_of_deal(u.session, deal.id)
+    else:
+        order = await orders.get_order(u.session, u.rt, target)
+        found = None if order is None else [order]
+    if found is None:
+        u.out.reply(u.t("orders.not_found", order=target))
+        return None
+    count = 0
+    for order in found:
+        try:
+            count += await apply(order, args[1:])
+        except orders.OrderError:
+            continue
+    u.out.kick()
+    return count
 
 
-async def undelivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    w = await _organizer(update, context)
-    if w is None:
+@unit_of_work
+async def ship(u: Unit) -> None:
+    """/ship ORDER COURIER TRACKING, or /ship deal DEAL COURIER TRACKING."""
+    count = await _each_target(u, 3, "orders.ship_usage", lambda order, rest: (
+        shipping.mark_shipped(u.session, u.rt, order, rest[0], rest[1])))
+    if count is not None:
+        u.out.reply(u.t("orders.ship_done" if count else "orders.ship_nothing", count=count))
+
+
+@unit_of_work
+async def delivered(u: Unit) -> None:
+    """/delivered ORDER, or /delivered deal DEAL."""
+    count = await _each_target(u, 1, "orders.delivered_usage", lambda order, _rest: (
+        shipping.mark_delivered(u.session, u.rt, order)))
+    if count is not None:
+        u.out.reply(u.t("orders.delivered_done", count=count))
+
+
+@unit_of_work
+async def undelivered(u: Unit) -> None:
+    if not _organizer(u):
         return
-    rt = runtime(context)
-    async with rt.tx() as session:
-        rows = await notify.undelivered(session, rt.community_id)
+    rows = await notify.undelivered(u.session, u.rt.community_id)
     if not rows:
-        await update.effective_message.reply_text(w.t("orders.undelivered_empty"))
+        u.out.reply(u.t("orders.undelivered_empty"))
         return
-    lines = [w.t("orders.undelivered_title", count=len(rows))]
+    lines = [u.t("orders.undelivered_title", count=len(rows))]
     for message, member in rows:
         why = "orders.undelivered_blocked" if message.status == "blocked" else (
             "orders.undelivered_failed")
         kind_key = f"orders.kind.{message.kind}"
-        lines.append(w.t(
+        lines.append(u.t(
             "orders.undelivered_item",
-            when=orders.local_time(rt, message.created_at),
+            when=orders.local_time(u.rt, message.created_at),
             who=member.full_name if member else str(message.chat_id),
-            kind=w.t(kind_key) if messages.has(w.locale, kind_key) else message.kind,
-            why=w.t(why),
+            kind=u.t(kind_key) if messages.has(u.w.locale, kind_key) else message.kind,
+            why=u.t(why),
         ))
-    await update.effective_message.reply_text("\n".join(lines))
+    u.out.reply("\n".join(lines))
 
 
 def register(app: Application) -> None:
-    add_commands(ROLE_MEMBER, "myorders")
-    add_commands(ROLE_ORGANIZER, "ship", "delivered", "undelivered")
+    add_commands(VIEW_OWN_ORDERS, "myorders")
+    add_commands(MARK_SHIPPED, "ship")
+    add_commands(MARK_DELIVERED, "delivered")
+    add_commands(VIEW_UNDELIVERED, "undelivered")
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(
         "start", permitted(VIEW_OWN_ORDERS, start_from_order_link),

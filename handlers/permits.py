@@ -79,7 +79,9 @@ def permitted(action: str, callback: Callback, *, otherwise: Callback | None = N
 async def _refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Runtime,
                    action: str) -> Refusal | None:
     user = update.effective_user
-    if user is None:
+    if user is None or user.is_bot:
+        # Anonymous admins and channels write as shared bot accounts (GroupAnonymousBot is
+        # the same user in every group): never a staff role, whatever chat it comes from.
         return permissions.check({permissions.ROLE_MEMBER}, action, rt.settings)
     async with rt.tx() as session:
         roles = await permissions.roles_of(session, rt.settings, rt.community_id, user.id,

@@ -12,9 +12,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 import messages
 from groupbot.analytics import documents
 from groupbot.analytics.period import Period, PeriodError, days_between, parse_period
-from groupbot.models import ROLE_ORGANIZER
+from groupbot.permissions import VIEW_REPORTS
 from groupbot.runtime import Runtime
-from handlers.common import add_commands, runtime, who
+from handlers.common import Who, add_commands, runtime, who
+from handlers.permits import permitted
 
 # Until the permission table lands (groupbot/permissions.py, action "view_reports"), reports
 # are for organizers, as broadcasts are.
@@ -30,11 +31,16 @@ async def send_report(bot: Bot, rt: Runtime, chat_id: int, locale: str, period: 
                             caption=docs.csv_caption)
 
 
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _reader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Runtime, Who]:
+    """Who asks (a short transaction of its own, ended before anything is read or sent)."""
     rt = runtime(context)
-    message = update.effective_message
     async with rt.tx() as session:
-        w = await who(session, rt, update)
+        return rt, await who(session, rt, update)
+
+
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt, w = await _reader(update, context)
+    message = update.effective_message
     if not w.is_organizer:
         await message.reply_text(w.t("reports.organizers_only"))
         return
@@ -52,10 +58,8 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def report_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """rp:<first day>:<last day>, the weekly digest's button."""
-    rt = runtime(context)
+    rt, w = await _reader(update, context)
     query = update.callback_query
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
     if not w.is_organizer:
         await query.answer(w.t("reports.organizers_only"), show_alert=True)
         return
@@ -67,6 +71,7 @@ async def report_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("report", report_command))
-    app.add_handler(CallbackQueryHandler(report_tap, pattern=r"^rp:\d{4}-\d{2}-\d{2}:"))
-    add_commands(ROLE_ORGANIZER, "report")
+    app.add_handler(CommandHandler("report", permitted(VIEW_REPORTS, report_command)))
+    app.add_handler(CallbackQueryHandler(permitted(VIEW_REPORTS, report_tap),
+                                         pattern=r"^rp:\d{4}-\d{2}-\d{2}:"))
+    add_commands(VIEW_REPORTS, "report")

@@ -17,75 +17,81 @@ import handlers.reviews_input
 import handlers.reviews_member
 import handlers.reviews_queue
 from groupbot import drafts
-from groupbot.models import ROLE_REVIEWER, Claim
+from groupbot.models import Claim
 from groupbot.money import fmt, from_minor, to_minor
 from groupbot.permissions import (
     ADJUST_AMOUNT,
     DECIDE_CLAIM,
+    MARK_PAID,
     OFFER_COUPON,
     REVERSE_AUTO_APPROVAL,
     USE_BOT,
     VIEW_CLAIM_HISTORY,
+    VIEW_QUEUE,
 )
 from groupbot.reviews import auto, coupons, decisions, history
 from groupbot.reviews.decisions import Outcome
-from handlers.common import Who, add_commands, keyboard, runtime, who
+from handlers.common import Who, add_commands
 from handlers.permits import permitted
-from handlers.reviews_input import KIND, begin_prompt, remember_prompt, run_decision
+from handlers.reviews_input import KIND, OVER_PAID, begin_prompt, remember_prompt
 from handlers.reviews_text import refusal
-from handlers.ticks import kick
+from handlers.unit import Unit, unit_of_work
 
 DONE = {"a": decisions.APPROVE, "cp": decisions.COUPON, "mn": decisions.MORE,
         "rn": decisions.REJECT}
 
 
-async def decide_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@unit_of_work(rolled_back=OVER_PAID)
+async def decide_tap(u: Unit) -> None:
     """A button that decides: approve on the card; coupon, reject or more photos on a prompt."""
-    query = update.callback_query
-    _, act, claim_id, *rest = query.data.split(":")
-    rt = runtime(context)
+    _, act, claim_id, *rest = u.data.split(":")
     extra: dict = {}
     if act == "cp":
-        extra["amount"] = from_minor(int(rest[0]), rt.settings.currency)
+        extra["amount"] = from_minor(int(rest[0]), u.rt.settings.currency)
     elif act == "rn":
         extra["reason"] = rest[0]
-    w, outcome = await run_decision(update, rt, int(claim_id), DONE[act], **extra)
-    if not outcome.ok:
-        await query.answer(refusal(w, outcome, rt), show_alert=True)
+    if not u.w.is_reviewer:
+        u.out.answer(u.t("reviews.reviewers_only"), alert=True)
         return
-    done = w.t(f"reviews.done.{DONE[act]}", claim=claim_id)
-    await query.answer(done)
+    outcome = await decisions.decide(u.session, u.rt, int(claim_id), u.w.member, DONE[act],
+                                     **extra)
+    draft = await drafts.current(u.session, u.w.member, KIND)
+    if draft is not None and draft.data.get("claim_id") == int(claim_id):
+        await drafts.finish(u.session, draft)
+    if not outcome.ok:
+        u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
+        return
+    done = u.t(f"reviews.done.{DONE[act]}", claim=claim_id)
+    u.out.answer(done)
     if act != "a":  # the tap was on a prompt: it becomes the confirmation
-        await query.edit_message_text(done)
-    kick(context)
+        u.out.edit(done)
+    u.out.kick()
 
 
-async def prompt_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@unit_of_work
+async def prompt_tap(u: Unit) -> None:
     """Adjust, more photos, coupon, reject: ask for what the decision needs, in this chat."""
-    query = update.callback_query
-    _, act, claim_id, *rest = query.data.split(":")
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        found = (await decisions.open_claim(session, rt, int(claim_id), w.member)
-                 if w.is_reviewer else Outcome(False, "reviewers_only"))
-        if isinstance(found, Outcome):
-            await query.answer(refusal(w, found, rt), show_alert=True)
-            return
-        text, rows = await _prompt(session, rt, w, found, act, rest)
-        if act in ("j", "m", "rr"):
-            await begin_prompt(session, rt, w, query.message.chat_id, found.id,
+    _, act, claim_id, *rest = u.data.split(":")
+    found = (await decisions.open_claim(u.session, u.rt, int(claim_id), u.w.member)
+             if u.w.is_reviewer else Outcome(False, "reviewers_only"))
+    if isinstance(found, Outcome):
+        u.out.answer(refusal(u.w, found, u.rt), alert=True)
+        return
+    text, rows = await _prompt(u.session, u.rt, u.w, found, act, rest)
+    rows.append([(u.t("reviews.button.cancel"), f"rv:q:{claim_id}")])
+    if act not in ("j", "m", "rr"):
+        u.out.reply(text, rows)
+        return
+    tapped = u.update.callback_query.message
+    draft = await begin_prompt(u.session, u.rt, u.w, u.chat_id, found.id,
                                {"j": "adjust", "m": "more", "rr": "reject"}[act],
                                reason=rest[0] if rest else None)
-    await query.answer()
-    rows.append([(w.t("reviews.button.cancel"), f"rv:q:{claim_id}")])
     if act == "rr":  # the reason picker turns into the note prompt
-        sent = await query.edit_message_text(text, reply_markup=keyboard(rows))
-    else:
-        sent = await query.message.reply_text(text, reply_markup=keyboard(rows))
-    if act in ("j", "m", "rr"):
-        await remember_prompt(rt, w.member.id, query.message.message_id if act == "rr"
-                              else sent.message_id)
+        draft.data = {**draft.data, "prompt_id": tapped.message_id}
+        u.out.edit(text, rows)
+        return
+    rt, member_id = u.rt, u.w.member.id
+    u.out.reply(text, rows, on_sent=lambda sent: remember_prompt(rt, member_id, sent))
 
 
 async def _prompt(session, rt, w: Who, claim: Claim, act: str, rest: list[str]):
@@ -111,44 +117,35 @@ async def _prompt(session, rt, w: Who, claim: Claim, act: str, rest: list[str]):
         [(w.t("reviews.button.no_note"), f"rv:rn:{claim.id}:{reason}")]]
 
 
-async def cancel_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        draft = await drafts.current(session, w.member, KIND)
-        if draft is not None:
-            await drafts.finish(session, draft)
-    await query.answer()
-    await query.edit_message_text(w.t("reviews.cancelled"))
+@unit_of_work
+async def cancel_tap(u: Unit) -> None:
+    draft = await drafts.current(u.session, u.w.member, KIND)
+    if draft is not None:
+        await drafts.finish(u.session, draft)
+    u.out.edit(u.t("reviews.cancelled"))
 
 
-async def reverse_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    claim_id = int(query.data.rsplit(":", 1)[1])
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        outcome = (await auto.reverse(session, rt, claim_id, w.member) if w.is_reviewer
-                   else Outcome(False, "reviewers_only"))
+@unit_of_work
+async def reverse_tap(u: Unit) -> None:
+    claim_id = int(u.data.rsplit(":", 1)[1])
+    outcome = (await auto.reverse(u.session, u.rt, claim_id, u.w.member) if u.w.is_reviewer
+               else Outcome(False, "reviewers_only"))
     if not outcome.ok:
-        await query.answer(refusal(w, outcome, rt), show_alert=True)
+        u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
         return
-    await query.answer(w.t("reviews.done.reverse", claim=claim_id))
-    kick(context)
+    u.out.answer(u.t("reviews.done.reverse", claim=claim_id))
+    u.out.kick()
 
 
-async def claim_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/claim N: staff (reviewers, organizers, agents) read the claim's audit trail."""
-    rt = runtime(context)
-    claim_id = int(context.args[0].lstrip("#"))
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        claim = await session.get(Claim, claim_id)
-        text = (await history.render(session, rt, claim, w.locale)
-                if claim is not None and claim.community_id == rt.community_id else None)
-    await update.effective_message.reply_text(
-        text or w.t("reviews.refuse.not_found", claim=claim_id))
+@unit_of_work
+async def claim_history(u: Unit) -> None:
+    """/claim N: staff (reviewers, organizers, agents: the permission table) read the claim's
+    audit trail; anyone else gets their own /claim (member_claim)."""
+    claim_id = int(u.args[0].lstrip("#"))
+    claim = await u.session.get(Claim, claim_id)
+    text = (await history.render(u.session, u.rt, claim, u.w.locale)
+            if claim is not None and claim.community_id == u.rt.community_id else None)
+    u.out.reply(text or u.t("reviews.refuse.not_found", claim=claim_id))
 
 
 async def member_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -160,7 +157,8 @@ async def member_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(app: Application) -> None:
     """Before handlers.claims: ``/claim 12`` with a number is the reviewers' history."""
-    add_commands(ROLE_REVIEWER, "queue", "payouts")
+    add_commands(VIEW_QUEUE, "queue")
+    add_commands(MARK_PAID, "payouts")
     app.add_handler(CommandHandler(
         "claim", permitted(VIEW_CLAIM_HISTORY, claim_history, otherwise=member_claim),
         filters.Regex(r"^/claim(@\w+)?\s+#?\d+\s*$")))

@@ -1,5 +1,9 @@
 """Posting claim cards to reviewers (evidence sheet + text with buttons) and editing every
-posted copy when the claim changes. Both run on the periodic tick, driven by the database."""
+posted copy when the claim changes. Both run on the periodic tick, driven by the database.
+
+Sheet and card are posts that must exist once (groupbot.posts): a crash between sending and
+recording sends them once more after the restart, never a third time, and an older copy's
+buttons keep working (they name the claim)."""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
-from groupbot import evidence, policy
-from groupbot.models import Claim, ReviewCard
+from groupbot import evidence, policy, posts
+from groupbot.models import Claim, Post, ReviewCard
 from groupbot.notify import RetryLater, Sender, SendError
 from groupbot.reviews import auto, card, cards, records
 from groupbot.runtime import Runtime
@@ -19,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 async def post_cards(rt: Runtime, sender: Sender) -> None:
-    """Post the card of every claim that has none out yet (after a restart too)."""
+    """Post the card of every claim that has none out yet (after a restart too): the intents
+    of every reviewer chat's sheet and card are committed with "posted", then sent."""
     async with rt.tx() as session:
         ids = await cards.to_post(session, rt)
     for claim_id in ids:
@@ -28,37 +33,29 @@ async def post_cards(rt: Runtime, sender: Sender) -> None:
                 await auto.try_auto(session, rt, claim_id)
         async with rt.tx() as session:
             targets = await records.reviewer_chats(session, rt)
-        if not targets:
-            continue  # nobody can be written to yet; /queue still lists it
-        try:
-            for target in targets:
-                await post_card(rt, sender, claim_id, target.chat_id, target.locale)
-        except SendError:
-            log.warning("card for claim %s not posted; retrying on the next tick", claim_id)
-            continue
-        async with rt.tx() as session:
-            await cards.mark_posted(session, rt, claim_id)
+            planned = [post_id for target in targets for post_id in await cards.intend_cards(
+                session, rt, claim_id, target.chat_id, target.locale)]
+            if targets:  # else nobody can be written to yet; /queue still lists it
+                await cards.mark_posted(session, rt, claim_id)
+        for post_id in planned:
+            await posts.deliver(rt, sender, post_id)
 
 
-async def post_card(rt: Runtime, sender: Sender, claim_id: int, chat_id: int, locale: str,
-                    *, sheet: bool = True) -> int | None:
-    """The sheet image, then the card text; a chat that already has this card is skipped."""
-    async with rt.tx() as session:
-        if await cards.posted_in(session, claim_id, chat_id):
-            return None
-        claim = await session.get(Claim, claim_id)
-        assert claim is not None
-        version = await cards.version_of(session, claim_id)
-        text, buttons = await card.render(session, rt, claim, locale)
-        plan = await cards.sheet_plan(session, claim, locale) if sheet else None
-    if plan is not None and plan.file_ids:
-        image = await sheet_image(rt, getattr(sender, "bot", None), plan)
-        if image is not None:
-            await sender.send(chat_id, plan.title, None, photo=image)
-    message_id = await sender.send(chat_id, text, buttons)
-    async with rt.tx() as session:
-        await cards.record(session, claim_id, chat_id, message_id, locale, version)
-    return message_id
+async def _draw_sheet(session, rt: Runtime, post: Post) -> cards.SheetPlan | None:
+    claim = await session.get(Claim, post.subject_id)
+    if claim is None:
+        return None
+    plan = await cards.sheet_plan(session, claim, (post.data or {})["locale"])
+    return plan if plan.file_ids else None
+
+
+async def _prepare_sheet(rt: Runtime, sender: Sender, plan: cards.SheetPlan
+                         ) -> posts.Drawn | None:
+    image = await sheet_image(rt, getattr(sender, "bot", None), plan)
+    return None if image is None else (plan.title, None, image)
+
+
+posts.KINDS[cards.SHEET] = posts.PostKind(_draw_sheet, prepare=_prepare_sheet)
 
 
 async def sheet_image(rt: Runtime, bot: Bot | None, plan: cards.SheetPlan) -> bytes | None:

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 import handlers.drafts
@@ -18,12 +17,14 @@ from groupbot.models import Draft
 from groupbot.reviews import decisions, payouts
 from groupbot.reviews.decisions import Outcome
 from groupbot.runtime import Runtime
-from handlers.common import Who, runtime, who
-from handlers.fallback import unexpected_message
+from handlers.common import Who, runtime
+from handlers.fallback import unexpected_text
 from handlers.reviews_text import refusal
-from handlers.ticks import kick
+from handlers.unit import Unit, unit_of_work
 
 KIND = "review"
+# A refund the database refuses (over what was paid) rolls the decision back and says so.
+OVER_PAID = {decisions.OverRefund: "reviews.refuse.over_paid"}
 ACTIONS = {"adjust": decisions.ADJUST, "more": decisions.MORE, "reject": decisions.REJECT}
 
 
@@ -32,25 +33,6 @@ async def begin_prompt(session, rt: Runtime, w: Who, chat_id: int, claim_id: int
     return await drafts.begin(session, rt, w.member, KIND, "input",
                               {"action": action, "claim_id": claim_id, "chat_id": chat_id,
                                **data})
-
-
-async def run_decision(update: Update, rt: Runtime, claim_id: int, action: str, **kw
-                       ) -> tuple[Who, Outcome]:
-    """One decision in its own transaction; a refund the database refuses is an answer."""
-    w: Who | None = None
-    try:
-        async with rt.tx() as session:
-            w = await who(session, rt, update)
-            if not w.is_reviewer:
-                return w, Outcome(False, "reviewers_only")
-            outcome = await decisions.decide(session, rt, claim_id, w.member, action, **kw)
-            draft = await drafts.current(session, w.member, KIND)
-            if draft is not None and draft.data.get("claim_id") == claim_id:
-                await drafts.finish(session, draft)
-    except decisions.OverRefund:
-        outcome = Outcome(False, "over_paid")
-    assert w is not None
-    return w, outcome
 
 
 async def apply(session, rt: Runtime, w: Who, draft: Draft, text: str) -> Outcome:
@@ -81,21 +63,29 @@ def _expired(rt: Runtime, draft: Draft) -> bool:
     return draft.updated_at < rt.clock.now() - timedelta(minutes=rt.settings.review_lease_minutes)
 
 
-async def _answer(update: Update, context, rt: Runtime, w: Who, draft: Draft, session
-                  ) -> tuple[str, bool]:
-    """(the reply, whether the prompt is done with: its buttons can go)."""
-    if _expired(rt, draft):
-        await drafts.finish(session, draft)
-        return w.t("reviews.stale_prompt"), True
-    data = dict(draft.data)
-    outcome = await apply(session, rt, w, draft, update.effective_message.text or "")
-    if not outcome.ok:
-        return refusal(w, outcome, rt), outcome.code not in _RETRYABLE
-    kick(context)
-    if data["action"] == "paid":
-        return w.t("reviews.paid_done", claim=outcome.params["claim"],
-                   reference=update.effective_message.text.strip()), True
-    return w.t(f"reviews.done.{ACTIONS[data['action']]}", claim=data["claim_id"]), True
+async def _answer(u: Unit, draft: Draft) -> None:
+    """Reply to what the reviewer typed; a prompt done with loses its buttons."""
+    prompt_id = draft.data.get("prompt_id")
+    if _expired(u.rt, draft):
+        await drafts.finish(u.session, draft)
+        reply, closed = u.t("reviews.stale_prompt"), True
+    else:
+        data = dict(draft.data)
+        typed = (u.message.text or "").strip()
+        outcome = await apply(u.session, u.rt, u.w, draft, typed)
+        if not outcome.ok:
+            reply, closed = refusal(u.w, outcome, u.rt), outcome.code not in _RETRYABLE
+        elif data["action"] == "paid":
+            reply, closed = u.t("reviews.paid_done", claim=outcome.params["claim"],
+                                reference=typed), True
+            u.out.kick()
+        else:
+            reply, closed = u.t(f"reviews.done.{ACTIONS[data['action']]}",
+                                claim=data["claim_id"]), True
+            u.out.kick()
+    if closed and prompt_id is not None:
+        u.out.markup(None, chat_id=u.chat_id, message_id=prompt_id)
+    u.out.reply(reply)
 
 
 async def remember_prompt(rt: Runtime, member_id: int, message_id: int) -> None:
@@ -107,27 +97,12 @@ async def remember_prompt(rt: Runtime, member_id: int, message_id: int) -> None:
             draft.data = {**draft.data, "prompt_id": message_id}
 
 
-async def _close_prompt(context, chat_id: int, prompt_id: int | None) -> None:
-    if prompt_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, prompt_id, reply_markup=None)
-    except TelegramError:
-        pass  # already edited or deleted: nothing left to tidy
-
-
-async def private_input(update: Update, context, session, w: Who, draft: Draft) -> None:
+async def private_input(u: Unit, draft: Draft) -> None:
     """The drafts router hands us the reviewer's text in the private chat."""
-    rt = runtime(context)
-    message = update.effective_message
-    if draft.data.get("chat_id") != message.chat_id or not message.text:
-        await unexpected_message(update, context)
+    if draft.data.get("chat_id") != u.chat_id or not u.message.text:
+        u.out.reply(unexpected_text(u.update, u.context))
         return
-    prompt_id = draft.data.get("prompt_id")
-    reply, closed = await _answer(update, context, rt, w, draft, session)
-    if closed:
-        await _close_prompt(context, message.chat_id, prompt_id)
-    await message.reply_text(reply)
+    await _answer(u, draft)
 
 
 async def group_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,19 +114,15 @@ async def group_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             replied is None or replied.from_user is None
             or replied.from_user.id != context.bot.id):
         return  # ordinary group chatter: not even a database round trip
-    try:
-        async with rt.tx() as session:
-            w = await who(session, rt, update)
-            draft = await drafts.current(session, w.member, KIND)
-            if draft is None or draft.data.get("chat_id") != message.chat_id:
-                return
-            prompt_id = draft.data.get("prompt_id")
-            reply, closed = await _answer(update, context, rt, w, draft, session)
-    except decisions.OverRefund:
-        reply, closed = w.t("reviews.refuse.over_paid"), True
-    if closed:
-        await _close_prompt(context, message.chat_id, prompt_id)
-    await message.reply_text(reply)
+    await _group_answer(update, context)
+
+
+@unit_of_work(rolled_back=OVER_PAID)
+async def _group_answer(u: Unit) -> None:
+    draft = await drafts.current(u.session, u.w.member, KIND)
+    if draft is None or draft.data.get("chat_id") != u.chat_id:
+        return
+    await _answer(u, draft)
 
 
 def register(app: Application) -> None:

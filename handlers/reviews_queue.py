@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+import functools
 
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+import handlers.reviews_cards  # noqa: F401 - registers how the evidence sheet is posted
+from groupbot import posts
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time
 from groupbot.permissions import MARK_PAID, VIEW_QUEUE
@@ -13,117 +16,108 @@ from groupbot.reviews import cards, payouts, queue
 from groupbot.reviews.card import left_text
 from groupbot.reviews.decisions import Outcome
 from groupbot.reviews.records import name_of
-from handlers.common import Who, keyboard, runtime, who
 from handlers.permits import permitted
-from handlers.reviews_cards import post_card
 from handlers.reviews_input import begin_prompt, remember_prompt
 from handlers.reviews_text import refusal
 from handlers.sender import TelegramSender
+from handlers.unit import Unit, unit_of_work
 
 
 def _money(minor: int, currency: str) -> str:
     return fmt(from_minor(minor, currency), currency)
 
 
-async def _reviewer(update: Update, session, rt) -> Who | None:
-    w = await who(session, rt, update)
-    if not w.is_reviewer:
-        await update.effective_message.reply_text(w.t("reviews.reviewers_only"))
-        return None
-    return w
+def _reviewer(u: Unit) -> bool:
+    if not u.w.is_reviewer:
+        u.out.reply(u.t("reviews.reviewers_only"))
+    return u.w.is_reviewer
 
 
-async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        if (w := await _reviewer(update, session, rt)) is None:
-            return
-        found = await queue.pending(session, rt)
-        waiting = await queue.waiting_for_photos(session, rt)
-        lines, rows = [], []
-        for claim, review, member in found:
-            held = queue.holder(review, rt)
-            values = dict(claim=claim.id, member=member.full_name,
-                          amount=_money(claim.refund_minor, claim.currency),
-                          left=left_text(w.locale, rt, claim.review_due_at))
-            if held is not None:
-                lines.append(w.t("reviews.queue.item_held", **values,
-                                 name=await name_of(session, held)))
-            else:
-                lines.append(w.t("reviews.queue.item", **values))
-            rows.append([(w.t("reviews.queue.take_button", claim=claim.id), f"rv:t:{claim.id}")])
-    if not found:
-        await update.effective_message.reply_text(w.t("reviews.queue.empty", waiting=waiting))
+@unit_of_work
+async def queue_command(u: Unit) -> None:
+    if not _reviewer(u):
         return
-    head = w.t("reviews.queue.title", count=len(found), waiting=waiting)
-    await update.effective_message.reply_text("\n".join([head, *lines]),
-                                              reply_markup=keyboard(rows))
+    found = await queue.pending(u.session, u.rt)
+    waiting = await queue.waiting_for_photos(u.session, u.rt)
+    if not found:
+        u.out.reply(u.t("reviews.queue.empty", waiting=waiting))
+        return
+    lines, rows = [u.t("reviews.queue.title", count=len(found), waiting=waiting)], []
+    for claim, review, member in found:
+        held = queue.holder(review, u.rt)
+        values = dict(claim=claim.id, member=member.full_name,
+                      amount=_money(claim.refund_minor, claim.currency),
+                      left=left_text(u.w.locale, u.rt, claim.review_due_at))
+        if held is not None:
+            lines.append(u.t("reviews.queue.item_held", **values,
+                             name=await name_of(u.session, held)))
+        else:
+            lines.append(u.t("reviews.queue.item", **values))
+        rows.append([(u.t("reviews.queue.take_button", claim=claim.id), f"rv:t:{claim.id}")])
+    u.out.reply("\n".join(lines), rows)
 
 
-async def take_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@unit_of_work
+async def take_tap(u: Unit) -> None:
     """Hold the claim; its card is posted here unless this chat already has it."""
-    query = update.callback_query
-    claim_id = int(query.data.rsplit(":", 1)[1])
-    rt = runtime(context)
-    chat_id = query.message.chat_id
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        if not w.is_reviewer:
-            await query.answer(w.t("reviews.reviewers_only"), show_alert=True)
-            return
-        outcome = await queue.take(session, rt, claim_id, w.member)
-        has_card = await cards.posted_in(session, claim_id, chat_id)
+    claim_id = int(u.data.rsplit(":", 1)[1])
+    if not u.w.is_reviewer:
+        u.out.answer(u.t("reviews.reviewers_only"), alert=True)
+        return
+    outcome = await queue.take(u.session, u.rt, claim_id, u.w.member)
     if not outcome.ok:
-        await query.answer(refusal(w, outcome, rt), show_alert=True)
+        u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
         return
-    text = w.t("reviews.taken", claim=claim_id, until=local_time(rt, outcome.params["until"]))
-    await query.answer(text)
-    if not has_card:
-        await post_card(rt, TelegramSender(context.bot), claim_id, chat_id, w.locale)
-    await query.message.reply_text(text)
+    text = u.t("reviews.taken", claim=claim_id, until=local_time(u.rt, outcome.params["until"]))
+    u.out.answer(text)
+    planned = await cards.intend_cards(u.session, u.rt, claim_id, u.chat_id, u.w.locale)
+    rt, sender = u.rt, TelegramSender(u.context.bot)
+    for post_id in planned:  # the card comes here unless this chat has it: after the commit
+        u.out.after(functools.partial(posts.deliver, rt, sender, post_id))
+    u.out.after(lambda: _say(u, text))
 
 
-async def payouts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    async with rt.tx() as session:
-        if (w := await _reviewer(update, session, rt)) is None:
-            return
-        found = await payouts.due(session, rt)
+async def _say(u: Unit, text: str) -> None:
+    """After the card (when one was posted): the hold, under it."""
+    await u.message.reply_text(text)
+
+
+@unit_of_work
+async def payouts_command(u: Unit) -> None:
+    if not _reviewer(u):
+        return
+    found = await payouts.due(u.session, u.rt)
     if not found:
-        await update.effective_message.reply_text(w.t("reviews.payouts.empty"))
+        u.out.reply(u.t("reviews.payouts.empty"))
         return
-    lines = [w.t("reviews.payouts.title", count=len(found))]
+    lines = [u.t("reviews.payouts.title", count=len(found))]
     rows = []
     for refund, member in found:
-        lines.append(w.t("reviews.payouts.item", claim=refund.claim_id, member=member.full_name,
+        lines.append(u.t("reviews.payouts.item", claim=refund.claim_id, member=member.full_name,
                          amount=_money(refund.amount_minor, refund.currency),
-                         due=local_time(rt, refund.payout_due_at)))
-        rows.append([(w.t("reviews.payouts.button", claim=refund.claim_id),
+                         due=local_time(u.rt, refund.payout_due_at)))
+        rows.append([(u.t("reviews.payouts.button", claim=refund.claim_id),
                       f"rv:p:{refund.id}")])
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
+    u.out.reply("\n".join(lines), rows)
 
 
-async def paid_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@unit_of_work
+async def paid_tap(u: Unit) -> None:
     """"Mark paid": ask for the payment reference in this chat."""
-    query = update.callback_query
-    refund_id = int(query.data.rsplit(":", 1)[1])
-    rt = runtime(context)
-    async with rt.tx() as session:
-        w = await who(session, rt, update)
-        refund = (await payouts.payable(session, rt, refund_id) if w.is_reviewer
-                  else Outcome(False, "reviewers_only"))
-        if isinstance(refund, Outcome):
-            await query.answer(refusal(w, refund, rt), show_alert=True)
-            return
-        member = await name_of(session, refund.member_id)
-        await begin_prompt(session, rt, w, query.message.chat_id, refund.claim_id, "paid",
-                           refund_id=refund.id)
-    await query.answer()
-    text = w.t("reviews.ask.paid", claim=refund.claim_id, member=member,
+    refund_id = int(u.data.rsplit(":", 1)[1])
+    refund = (await payouts.payable(u.session, u.rt, refund_id) if u.w.is_reviewer
+              else Outcome(False, "reviewers_only"))
+    if isinstance(refund, Outcome):
+        u.out.answer(refusal(u.w, refund, u.rt), alert=True)
+        return
+    member = await name_of(u.session, refund.member_id)
+    await begin_prompt(u.session, u.rt, u.w, u.chat_id, refund.claim_id, "paid",
+                       refund_id=refund.id)
+    text = u.t("reviews.ask.paid", claim=refund.claim_id, member=member,
                amount=_money(refund.amount_minor, refund.currency))
-    sent = await query.message.reply_text(text, reply_markup=keyboard(
-        [[(w.t("reviews.button.cancel"), f"rv:q:{refund.claim_id}")]]))
-    await remember_prompt(rt, w.member.id, sent.message_id)
+    rt, member_id = u.rt, u.w.member.id
+    u.out.reply(text, [[(u.t("reviews.button.cancel"), f"rv:q:{refund.claim_id}")]],
+                on_sent=lambda sent: remember_prompt(rt, member_id, sent))
 
 
 def register(app: Application) -> None:

@@ -23,6 +23,13 @@ def test_demo_in_chinese():
     assert "已提交售后申请 #1" in out
     assert "⚠️ 批次警报 #1：赣南脐橙" in out and "已暂停「赣南脐橙」的新团购" in out  # issue 16
     assert "（报告图表已保存：" in out and "📊 售后报告" in out
+    # The organizer's broadcast: preview, the group's copy, progress and report.
+    assert "👆 这是预览" in out and "[芒果团 3号楼] 🤖 机器人: 🧺 取货提醒" in out
+    assert "✅ 群发 #1 已发完：已发送 1 · 失败 0" in out and "📊 群发 #1 报告" in out
+    # the service desk act (groupbot/demo/desk.py)
+    assert "客服将于 今天 09:00 上线" in out and "客服小李为您服务" in out
+    assert "由于您超过 4 分钟没有回复" in out and "客服小王为您服务" in out
+    assert "感谢您的评价（5 分）" in out
 
 
 def test_demo_in_english():
@@ -30,6 +37,8 @@ def test_demo_in_english():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Hello, Ming!" in done.stdout
     assert "paid ¥50.00 for 10 pc, 2 damaged → ¥10.00" in done.stdout
+    assert "✅ Broadcast #1 finished: sent 1 · failed 0" in done.stdout
+    assert "Broadcast #1 report" in done.stdout
 
 
 def test_run_without_a_token_is_one_clear_line(tmp_path):

@@ -67,3 +67,28 @@ def test_verbose_brings_back_the_scheduler_and_alembic_lines(tmp_path):
     assert code == 0
     assert "INFO alembic.runtime.plugins" in err
     assert "INFO apscheduler.executors.default: Running job" in err
+
+
+def test_demo_replays_the_scenario_into_the_playground(tmp_path):
+    import httpx
+
+    paid = messages.t("en", "reviews.member.paid", claim=1, amount="¥10.00",
+                      reference="WX20261122-0001")
+    last = re.sub(r"<[^>]+>", "", paid)[:80]
+    proc = start(tmp_path, "--demo")
+    try:
+        lines = read_intro(proc)  # printed at once: the replay can be watched on the page
+        page = re.match(r"Playground: open (\S+) in a browser", lines[0]).group(1)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the replay ends with the refund paid
+            world = httpx.get(f"{page}playground/api/world", timeout=10).json()
+            ming = next(c for c in world["chats"] if c["title"] == "Ming")
+            if ming["last"] and ming["last"]["preview"]["text"] == last:
+                break
+            time.sleep(1)
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and err == ""
+    assert ming["last"]["preview"]["text"] == last
+    assert world["chats"][0]["id"] == ming["id"]  # the latest news first
+    assert world["guide"]["member"] == "Ming"

@@ -18,10 +18,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy, texts
 from groupbot.analytics import labels, rates
 from groupbot.analytics.intervals import Rate, percent
-from groupbot.models import Order, OrderItem, Product
+from groupbot.models import ClaimItem, Deal, Order, OrderItem, Product
 from groupbot.models.analytics import BatchAlert
 from groupbot.models.orders import ORDER_CANCELLED
 from groupbot.orders import local_time, member_locale, organizers_reachable
@@ -50,27 +50,33 @@ class BatchCheck:
         return clearly_above(self.batch, self.baseline)
 
 
-def _counts(*where: object):
-    claimed = rates.claimed_per_line()
-    return (select(func.coalesce(func.sum(OrderItem.quantity), 0),
-                   func.coalesce(func.sum(claimed.c.units), 0))
-            .select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
-            .join(Product, Product.id == OrderItem.product_id)
-            .outerjoin(claimed, claimed.c.order_item_id == OrderItem.id)
-            .where(Order.status != ORDER_CANCELLED, Order.delivered_at.is_not(None), *where))
+async def _counts(session: AsyncSession, *where: object) -> tuple[int, int]:
+    """(units delivered, units claimed) of the lines matching ``where``: two sums, each
+    from its own side, so a line with two claims is not counted twice and no aggregate over
+    every claim is built for one batch."""
+    lines = (select(func.coalesce(func.sum(OrderItem.quantity), 0)).select_from(OrderItem)
+             .join(Order, Order.id == OrderItem.order_id)
+             .join(Product, Product.id == OrderItem.product_id))
+    claimed = (select(func.coalesce(func.sum(ClaimItem.damaged_units), 0)).select_from(ClaimItem)
+               .join(OrderItem, OrderItem.id == ClaimItem.order_item_id)
+               .join(Order, Order.id == OrderItem.order_id)
+               .join(Product, Product.id == OrderItem.product_id))
+    delivered = (Order.status != ORDER_CANCELLED, Order.delivered_at.is_not(None), *where)
+    return (int(await session.scalar(lines.where(*delivered)) or 0),
+            int(await session.scalar(claimed.where(*delivered)) or 0))
 
 
 async def watched_batches(session: AsyncSession, rt: Runtime) -> list[tuple[int, str, datetime]]:
     """(deal, product name, first delivery) of deals whose claims may still come in and that
     have not alerted yet."""
-    since = rt.clock.now() - timedelta(hours=rt.settings.claim_window_hours + 24)
+    since = rt.clock.now() - timedelta(hours=policy.rules_for(rt.settings).perishable_hours + 24)
     recent = (select(Order.deal_id).where(Order.community_id == rt.community_id,
                                           Order.delivered_at >= since,
                                           Order.deal_id.is_not(None)).distinct())
     rows = await session.execute(
         select(Order.deal_id, func.min(Product.name), func.min(Order.delivered_at))
-        .select_from(Order).join(OrderItem, OrderItem.order_id == Order.id)
-        .join(Product, Product.id == OrderItem.product_id)
+        .select_from(Order).join(Deal, Deal.id == Order.deal_id)
+        .join(Product, Product.id == Deal.product_id)
         .where(Order.deal_id.in_(recent), Order.delivered_at.is_not(None),
                ~exists().where(BatchAlert.deal_id == Order.deal_id))
         .group_by(Order.deal_id).order_by(Order.deal_id))
@@ -80,12 +86,12 @@ async def watched_batches(session: AsyncSession, rt: Runtime) -> list[tuple[int,
 async def check_batch(session: AsyncSession, rt: Runtime, deal_id: int, product_name: str,
                       first_delivery: datetime) -> BatchCheck:
     min_sample = rt.settings.analytics_min_units
-    units, claimed = (await session.execute(_counts(Order.deal_id == deal_id))).one()
+    units, claimed = await _counts(session, Order.deal_id == deal_id)
     start = first_delivery - timedelta(days=rt.settings.analytics_baseline_days)
     before = (Order.community_id == rt.community_id, Product.name == product_name,
               Order.delivered_at >= start, Order.delivered_at < first_delivery,
               (Order.deal_id.is_(None)) | (Order.deal_id != deal_id))
-    base_units, base_claimed = (await session.execute(_counts(*before))).one()
+    base_units, base_claimed = await _counts(session, *before)
     batches = await session.scalar(
         select(func.count(func.distinct(Order.deal_id))).select_from(Order)
         .join(OrderItem, OrderItem.order_id == Order.id)
@@ -110,7 +116,7 @@ async def raise_alert(session: AsyncSession, rt: Runtime, check: BatchCheck) -> 
         locale = member_locale(rt, member)
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"alert:{alert.id}:m:{member.id}", kind="batch_alert", chat_id=member.telegram_id,
-            member_id=member.id, text=alert_text(locale, rt, check, alert.id),
+            member_id=member.id, message=texts.Safe(alert_text(locale, rt, check, alert.id)),
             buttons=action_buttons(locale, alert.id)))
     for chat in await reviewer_chats(session, rt):
         if chat.member_id is not None and chat.member_id in {m.id for m in organizers}:
@@ -118,7 +124,7 @@ async def raise_alert(session: AsyncSession, rt: Runtime, check: BatchCheck) -> 
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"alert:{alert.id}:c:{chat.chat_id}", kind="batch_alert", chat_id=chat.chat_id,
             member_id=chat.member_id,
-            text=messages.Html(alert_text(chat.locale, rt, check, alert.id) + "\n\n"
+            message=texts.Safe(alert_text(chat.locale, rt, check, alert.id) + "\n\n"
                                + messages.t(chat.locale, "reports.alert.for_reviewers"))))
     return alert
 

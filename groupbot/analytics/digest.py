@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 import messages
-from groupbot import notify
+from groupbot import notify, policy, texts
 from groupbot.analytics import report as report_
 from groupbot.analytics.period import Period, days_between
 from groupbot.analytics.summary import summary
@@ -55,11 +55,12 @@ async def weekly_digest(rt: Runtime, sender: notify.Sender) -> int:
                                          tz=s.tz)
         for member in missing:
             locale = member_locale(rt, member)
-            text = summary(locale, report, payout_days=s.payout_business_days,
-                           review_days=s.review_due_days)
+            text = summary(locale, report, payout_days=policy.rules_for(s).payout_days,
+                           review_days=policy.rules_for(s).review_days)
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=_key(period, member.id), kind="report_digest", chat_id=member.telegram_id,
-                member_id=member.id, text=messages.t(locale, "reports.digest", summary=text),
+                member_id=member.id,
+                message=texts.Safe(messages.t(locale, "reports.digest", summary=text)),
                 buttons=[[(messages.t(locale, "reports.digest_button"),
                            f"rp:{period.first_day.isoformat()}:{period.last_day.isoformat()}")]]))
             queued += 1

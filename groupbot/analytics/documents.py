@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass
 
 import messages
+from groupbot import policy
 from groupbot.analytics import report as report_
 from groupbot.analytics.chart import render_png
 from groupbot.analytics.csvfile import render_csv
@@ -49,8 +50,8 @@ async def render(rt: Runtime, locale: str, report: report_.Report) -> Documents:
     png = await asyncio.to_thread(render_png, locale, report)
     return Documents(
         report=report,
-        text=summary(locale, report, payout_days=s.payout_business_days,
-                     review_days=s.review_due_days),
+        text=summary(locale, report, payout_days=policy.rules_for(s).payout_days,
+                     review_days=policy.rules_for(s).review_days),
         caption=messages.t(locale, "reports.caption", first=period.first_day.isoformat(),
                            last=period.last_day.isoformat()),
         png=png, csv=render_csv(locale, report),

@@ -83,12 +83,6 @@ def claimed_per_line() -> Any:
             .group_by(ClaimItem.order_item_id).subquery("claimed"))
 
 
-def _courier_of_order() -> Any:
-    """The courier of each order (the first one, should an order have split shipments)."""
-    return (select(Shipment.order_id, func.min(Shipment.courier).label("courier"))
-            .group_by(Shipment.order_id).subquery("order_courier"))
-
-
 def _delivered(stmt: Select, community_id: int, period: Period) -> Select:
     return stmt.where(Order.community_id == community_id, Order.delivered_at >= period.since,
                       Order.delivered_at < period.until, Order.status != ORDER_CANCELLED)
@@ -111,9 +105,11 @@ def _keyed(stmt: Select, dimension: str) -> tuple[Select, ColumnElement | None, 
         key = func.coalesce(Deal.supplier, Product.supplier, "")
         return stmt, key, func.min(key)
     if dimension == "courier":
-        courier = _courier_of_order()
-        stmt = stmt.outerjoin(courier, courier.c.order_id == Order.id)
-        key = func.coalesce(courier.c.courier, "")
+        # The shipment that delivered the order: the one shipped when the order was (a later
+        # one, a reship, is not a second delivery). A plain equi-join, so it hashes.
+        stmt = stmt.outerjoin(Shipment, (Shipment.order_id == Order.id)
+                              & (Shipment.shipped_at == Order.shipped_at))
+        key = func.coalesce(Shipment.courier, "")
         return stmt, key, func.min(key)
     if dimension == "group":
         stmt = stmt.outerjoin(Group, Group.id == Order.group_id)
@@ -138,16 +134,21 @@ async def _lines(session: AsyncSession, community_id: int, period: Period, dimen
     the claims' side, a few percent of the rows)."""
     base = select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
     stmt, key, label = _keyed(_delivered(base, community_id, period), dimension)
-    stmt = stmt.add_columns(
-        key if key is not None else literal(""), label,
-        func.coalesce(func.sum(OrderItem.quantity), 0),
-        func.coalesce(func.sum(OrderItem.paid_minor), 0),
-        func.coalesce(func.sum(OrderItem.refunded_minor), 0),
-        func.count(func.distinct(Order.deal_id)),
-    )
-    if key is not None:
-        stmt = stmt.group_by(key)
-    rows = (await session.execute(stmt)).all()
+    grouping = [Order.deal_id] if key is None else [key, Order.deal_id]
+    # Per (key, deal) first: the batches are then counted without a COUNT(DISTINCT), which
+    # would sort every line. (The total has no key: PostgreSQL refuses a constant GROUP BY.)
+    per_deal = stmt.add_columns(
+        (literal("") if key is None else key).label("key"), label.label("label"),
+        Order.deal_id.label("deal_id"),
+        func.sum(OrderItem.quantity).label("units"),
+        func.sum(OrderItem.paid_minor).label("sales"),
+        func.sum(OrderItem.refunded_minor).label("refunds"),
+    ).group_by(*grouping).subquery("per_deal")
+    c = per_deal.c
+    totals = select(c.key, func.min(c.label), func.coalesce(func.sum(c.units), 0),
+                    func.coalesce(func.sum(c.sales), 0), func.coalesce(func.sum(c.refunds), 0),
+                    func.count(c.deal_id)).group_by(c.key)
+    rows = (await session.execute(totals)).all()
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
@@ -159,14 +160,14 @@ async def _claims(session: AsyncSession, community_id: int, period: Period, dime
             .join(Order, Order.id == OrderItem.order_id)
             .outerjoin(Coupon, Coupon.claim_id == Claim.id))
     stmt, key, _label = _keyed(_delivered(base, community_id, period), dimension)
-    key = key if key is not None else literal("")
+    grouping = [Claim.id] if key is None else [key, Claim.id]
     # One row per (key, claim) first, so a claim over two lines of one product counts once.
     per_claim = stmt.add_columns(
-        key.label("key"), func.sum(ClaimItem.damaged_units).label("units"),
+        (literal("") if key is None else key).label("key"), func.sum(ClaimItem.damaged_units).label("units"),
         func.max(_verified_expr()).label("verified"), func.max(_checked_expr()).label("checked"),
         func.max(func.coalesce(Coupon.amount_minor, 0)).label("coupon"),
         func.max(case((Coupon.id.is_(None), 0), else_=1)).label("has_coupon"),
-    ).group_by(key, Claim.id).subquery("per_claim")
+    ).group_by(*grouping).subquery("per_claim")
     totals = select(
         per_claim.c.key, func.sum(per_claim.c.units), func.count(),
         func.sum(per_claim.c.verified), func.sum(per_claim.c.checked),

@@ -44,7 +44,9 @@ from groupbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 WINDOW = 32  # sends in flight: enough to keep 30/s flowing while each waits for its slot
-FLUSH_SECONDS = 0.5  # outcomes are committed at least this often (and every 64)
+# Outcomes are committed as they come (and every 64): a process killed mid-broadcast sends
+# again only what was on its way, not the last half second of recorded-later sends.
+FLUSH_SECONDS = 0.0
 IDLE_POLL = 0.2  # how often to look again when the rows left wait for their retry time
 MAX_ATTEMPTS = 4  # network errors and the like; a 429 is retried until MAX_RETRY_LATER
 MAX_RETRY_LATER = 12

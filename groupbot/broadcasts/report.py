@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot import texts
 from groupbot.models import Broadcast, BroadcastDelivery
 from groupbot.models.broadcasts import (
     BROADCAST_CANCELLED,
@@ -89,11 +90,12 @@ def finished(b: Broadcast, t: Tally) -> str:
                       failed=t.not_delivered)
 
 
-def final_report(b: Broadcast, t: Tally) -> str:
-    text = messages.t(
-        b.locale, "broadcasts.report", id=b.id, delivered=t.sent, blocked=t.blocked,
+def final_report(b: Broadcast, t: Tally) -> texts.Lines:
+    """The report, as catalog keys: queued in the outbox, drawn in the organizer's language."""
+    lines: list[texts.Text] = [texts.text(
+        "broadcasts.report", id=b.id, delivered=t.sent, blocked=t.blocked,
         gone=t.gone, migrated=t.migrated, failed=t.failed,
-    )
+    )]
     if b.status == BROADCAST_CANCELLED:
-        text += "\n" + messages.t(b.locale, "broadcasts.report_stopped", count=t.cancelled)
-    return text
+        lines.append(texts.text("broadcasts.report_stopped", count=t.cancelled))
+    return texts.Lines(lines)

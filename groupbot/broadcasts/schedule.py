@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import messages
-from groupbot import notify
+from groupbot import notify, texts
 from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import Broadcast, BroadcastDelivery, Member
 from groupbot.models.broadcasts import (
@@ -141,14 +140,14 @@ async def _missed(session: AsyncSession, rt: Runtime, broadcast: Broadcast) -> N
     broadcast.status, broadcast.finished_at = BROADCAST_MISSED, rt.clock.now()
     organizer = await session.get(Member, broadcast.organizer_id)
     assert organizer is not None
-    text = messages.t(
-        broadcast.locale, "broadcasts.missed", id=broadcast.id,
+    text = texts.text(
+        "broadcasts.missed", id=broadcast.id,
         when=local(broadcast.scheduled_at, rt.settings.tz),
         grace=rt.settings.broadcast_missed_grace_minutes,
     )
     await notify.enqueue(session, rt, notify.Outgoing(
         key=f"broadcast:{broadcast.id}:missed", kind="broadcast_missed",
-        chat_id=organizer.telegram_id, text=text, member_id=organizer.id,
+        chat_id=organizer.telegram_id, message=text, member_id=organizer.id,
     ))
 
 

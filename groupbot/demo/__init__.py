@@ -16,11 +16,13 @@ import messages
 from groupbot.app import build_application
 from groupbot.clock import Clock, FrozenClock
 from groupbot.demo.analytics import analytics_act
+from groupbot.demo.desk import add_desk_chat, desk_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
 from groupbot.sandbox import Sandbox
 from groupbot.settings import Settings
+from handlers.broadcasts_delivery import wait_done as broadcast_done
 from handlers.ticks import tick_now
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Demo:
         )
         # The reviewers' own group: cards with the evidence sheet are posted there.
         self.room = self.sb.add_group(self.m("cast.reviewers_group"), members=[self.reviewer])
+        desk = add_desk_chat(self)  # the service desk's staff forum (groupbot/demo/desk.py)
         self.settings = self.base_settings.replace(
             bot_token=self.sb.token,
             base_url=self.sb.base_url,
@@ -68,6 +71,7 @@ class Demo:
             reviewer_ids=frozenset({self.reviewer.id}),
             reviewers_chat_id=self.room.id,
             admin_chat_id=None,
+            service_chat_id=desk.id,
             tick_seconds=0.5,
         )
         rt = Runtime.create(self.settings, clock=self.clock)
@@ -138,6 +142,8 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await orders_act(d)
             await claim_act(d)
             await review_act(d)
+            await broadcast_act(d)
+            await desk_act(d)
             await analytics_act(d)
             print("\n" + d.m("done"))
     return 0
@@ -202,6 +208,26 @@ async def review_act(d: Demo) -> None:
     await d.tap(d.reviewer, d.reviewer, d.m("mark_paid"))
     await d.say(d.reviewer, d.reviewer, d.m("payment_reference"))
     await d.act(d.m("step.paid"))
+
+
+async def broadcast_act(d: Demo) -> None:
+    """The organizer tells the groups when to pick up: a ready-made notice, its preview (the
+    real message), send now, the progress message and the report."""
+    def t(key: str, **values: object) -> str:
+        return messages.t(d.locale, key, **values)
+
+    await d.say(d.organizer, d.organizer, "/broadcast")
+    await d.tap(d.organizer, d.organizer, t("broadcasts.notice.pickup.title"))
+    for blank in ("product", "place", "time"):
+        await d.say(d.organizer, d.organizer, d.m(f"pickup_{blank}"))
+    await d.act(d.m("step.broadcast_compose"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.to.all_groups", count=1))
+    await d.act(d.m("step.broadcast_preview"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.send_now"))
+    await d.tap(d.organizer, d.organizer, t("broadcasts.confirm_button"))
+    await tick_now(d.app)  # due now: the delivery starts beside the bot
+    await broadcast_done(d.app)
+    await d.act(d.m("step.broadcast_sent"))
 
 
 def demo_photo(seed: int, with_label: bool = True) -> bytes:

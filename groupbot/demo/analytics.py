@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot import policy
 from groupbot.models import (
     Claim,
     ClaimItem,
@@ -103,13 +104,13 @@ async def seed_batch(
 
 async def _claim(session: AsyncSession, rt: Runtime, order: Order, item: OrderItem, units: int,
                  reason: str, evidence: dict[str, Any] | None, at: datetime) -> None:
-    decided = at + timedelta(days=rt.settings.review_due_days) < rt.clock.now()
+    decided = at + timedelta(days=policy.rules_for(rt.settings).review_days) < rt.clock.now()
     claim = Claim(community_id=rt.community_id, order_id=order.id, member_id=order.member_id,
                   submission_key=f"seed-{next(_serial)}-{order.id}",
                   status=CLAIM_APPROVED if decided else CLAIM_PENDING, reason=reason,
                   currency=order.currency, refund_minor=item.unit_price_minor * units,
                   evidence=evidence, submitted_at=at,
-                  review_due_at=at + timedelta(days=rt.settings.review_due_days))
+                  review_due_at=at + timedelta(days=policy.rules_for(rt.settings).review_days))
     session.add(claim)
     await session.flush()
     session.add(ClaimItem(claim_id=claim.id, order_item_id=item.id, damaged_units=units,

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify
-from groupbot.desk.agents import close
+from groupbot import notify, texts
+from groupbot.desk.commands import close
 from groupbot.desk.hours import Hours
 from groupbot.desk.records import (
     OPEN_STATES,
@@ -66,7 +66,8 @@ async def _escalate(
             await notify.enqueue(session, rt, notify.Outgoing(
                 key=f"desk:{conv.id}:escalated:{int(conv.owed_since.timestamp())}:"
                     f"{organizer.id}",
-                kind="desk_escalation", chat_id=organizer.telegram_id, text=text,
+                kind="desk_escalation", chat_id=organizer.telegram_id,
+                message=texts.Safe(text),
                 member_id=organizer.id))
 
 
@@ -122,7 +123,7 @@ async def _announce_opening(
         text = messages.t(locale, "desk.agent.opening", count=len(lines)) + "\n" + "\n".join(lines)
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"desk:opening:{chat}:{int(start.timestamp())}", kind="desk_opening",
-            chat_id=chat, text=text))
+            chat_id=chat, message=texts.Safe(text)))
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ the handler to render; what must reach the agents is stored for the relay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.desk.records import (
     Incoming,
+    Outcome,
     add_message,
     desk_name,
     hours_of,
@@ -38,13 +37,7 @@ from groupbot.models.desk import (
 )
 from groupbot.runtime import Runtime
 
-
-@dataclass(frozen=True)
-class Answer:
-    """What to tell the member now: ``code`` under ``desk.member.*``; "" means nothing."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
+Answer = Outcome  # what the member is told now
 
 
 async def _open(

@@ -7,8 +7,9 @@ the relay job (relay.py) sends it after the commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,16 @@ from groupbot.runtime import Runtime
 
 OPEN_STATES = (CONV_WAITING, CONV_ACTIVE)
 Buttons = Sequence[Sequence[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the person now: ``code`` under ``desk.member.*`` (members) or
+    ``desk.agent.*`` (agents), with its parameters; "" means nothing."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    conv_id: int | None = None
 
 
 @dataclass(frozen=True)

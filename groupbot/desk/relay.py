@@ -10,6 +10,7 @@ one message — a forum is one chat for Telegram's 20-per-minute group limit.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from dataclasses import dataclass, field
@@ -73,13 +74,19 @@ def _due(row: DeskMessage, now: datetime) -> bool:
     return row.not_before <= now - LEASE  # a "sending" row whose sender died
 
 
-async def _claim(session: AsyncSession, rt: Runtime, now: datetime, limit: int) -> list[Job]:
+TO_MEMBERS = (FROM_AGENT, TO_MEMBER)  # what goes into members' private chats
+TO_DESKS = (FROM_MEMBER, TO_DESK)  # what goes into the desk chats (20 a minute each)
+
+
+async def _claim(
+    session: AsyncSession, rt: Runtime, now: datetime, limit: int, side: tuple[str, ...]
+) -> list[Job]:
     query = (
         select(DeskMessage, Conversation, DeskTopic, Member)
         .join(Conversation, Conversation.id == DeskMessage.conversation_id)
         .join(DeskTopic, DeskTopic.id == Conversation.topic_id)
         .join(Member, Member.id == Conversation.member_id)
-        .where(Conversation.community_id == rt.community_id,
+        .where(Conversation.community_id == rt.community_id, DeskMessage.direction.in_(side),
                or_(DeskMessage.status == MSG_PENDING, DeskMessage.status == MSG_SENDING))
         .order_by(DeskMessage.id).limit(limit * 4)
     )
@@ -119,16 +126,34 @@ async def _claim(session: AsyncSession, rt: Runtime, now: datetime, limit: int) 
     return jobs
 
 
-async def relay_due(rt: Runtime, transport: DeskTransport, *, limit: int = 100) -> int:
-    """One pass of the relay. Returns how many Telegram messages were sent."""
+def _destination(job: Job) -> int:
+    return job.member_chat if job.direction in (FROM_AGENT, TO_MEMBER) else job.desk_chat
+
+
+async def relay_due(
+    rt: Runtime, transport: DeskTransport, side: tuple[str, ...], *, limit: int = 100
+) -> int:
+    """One pass of the relay for one side (TO_MEMBERS or TO_DESKS: the two are independent,
+    so members' chats never wait for a desk chat's budget). Returns how many were sent.
+
+    Each destination chat is its own queue, served concurrently: a desk chat waiting out its
+    20-a-minute budget holds up neither the other desk chats nor anyone else."""
     if not rt.settings.desk_chat_ids:
         return 0
     now = rt.clock.now()
     async with rt.tx() as session:
-        jobs = await _claim(session, rt, now, limit)
-    sent = 0
-    stalled: set[int] = set()
+        jobs = await _claim(session, rt, now, limit, side)
+    queues: dict[int, list[Job]] = {}
     for job in jobs:
+        queues.setdefault(_destination(job), []).append(job)
+    sent = await asyncio.gather(*(_send_queue(rt, transport, queue) for queue in queues.values()))
+    return sum(sent)
+
+
+async def _send_queue(rt: Runtime, transport: DeskTransport, queue: list[Job]) -> int:
+    sent = 0
+    stalled: set[int] = set()  # a conversation whose earlier message must go first
+    for job in queue:
         if job.conv_id in stalled:
             await _record(rt, job, MSG_PENDING, None, "waiting for an earlier message", 0)
             continue

@@ -1,5 +1,6 @@
 """A member's topic in the desk chat: created on the first real message, titled
-"name · number · state", opened by a pinned summary card that is kept up to date.
+"name · number · state" (等待 / 处理中 / 已结束), opened by a pinned summary card that is kept
+up to date.
 
 The Telegram calls happen outside any transaction: the row is leased (``creating_since``)
 and committed first, then the topic is created, then its id recorded.
@@ -18,7 +19,7 @@ from groupbot.desk.records import conversation_of_topic, desk_locale
 from groupbot.desk.summary import render_card
 from groupbot.desk.transport import DeskTransport, NotAForum
 from groupbot.models import Member
-from groupbot.models.desk import CONV_CLOSED, Conversation, DeskTopic
+from groupbot.models.desk import Conversation, DeskTopic
 from groupbot.notify import SendError
 from groupbot.runtime import Runtime
 
@@ -92,7 +93,7 @@ async def ensure_topic(
 
 
 async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 20) -> int:
-    """Bring titles, open/closed state and cards of changed topics up to date."""
+    """Bring titles and cards of changed topics up to date; returns how many succeeded."""
     async with rt.tx() as session:
         rows = list(await session.scalars(
             select(DeskTopic).where(DeskTopic.dirty.is_(True),
@@ -106,11 +107,11 @@ async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 
             work.append({
                 "id": topic.id, "chat": topic.desk_chat_id, "thread": topic.thread_id,
                 "title": title(rt, member, conv), "title_shown": topic.title_shown,
-                "closed": conv.state == CONV_CLOSED, "closed_shown": topic.closed_shown,
                 "card": await render_card(session, rt, topic.id), "card_shown": topic.card_shown,
                 "card_id": topic.card_message_id,
             })
             topic.dirty = False
+    done = 0
     for item in work:
         try:
             await _refresh_one(transport, item)
@@ -124,25 +125,19 @@ async def refresh_topics(rt: Runtime, transport: DeskTransport, *, limit: int = 
         async with rt.tx() as session:
             row = await session.get(DeskTopic, item["id"])
             if row is not None:
-                row.title_shown, row.closed_shown = item["title_shown"], item["closed_shown"]
+                row.title_shown = item["title_shown"]
                 row.card_shown = item["card_shown"]
-    return len(work)
+        done += 1
+    return done
 
 
 async def _refresh_one(transport: DeskTransport, item: dict[str, Any]) -> None:
+    """Edit what changed. The topic itself stays open in Telegram when a conversation ends (the
+    title says so): agents may still add notes, and every call spends the group's budget."""
     chat, thread = item["chat"], item["thread"]
     if item["card"] != item["card_shown"]:
         await transport.edit_text(chat, item["card_id"], item["card"])
         item["card_shown"] = item["card"]
-    if thread is None:
-        return
-    reopen = not item["closed"] and item["closed_shown"]
-    if reopen:  # a closed topic must be reopened before it can be renamed
-        await transport.set_topic_closed(chat, thread, False)
-        item["closed_shown"] = False
-    if item["title"] != item["title_shown"]:
+    if thread is not None and item["title"] != item["title_shown"]:
         await transport.rename_topic(chat, thread, item["title"])
         item["title_shown"] = item["title"]
-    if item["closed"] and not item["closed_shown"]:
-        await transport.set_topic_closed(chat, thread, True)
-        item["closed_shown"] = True

@@ -7,7 +7,7 @@ gives ImageNet logits and pooled penultimate features. Two logistic heads read t
 * goods: features + log of the ImageNet probability mass on fruit and vegetable classes.
   The class mass alone misses rotten produce (ImageNet has no "rotten potato": it says
   "bagel" or "tick"); the features catch those.
-* damage: features only. A *signal* for ordering the review queue and for the evidence
+* damage: features and lesion statistics (lesions.py). A *signal* for ordering the review queue and for the evidence
   sheet, trained on under a hundred photos; it never decides a claim.
 
 The goods box comes from the goods head's class-activation map on the 7x7 feature grid.
@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from .findings import Box
+from .lesions import NAMES, lesion_features
 
 MODEL_DIR = Path(__file__).with_name("models")
 MODEL_PATH = MODEL_DIR / "effnet_lite0.onnx"
@@ -37,7 +38,11 @@ INPUT = 224
 # 949 strawberry, 950 orange, 951 lemon, 952 fig, 953 pineapple, 954 banana, 955 jackfruit,
 # 956 custard apple, 957 pomegranate, 987 corn, 998 ear (of corn). Dishes (guacamole,
 # mashed potato) and plants (acorn, hip, buckeye) are left out on purpose.
-PRODUCE_CLASSES = (*range(936, 958), 987, 998)
+# Beyond fruit and vegetables, what community group-buying sells fresh: 118-125 crabs,
+# lobsters and crayfish; 389 barracouta, 390 eel, 391 coho (salmon), 394 sturgeon;
+# 996 hen-of-the-woods and 997 bolete (mushrooms). ImageNet has no class for eggs, raw meat
+# or leafy greens other than cabbage: the features carry those.
+PRODUCE_CLASSES = (*range(118, 126), 389, 390, 391, 394, *range(936, 958), 987, 996, 997, 998)
 
 _lock = threading.Lock()
 
@@ -58,6 +63,10 @@ class Heads:
     goods_threshold: float
     damage_w: np.ndarray  # [1280]
     damage_b: float
+    # Lesion statistics (lesions.py), standardised with the training mean and std.
+    lesion_w: np.ndarray
+    lesion_mean: np.ndarray
+    lesion_std: np.ndarray
 
 
 @cache
@@ -86,6 +95,9 @@ def load_heads(path: Path = HEADS_PATH) -> Heads:
         goods_threshold=float(d["goods"]["threshold"]),
         damage_w=np.asarray(d["damage"]["weights"], dtype=np.float32),
         damage_b=float(d["damage"]["bias"]),
+        lesion_w=np.asarray(d["damage"].get("lesion_weights", [0.0] * len(NAMES)), np.float32),
+        lesion_mean=np.asarray(d["damage"].get("lesion_mean", [0.0] * len(NAMES)), np.float32),
+        lesion_std=np.asarray(d["damage"].get("lesion_std", [1.0] * len(NAMES)), np.float32),
     )
 
 
@@ -129,7 +141,7 @@ def _sigmoid(x: float) -> float:
     return float(1 / (1 + np.exp(-np.clip(x, -50, 50))))
 
 
-def _cam_box(fmap: np.ndarray, w: np.ndarray, size: tuple[int, int]) -> Box | None:
+def cam_box(fmap: np.ndarray, w: np.ndarray, size: tuple[int, int]) -> Box | None:
     cam = np.tensordot(w, fmap, axes=(0, 0))  # [7, 7]
     lo, hi = float(cam.min()), float(cam.max())
     if hi - lo < 1e-6:
@@ -149,7 +161,8 @@ def analyse_goods(im: Image.Image) -> GoodsResult:
     heads = load_heads()
     f, mass, fmap = embed(im)
     goods = _sigmoid(float(heads.goods_w @ head_input(f, mass)) + heads.goods_b)
-    damage = _sigmoid(float(heads.damage_w @ f) + heads.damage_b)
     found = goods >= heads.goods_threshold
-    box = _cam_box(fmap, heads.goods_w[:1280], im.size) if found else None
-    return GoodsResult(goods, found, damage, mass, box)
+    region = cam_box(fmap, heads.goods_w[:1280], im.size)
+    lesion = (lesion_features(im, region) - heads.lesion_mean) / heads.lesion_std
+    damage = _sigmoid(float(heads.damage_w @ f) + float(heads.lesion_w @ lesion) + heads.damage_b)
+    return GoodsResult(goods, found, damage, mass, region if found else None)

@@ -16,9 +16,11 @@ from PIL import Image, ImageFile, ImageOps
 TELEGRAM_DOWNLOAD_CAP = 20 * 1024 * 1024
 # 50 MP covers phone cameras' full-resolution modes (48-50 MP); more is not a photo of fruit.
 MAX_IMAGE_PIXELS = 50_000_000
-# Work on at most this many pixels on the long side: Telegram photos are <= 2560 px and
-# barcodes need no more. Bigger JPEGs are decoded directly at a reduced scale (draft mode).
-WORK_MAX_SIDE = 2048
+# Work on at most this many pixels on the long side: the largest photo size Telegram
+# offers (2560 px), kept whole so the number line is cut from the full-resolution photo.
+# Bigger files (sent as documents) are reduced; big JPEGs are decoded directly at a reduced
+# scale (draft mode).
+WORK_MAX_SIDE = 2560
 ALLOWED_FORMATS = ("jpeg", "png", "webp")
 # Shapes no camera makes. Telegram itself refuses photos whose sides differ more than 20x;
 # a side under 32 px holds neither a readable label nor goods. Such a file (a 1 kB

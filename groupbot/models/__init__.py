@@ -22,6 +22,7 @@ from groupbot.models.deals import DEAL_CLOSED, DEAL_OPEN, Deal
 from groupbot.models.messaging import Draft, OutboxMessage
 from groupbot.models.orders import Order, OrderItem, Product, Shipment
 from groupbot.models.photo_bands import PhotoHashBand
+from groupbot.models.posts import Post
 from groupbot.models.reviews import ClaimReview, Coupon, Refund, ReviewCard
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "DEAL_CLOSED",
     "Draft",
     "OutboxMessage",
+    "Post",
     "Claim",
     "ClaimEvent",
     "ClaimItem",

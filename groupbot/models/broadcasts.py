@@ -17,14 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 # A broadcast: scheduled -> sending -> done, or cancelled (before or during sending), or missed
 # (its time passed while the bot was down for longer than the grace period).

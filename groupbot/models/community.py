@@ -7,14 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 ROLE_MEMBER = "member"
 ROLE_REVIEWER = "reviewer"

@@ -7,14 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 from groupbot.models.orders import Product
 
 DEAL_OPEN = "open"

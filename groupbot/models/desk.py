@@ -103,7 +103,6 @@ class DeskTopic(Base):
     # Set while createForumTopic runs (a lease: a crash there is retried after a while).
     creating_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title_shown: Mapped[str | None] = mapped_column(String(128))
-    closed_shown: Mapped[bool] = mapped_column(Boolean, default=False)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     card_shown: Mapped[str | None] = mapped_column(Text)  # the summary card as last sent
     # Title, open/closed or card may be out of date: the topics job brings them up to date.

@@ -12,14 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 OUTBOX_PENDING = "pending"
 OUTBOX_SENDING = "sending"
@@ -47,7 +40,10 @@ class OutboxMessage(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     # Messages that may still absorb later ones (the combined order-time warning).
     merge_key: Mapped[str | None] = mapped_column(String(120), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    # What to say: a catalog key and its parameters (groupbot.texts JSON), drawn in the
+    # recipient's language when sent. ``text`` is only for rows queued before revision 0007.
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=OUTBOX_PENDING, index=True)

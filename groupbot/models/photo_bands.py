@@ -19,7 +19,17 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, delete, event, insert, inspect
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
@@ -30,25 +40,32 @@ BAND_COUNT = 8
 BAND_BITS = 64 // BAND_COUNT
 PAIRS = tuple(combinations(range(BAND_COUNT), 2))  # 28 band pairs, numbered by position
 _MASK = (1 << BAND_BITS) - 1
+VALUE_BITS = 2 * BAND_BITS  # a band_value holds one pair of bands
 
 
 class PhotoHashBand(Base):
-    """One pair of bands of one claim photo's stored pHash."""
+    """One pair of bands of one claim photo's stored pHash.
+
+    The primary key is the lookup itself and carries the whole hash, so a lookup reads only
+    this index: on SQLite the table *is* that index (WITHOUT ROWID, rows with the same band
+    pair stored together); on PostgreSQL it is answered by an index-only scan.
+    """
 
     __tablename__ = "photo_hash_bands"
     __table_args__ = (
-        Index("ix_photo_hash_bands_lookup", "community_id", "band_no", "band_value"),
+        PrimaryKeyConstraint("community_id", "band_no", "band_value", "phash", "photo_id"),
+        # Deleting or re-hashing a photo finds its rows.
+        Index("ix_photo_hash_bands_photo_id", "photo_id"),
+        {"sqlite_with_rowid": False},
     )
 
-    # A composite key and no id of its own: nothing here is shown or referenced.
-    photo_id: Mapped[int] = mapped_column(
-        PrimaryKey, ForeignKey("claim_photos.id", ondelete="CASCADE"), primary_key=True
-    )
-    band_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(PrimaryKey, ForeignKey("communities.id"))
+    band_no: Mapped[int] = mapped_column(Integer)
     band_value: Mapped[int] = mapped_column(Integer)
     # The whole hash as a signed 64-bit integer: candidates are checked without a join.
     phash: Mapped[int] = mapped_column(BigInteger)
+    photo_id: Mapped[int] = mapped_column(
+        PrimaryKey, ForeignKey("claim_photos.id", ondelete="CASCADE"))
 
 
 def parse_hash(text: str | None) -> int | None:
@@ -70,10 +87,6 @@ def band_keys(value: int) -> list[tuple[int, int]]:
 def to_signed(value: int) -> int:
     """A 64-bit unsigned hash as the signed BIGINT both databases store."""
     return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def from_signed(value: int) -> int:
-    return value + (1 << 64) if value < 0 else value
 
 
 def band_rows(photo_id: int, community_id: int, phash: str | None) -> list[dict[str, Any]]:

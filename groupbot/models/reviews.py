@@ -20,17 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import (
-    IDS_NEVER_REUSED,
-    Base,
-    PrimaryKey,
-    TelegramId,
-    UTCDateTime,
-    utcnow,
-)
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 REFUND_DUE = "due"
 REFUND_PAID = "paid"
+
+TO_REANNOUNCE = "reannounced_at IS NULL AND decided_at IS NULL"
+TO_ESCALATE = "escalated_at IS NULL AND decided_at IS NULL"
+TO_REMIND = "reminded_at IS NULL"
 
 # Claim statuses added by the review (the claims model keeps the string column).
 CLAIM_COUPON = "coupon"
@@ -49,6 +46,11 @@ class ClaimReview(Base):
         Index("ix_claim_reviews_lease", "lease_until",
               sqlite_where=text("lease_member_id IS NOT NULL"),
               postgresql_where=text("lease_member_id IS NOT NULL")),
+        # The clocks' scans: undecided claims not yet re-announced / escalated (a few).
+        Index("ix_claim_reviews_to_reannounce", "claim_id",
+              sqlite_where=text(TO_REANNOUNCE), postgresql_where=text(TO_REANNOUNCE)),
+        Index("ix_claim_reviews_to_escalate", "claim_id",
+              sqlite_where=text(TO_ESCALATE), postgresql_where=text(TO_ESCALATE)),
         IDS_NEVER_REUSED,
     )
 
@@ -97,6 +99,9 @@ class Refund(Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         # /payouts and the payout reminders: a community's due refunds by deadline.
         Index("ix_refunds_payouts", "community_id", "status", "payout_due_at", "id"),
+        # The payout reminders: due refunds not reminded yet (the reminded ones stay due).
+        Index("ix_refunds_to_remind", "community_id", "status", "payout_due_at",
+              sqlite_where=text(TO_REMIND), postgresql_where=text(TO_REMIND)),
         IDS_NEVER_REUSED,
     )
 

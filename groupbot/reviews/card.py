@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import policy
+from groupbot import policy, texts
 from groupbot.models import Claim, ClaimReview, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
@@ -30,12 +30,16 @@ def _money(claim: Claim, minor: int) -> str:
     return fmt(from_minor(minor, claim.currency), claim.currency)
 
 
-def left_text(locale: str, rt: Runtime, due: datetime) -> messages.Html:
+def left(rt: Runtime, due: datetime) -> texts.Text:
     """Time left to a deadline, or how late it is, in hours and minutes."""
     seconds = int((due - rt.clock.now()).total_seconds())
     key = "time_left" if seconds >= 0 else "time_over"
     hours, minutes = divmod(abs(seconds) // 60, 60)
-    return messages.t(locale, f"reviews.{key}", hours=hours, minutes=minutes)
+    return texts.text(f"reviews.{key}", hours=hours, minutes=minutes)
+
+
+def left_text(locale: str, rt: Runtime, due: datetime) -> messages.Html:
+    return texts.render(locale, left(rt, due))
 
 
 async def render(

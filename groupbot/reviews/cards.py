@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot import posts
 from groupbot.evidence import ClaimVerdict, PhotoFindings, ReuseMatch, verdict
 from groupbot.evidence.fonts import supports_cjk
-from groupbot.models import Claim, ClaimReview, ReviewCard
+from groupbot.models import Claim, ClaimReview, Post, ReviewCard
 from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
+from groupbot.reviews import card
 from groupbot.reviews.evidence import findings_of, tracking_of
 from groupbot.runtime import Runtime
 
@@ -53,6 +55,43 @@ async def record(session: AsyncSession, claim_id: int, chat_id: int, message_id:
     session.add(ReviewCard(claim_id=claim_id, chat_id=chat_id, message_id=message_id,
                            locale=locale, version=version,
                            card_round=await _round(session, claim_id)))
+
+
+SHEET, CARD = "review_sheet", "review_card"
+
+
+async def intend_cards(session: AsyncSession, rt: Runtime, claim_id: int, chat_id: int,
+                       locale: str) -> list[int]:
+    """Record that ``chat_id`` gets the claim's evidence sheet and card (this round), unless
+    it has them; the posts go out after the commit (groupbot.posts), the sheet first."""
+    if await posted_in(session, claim_id, chat_id):
+        return []
+    claim = await session.get(Claim, claim_id)
+    assert claim is not None
+    round_ = await _round(session, claim_id)
+    kinds = ([SHEET] if claim.photos else []) + [CARD]
+    return [(await posts.intend(session, rt, key=f"claim:{claim_id}:r{round_}:{kind}:{chat_id}",
+                                kind=kind, chat_id=chat_id, subject_id=claim_id,
+                                data={"locale": locale})).id for kind in kinds]
+
+
+async def _draw_card(session: AsyncSession, rt: Runtime, post: Post) -> posts.Drawn | None:
+    claim = await session.get(Claim, post.subject_id)
+    if claim is None:
+        return None
+    version = await version_of(session, claim.id)
+    post.data = {**(post.data or {}), "version": version}  # the version this copy shows
+    text, buttons = await card.render(session, rt, claim, post.data["locale"])
+    return text, buttons, None
+
+
+async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_id: int) -> None:
+    assert post.data is not None
+    await record(session, post.subject_id, post.chat_id, message_id, post.data["locale"],
+                 post.data["version"])
+
+
+posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted)
 
 
 async def posted_in(session: AsyncSession, claim_id: int, chat_id: int) -> bool:

@@ -19,7 +19,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import messages
 from groupbot import permissions, policy
 from groupbot.models import Claim, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import (
@@ -30,7 +29,7 @@ from groupbot.models.claims import (
 )
 from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
-from groupbot.orders import member_locale, perishable
+from groupbot.orders import perishable
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
 from groupbot.refusal import Refusal
 from groupbot.reviews import notices, records
@@ -156,6 +155,7 @@ async def decide(
         what = "adjusted" if how == "adjusted" else "approved"
         await notices.tell_member(
             session, rt, claim, member, what, review.version,
+            buttons=notices.service_button(rt) if what == "adjusted" else (),
             amount=notices.money(claim, refund.amount_minor),
             computed=notices.money(claim, claim.refund_minor), reason=reason or "",
             due=refund.payout_due_at, days=policy.rules_for(rt.settings).payout_days)
@@ -171,26 +171,21 @@ async def decide(
                                   expires=coupon.expires_at)
     elif action == REJECT:
         details.update(reason=reason, note=note)
-        locale = member_locale(rt, member)
         span = policy.window_span(policy.rules_for(rt.settings),
                                   perishable(await order_of(session, claim)))
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
-                                  why=notices.reject_text(locale, reason or "no_evidence", span),
-                                  note=_note_line(locale, note))
+                                  buttons=notices.service_button(rt),
+                                  why=notices.reject_reason(reason or "no_evidence", span),
+                                  note=notices.note_line(note))
     else:
         details.update(note=note)
-        locale = member_locale(rt, member)
         await notices.tell_member(
             session, rt, claim, member, "more_photos", review.version,
             buttons=[("reviews.member.add_photos_button", f"cl:more:{claim.id}")],
-            note=_note_line(locale, note))
+            note=notices.note_line(note))
     records.audit(session, claim.id, reviewer, "auto_approved" if auto else action, now,
                   **details)
     return Outcome(True, "ok", {"action": action, "claim": claim.id})
-
-
-def _note_line(locale: str, note: str | None) -> Any:
-    return messages.t(locale, "reviews.member.note", note=note) if note else ""
 
 
 async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,

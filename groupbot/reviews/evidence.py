@@ -8,11 +8,13 @@ so the card can name the earlier claim.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.evidence import (
@@ -24,8 +26,8 @@ from groupbot.evidence import (
     verdict,
 )
 from groupbot.evidence.phash import popcount
-from groupbot.models import ClaimPhoto, PhotoHashBand, Shipment
-from groupbot.models.photo_bands import band_keys, from_signed, parse_hash
+from groupbot.models import ClaimPhoto, Shipment
+from groupbot.models.photo_bands import VALUE_BITS, band_keys, parse_hash, to_signed
 
 
 def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
@@ -120,23 +122,43 @@ async def known_photos(
     ]
 
 
+# The probes' band keys go to the database as one array (one parameter, one statement
+# whatever the number of probes) and each drives a lookup of the band index. PostgreSQL also
+# checks the distance itself (bit_count), so only the matches travel; SQLite has no popcount,
+# so its candidates are checked here.
+_SIMILAR_SQLITE = text(
+    "SELECT b.photo_id, b.phash FROM json_each(:keys) AS k "
+    "CROSS JOIN photo_hash_bands AS b "  # CROSS JOIN: SQLite loops over the keys first
+    f"WHERE b.community_id = :community AND b.band_no = (k.value >> {VALUE_BITS}) "
+    f"AND b.band_value = (k.value & {(1 << VALUE_BITS) - 1})")
+_SIMILAR_POSTGRES = text(
+    "SELECT DISTINCT b.photo_id "
+    "FROM unnest(CAST(:keys AS bigint[]), CAST(:probes AS bigint[])) AS k(key, probe) "
+    "JOIN photo_hash_bands AS b ON b.community_id = :community "
+    f"AND b.band_no = (k.key >> {VALUE_BITS}) "
+    f"AND b.band_value = (k.key & {(1 << VALUE_BITS) - 1}) "
+    "WHERE bit_count(CAST(b.phash # k.probe AS bit(64))) <= :distance")
+
+
 async def _similar(session: AsyncSession, community_id: int, probes: list[int]) -> set[int]:
     """Ids of the photos within REUSE_MAX_DISTANCE of one of ``probes``."""
     if not probes:
         return set()
-    wanted: dict[int, set[int]] = {}
-    for probe in probes:
-        for band_no, value in band_keys(probe):
-            wanted.setdefault(band_no, set()).add(value)
-    rows = (await session.execute(
-        select(PhotoHashBand.photo_id, PhotoHashBand.phash).where(
-            PhotoHashBand.community_id == community_id,
-            or_(*(and_(PhotoHashBand.band_no == n, PhotoHashBand.band_value.in_(sorted(v)))
-                  for n, v in sorted(wanted.items())))))).all()
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = sorted({(band_no << VALUE_BITS | value, to_signed(probe)) for probe in probes
+                        for band_no, value in band_keys(probe)})
+        return set(await session.scalars(_SIMILAR_POSTGRES, {
+            "community": community_id, "keys": [k for k, _ in pairs],
+            "probes": [p for _, p in pairs], "distance": REUSE_MAX_DISTANCE}))
+    keys = sorted({band_no << VALUE_BITS | value for probe in probes
+                   for band_no, value in band_keys(probe)})
+    rows = (await session.execute(_SIMILAR_SQLITE, {
+        "community": community_id, "keys": json.dumps(keys)})).all()
     if not rows:
         return set()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    hashes = np.fromiter((from_signed(r[1]) for r in rows), dtype=np.uint64, count=len(rows))
+    found = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                        count=2 * len(rows)).reshape(-1, 2)
+    ids, hashes = found[:, 0], found[:, 1].view(np.uint64)  # the stored signed 64 bits
     nearest = np.full(len(rows), 64, dtype=np.int64)
     for probe in set(probes):
         nearest = np.minimum(nearest, popcount(hashes ^ np.uint64(probe)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import messages
-from groupbot import notify, policy
+from groupbot import notify, policy, texts
 from groupbot.models import Claim, Member
 from groupbot.money import fmt, from_minor
-from groupbot.orders import local_time, member_locale
+from groupbot.orders import local_time
 from groupbot.runtime import Runtime
 
 
@@ -20,21 +20,31 @@ async def tell_member(
     session, rt: Runtime, claim: Claim, member: Member, what: str, version: int,
     buttons: Sequence[tuple[str, str]] = (), **values: object,
 ) -> None:
-    """Queue ``reviews.member.<what>`` for the claim's member (keyed, so sent exactly once)."""
-    locale = member_locale(rt, member)
+    """Queue ``reviews.member.<what>`` for the claim's member (keyed, so sent exactly once);
+    it is drawn in the member's language when sent."""
     shown = {k: (local_time(rt, v) if hasattr(v, "astimezone") else v) for k, v in values.items()}
-    text = messages.t(locale, f"reviews.member.{what}", claim=claim.id, **shown)
-    rows = [[(messages.t(locale, label), data)] for label, data in buttons]
+    rows = [[(texts.text(label), data)] for label, data in buttons]
     await notify.enqueue(session, rt, notify.Outgoing(
         key=f"claim:{claim.id}:{what}:{version}", kind=f"claim_{what}",
         chat_id=member.telegram_id, member_id=member.id, order_id=claim.order_id,
-        text=text, buttons=rows or None,
+        message=texts.text(f"reviews.member.{what}", claim=claim.id, **shown),
+        buttons=rows or None,
     ))
 
 
-def reject_text(locale: str, code: str, span: policy.Span) -> messages.Html:
+def service_button(rt: Runtime) -> list[tuple[str, str]]:
+    """"Talk to a person" under a decision the member may dispute (groupbot/desk)."""
+    return [("desk.button", "desk:start")] if rt.settings.desk_chat_ids else []
+
+
+
+def reject_reason(code: str, span: policy.Span) -> texts.Text:
     """The policy reason in plain words; ``span`` is the claim window of the claim's order."""
     key = f"reviews.reject.{code}"
-    if span.unit == "days" and messages.has(locale, f"{key}_days"):
+    if span.unit == "days" and messages.has(messages.DEFAULT_LOCALE, f"{key}_days"):
         key += "_days"
-    return messages.t(locale, key, **{span.unit: span.count})
+    return texts.text(key, **{span.unit: span.count})
+
+
+def note_line(note: str | None) -> texts.Text | str:
+    return texts.text("reviews.member.note", note=note) if note else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.models import Claim, ClaimReview, Member
@@ -33,9 +33,8 @@ async def pending(
 
 
 async def waiting_for_photos(session: AsyncSession, rt: Runtime) -> int:
-    rows = await session.scalars(select(Claim.id).where(
-        Claim.community_id == rt.community_id, Claim.status == CLAIM_MORE_PHOTOS))
-    return len(list(rows))
+    return int(await session.scalar(select(func.count()).select_from(Claim).where(
+        Claim.community_id == rt.community_id, Claim.status == CLAIM_MORE_PHOTOS)) or 0)
 
 
 def holder(review: ClaimReview | None, rt: Runtime) -> int | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot import permissions
 from groupbot.models import (
     ROLE_REVIEWER,
     Claim,
@@ -17,7 +18,6 @@ from groupbot.models import (
     Group,
     Member,
     Refund,
-    Role,
 )
 from groupbot.models.reviews import REFUND_PAID
 from groupbot.orders import member_locale
@@ -76,11 +76,9 @@ async def reviewer_chats(session: AsyncSession, rt: Runtime) -> list[ReviewerCha
         locale = messages.pick_locale(None, group.locale if group else None,
                                       rt.settings.default_locale)
         return [ReviewerChat(rt.settings.reviewers_chat_id, locale)]
-    by_role = select(Role.member_id).where(Role.community_id == rt.community_id,
-                                           Role.role == ROLE_REVIEWER)
     rows = await session.scalars(
         select(Member).where(
-            or_(Member.id.in_(by_role), Member.telegram_id.in_(rt.settings.reviewer_ids)),
+            permissions.holders(ROLE_REVIEWER, rt.settings, rt.community_id),
             Member.started_at.is_not(None), Member.blocked_at.is_(None),
         ).order_by(Member.id)
     )

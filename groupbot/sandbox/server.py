@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import forum, sending  # noqa: F401  (registers the message methods)
+from . import forum, forum_control, sending  # noqa: F401  (register methods and routes)
 from .control import add_control_routes
 from .faults import Fault, Faults
 from .forum_people import ForumMixin

@@ -36,7 +36,8 @@ def lock_key(namespace: str, purpose: str, key: object = "") -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _dsn(engine: AsyncEngine) -> str:
+def plain_dsn(engine: AsyncEngine) -> str:
+    """The engine's URL for libpq-style clients (asyncpg, psycopg): no SQLAlchemy driver."""
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -57,14 +58,14 @@ class AdvisoryLocks:
                         text("SELECT current_database(), current_schema()"))).one()
                 self.namespace = f"{row[0]}/{row[1]}"
                 self._pool = await asyncpg.create_pool(
-                    _dsn(self.engine), min_size=0, max_size=LOCK_CONNECTIONS,
+                    plain_dsn(self.engine), min_size=0, max_size=LOCK_CONNECTIONS,
                     server_settings=_KEEPALIVE)
             return self._pool
 
     async def connect(self) -> asyncpg.Connection:
         """A connection of its own (the leader keeps one for as long as it leads)."""
         await self._setup()
-        return await asyncpg.connect(_dsn(self.engine), server_settings=_KEEPALIVE)
+        return await asyncpg.connect(plain_dsn(self.engine), server_settings=_KEEPALIVE)
 
     async def key(self, purpose: str, key: object = "") -> int:
         await self._setup()

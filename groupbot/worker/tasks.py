@@ -9,6 +9,7 @@ import procrastinate
 from sqlalchemy import text, update
 
 from groupbot.models.scale import CHECK_DONE, CHECK_QUEUED, PhotoCheckJob
+from groupbot.scale.locks import locks_of, plain_dsn
 from groupbot.scale.updates import wall_now
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,8 @@ async def schema_of(engine: Any) -> str:
 
 def build_app(engine: Any, schema: str) -> procrastinate.App:
     """A procrastinate app on the bot's database and schema (its tables live beside ours)."""
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo, kwargs={"options": f"-c search_path={schema}"},
+        conninfo=plain_dsn(engine), kwargs={"options": f"-c search_path={schema}"},
         min_size=1, max_size=4)
     app = procrastinate.App(connector=connector)
 
@@ -69,8 +69,6 @@ async def analyse(rt: Any, engine: Any, check_id: int) -> bool:
 async def ensure_schema(rt: Any, app: procrastinate.App) -> None:
     """procrastinate's own tables, created once per database schema by its schema manager
     (under an advisory lock: two processes starting together must not both create them)."""
-    from groupbot.scale.locks import locks_of
-
     locks = locks_of(rt)
     assert locks is not None, "procrastinate needs PostgreSQL"
     async with locks.hold("procrastinate-schema", ""):

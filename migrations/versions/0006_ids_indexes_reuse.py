@@ -35,6 +35,8 @@ TABLES_WITH_IDS = (
 HOT_INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
     ("ix_claims_queue", "claims", ["community_id", "status", "submitted_at", "id"], None),
     ("ix_refunds_payouts", "refunds", ["community_id", "status", "payout_due_at", "id"], None),
+    ("ix_refunds_to_remind", "refunds", ["community_id", "status", "payout_due_at"],
+     "reminded_at IS NULL"),
     ("ix_outbox_due", "outbox", ["community_id", "status", "not_before", "id"], None),
     ("ix_drafts_idle", "drafts", ["kind", "status", "updated_at"], None),
     ("ix_deals_closing", "deals", ["community_id", "status", "closes_at"], None),
@@ -42,6 +44,10 @@ HOT_INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
     ("ix_broadcasts_due", "broadcasts", ["community_id", "status", "scheduled_at"], None),
     ("ix_claim_reviews_lease", "claim_reviews", ["lease_until"],
      "lease_member_id IS NOT NULL"),
+    ("ix_claim_reviews_to_reannounce", "claim_reviews", ["claim_id"],
+     "reannounced_at IS NULL AND decided_at IS NULL"),
+    ("ix_claim_reviews_to_escalate", "claim_reviews", ["claim_id"],
+     "escalated_at IS NULL AND decided_at IS NULL"),
     ("ix_claim_photos_file", "claim_photos", ["community_id", "file_unique_id"], None),
 )
 # Single-column indexes the composite ones above make redundant.
@@ -79,19 +85,21 @@ def upgrade() -> None:
     key = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     bands = op.create_table(
         "photo_hash_bands",
-        sa.Column("photo_id", key, nullable=False),
-        sa.Column("band_no", sa.Integer(), nullable=False),
         sa.Column("community_id", key, nullable=False),
+        sa.Column("band_no", sa.Integer(), nullable=False),
         sa.Column("band_value", sa.Integer(), nullable=False),
         sa.Column("phash", sa.BigInteger(), nullable=False),
+        sa.Column("photo_id", key, nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"],
                                 name=op.f("fk_photo_hash_bands_community_id_communities")),
         sa.ForeignKeyConstraint(["photo_id"], ["claim_photos.id"], ondelete="CASCADE",
                                 name=op.f("fk_photo_hash_bands_photo_id_claim_photos")),
-        sa.PrimaryKeyConstraint("photo_id", "band_no", name=op.f("pk_photo_hash_bands")),
+        sa.PrimaryKeyConstraint("community_id", "band_no", "band_value", "phash", "photo_id",
+                                name=op.f("pk_photo_hash_bands")),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_photo_hash_bands_lookup", "photo_hash_bands",
-                    ["community_id", "band_no", "band_value"], unique=False)
+    op.create_index("ix_photo_hash_bands_photo_id", "photo_hash_bands", ["photo_id"],
+                    unique=False)
     _backfill(bands)
 
 
@@ -116,7 +124,7 @@ def _backfill(bands: sa.Table) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_photo_hash_bands_lookup", table_name="photo_hash_bands")
+    op.drop_index("ix_photo_hash_bands_photo_id", table_name="photo_hash_bands")
     op.drop_table("photo_hash_bands")
     for name, table, _columns, _where in reversed(HOT_INDEXES):
         op.drop_index(name, table_name=table)

@@ -32,6 +32,9 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index("ix_orders_delivered", ["community_id", "delivered_at"],
                               unique=False)
+    with op.batch_alter_table("order_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_order_items_product_id"), ["product_id"],
+                              unique=False)
 
     op.create_table(
         "batch_alerts",
@@ -147,6 +150,8 @@ def downgrade() -> None:
             for column in indexes:
                 batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
         op.drop_table(table)
+    with op.batch_alter_table("order_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_order_items_product_id"))
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_delivered")
     with op.batch_alter_table("deals", schema=None) as batch_op:

@@ -88,7 +88,6 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.BigInteger(), nullable=True),
         sa.Column("creating_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("title_shown", sa.String(length=128), nullable=True),
-        sa.Column("closed_shown", sa.Boolean(), nullable=False),
         sa.Column("card_message_id", sa.BigInteger(), nullable=True),
         sa.Column("card_shown", sa.Text(), nullable=True),
         sa.Column("dirty", sa.Boolean(), nullable=False),

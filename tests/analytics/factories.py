@@ -4,6 +4,7 @@ slow through the dialogue); the claims carry the evidence summary the claims ser
 
 from __future__ import annotations
 
+import messages
 from groupbot.demo.analytics import SeededBatch, buyers, seed_batch
 from groupbot.models import Member
 from groupbot.runtime import Runtime
@@ -12,6 +13,11 @@ from tests.factories import group_row
 VERIFIED = {"checked": True, "tracking_match": True, "goods_found": True}
 UNVERIFIED = {"checked": True, "tracking_match": False, "goods_found": True}
 Batch = SeededBatch
+
+
+def t(key: str, **values: object) -> str:
+    """The zh-Hans catalog text the bot should have sent."""
+    return messages.t("zh-Hans", key, **values)
 
 
 async def organizer(rt: Runtime, session) -> Member:

@@ -8,16 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-import messages
 from groupbot.analytics.actions import supplier_of
 from groupbot.models import Role
 from handlers.ticks import tick_now
-from tests.analytics.factories import batch
+from tests.analytics.factories import batch, t
 from tests.factories import community_with_bot, started
-
-
-def t(key: str, **values: object) -> str:
-    return messages.t("zh-Hans", key, **values)
 
 
 async def _bad_mango_batch(bot):
@@ -117,10 +112,10 @@ async def test_only_organizers_act_on_alerts(bot):
         await s.execute(delete(Role))
     query_id = await bot.sb.tap(c.organizer, alert, "an:pause:1")
     await bot.settle()
-    assert bot.sb.answer_of(query_id)["text"] == t("reports.alert.organizers_only")
+    assert bot.sb.answer_of(query_id)["text"] == t("permissions.refused.organizer")
     assert bot.replies(c.organizer) == []
     await bot.say(c.members[0], "/improvements")
-    assert bot.htmls(c.members[0]) == [t("reports.improve.organizers_only")]
+    assert bot.htmls(c.members[0]) == [t("permissions.refused.organizer")]
 
 
 async def test_organizer_names_a_deals_supplier(bot):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 import messages
+from groupbot import notify
 from groupbot.analytics import alerts
 from groupbot.analytics.intervals import Rate
 from groupbot.demo.analytics import buyers
@@ -88,19 +89,18 @@ async def test_alerts_once_to_organizers_with_actions_and_to_reviewers(runtime):
     assert await alerts.check_batches(rt, None) == 0  # due, but this deal has alerted
     async with rt.tx() as s:
         alert = await s.scalar(select(BatchAlert))
-        sent = {m.chat_id: m for m in await s.scalars(
+        sent = {m.chat_id: await notify.render_row(s, rt, m) for m in await s.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "batch_alert"))}
     assert set(sent) == {wang.telegram_id, REVIEW_CHAT}
     check = alerts.BatchCheck(bad.deal.id, "芒果", bad.orders[0].delivered_at,
                               Rate(12, 100, 30), Rate(6, 300, 30), 3)
     text = alerts.alert_text("zh-Hans", rt, check, alert.id)
-    assert sent[wang.telegram_id].text == text
-    assert sent[wang.telegram_id].buttons == [
-        [[messages.t("zh-Hans", "reports.alert.button.pause"), f"an:pause:{alert.id}"]],
-        [[messages.t("zh-Hans", "reports.alert.button.note"), f"an:note:{alert.id}"]],
-        [[messages.t("zh-Hans", "reports.alert.button.improve"), f"an:imp:{alert.id}"]]]
-    assert sent[REVIEW_CHAT].text == text + "\n\n" + messages.t("zh-Hans", "reports.alert.for_reviewers")
-    assert sent[REVIEW_CHAT].buttons is None
+    assert sent[wang.telegram_id] == (text, [
+        [(messages.t("zh-Hans", "reports.alert.button.pause"), f"an:pause:{alert.id}")],
+        [(messages.t("zh-Hans", "reports.alert.button.note"), f"an:note:{alert.id}")],
+        [(messages.t("zh-Hans", "reports.alert.button.improve"), f"an:imp:{alert.id}")]])
+    assert sent[REVIEW_CHAT] == (
+        text + "\n\n" + messages.t("zh-Hans", "reports.alert.for_reviewers"), None)
 
 
 async def test_batches_delivered_long_ago_are_no_longer_watched(runtime):

@@ -7,15 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-import messages
 from groupbot.analytics import digest
 from handlers.ticks import tick_now
-from tests.analytics.factories import batch
+from tests.analytics.factories import batch, t
 from tests.factories import community_with_bot, started
-
-
-def t(key: str, **values: object) -> str:
-    return messages.t("zh-Hans", key, **values)
 
 
 async def _monday(bot, hour: int, minute: int = 0):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from groupbot.analytics import rates
 from groupbot.analytics.period import last_days
+from groupbot.models import Shipment
 from tests.analytics.factories import UNVERIFIED, VERIFIED, batch
 
 
@@ -13,8 +14,12 @@ async def test_rates_by_product_supplier_courier_and_batch(runtime):
     rt = runtime
     now = rt.clock.now()
     async with rt.tx() as s:
-        await batch(rt, s, "芒果", orders=10, claimed=3, supplier="海南果园", courier="顺丰",
-                    evidence=VERIFIED, refund=True, delivered_at=now - timedelta(days=1))
+        first = await batch(rt, s, "芒果", orders=10, claimed=3, supplier="海南果园",
+                            courier="顺丰", evidence=VERIFIED, refund=True,
+                            delivered_at=now - timedelta(days=1))
+        # A reship later on: not a second delivery, and not the order's courier.
+        s.add(Shipment(order_id=first.orders[0].id, courier="京东", tracking_number="JD1",
+                       shipped_at=now))
         await batch(rt, s, "芒果", orders=5, claimed=1, supplier="广西果园", courier="中通",
                     evidence=UNVERIFIED, delivered_at=now - timedelta(days=2))
         await batch(rt, s, "沃柑", orders=4, claimed=0, supplier="广西果园", courier="中通",

@@ -7,14 +7,9 @@ import csv
 import io
 from datetime import timedelta
 
-import messages
 from groupbot.analytics.csvfile import COLUMNS
-from tests.analytics.factories import VERIFIED, batch
+from tests.analytics.factories import VERIFIED, batch, t
 from tests.factories import community_with_bot, started
-
-
-def t(key: str, **values: object) -> str:
-    return messages.t("zh-Hans", key, **values)
 
 
 async def _mangoes(bot):
@@ -79,7 +74,7 @@ async def test_members_cannot_see_reports(bot):
     ming = c.members[0]
     await started(bot, ming)
     await bot.say(ming, "/report")
-    assert bot.htmls(ming) == [t("reports.organizers_only")]
+    assert bot.htmls(ming) == [t("permissions.refused.organizer")]
 
 
 async def test_in_the_group_the_organizer_is_sent_to_the_private_chat(bot):

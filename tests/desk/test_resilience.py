@@ -8,7 +8,7 @@ import pytest
 
 from groupbot.desk.members import member_wrote, request_service
 from groupbot.desk.records import Incoming
-from groupbot.desk.relay import relay_due
+from groupbot.desk.relay import TO_DESKS, relay_due
 from groupbot.notify import RetryLater
 from tests.desk.helpers import DESK_ID, desk_chat, in_conversation, said_in_topic, t, tick
 from tests.factories import group_row, member, started
@@ -84,9 +84,6 @@ class RecordingDesk:
     async def rename_topic(self, chat_id, thread_id, name):
         self.calls.append(("rename", chat_id, thread_id, name))
 
-    async def set_topic_closed(self, chat_id, thread_id, closed):
-        self.calls.append(("closed", chat_id, thread_id, closed))
-
     async def pin(self, chat_id, message_id):
         self.calls.append(("pin", chat_id, message_id))
 
@@ -106,20 +103,20 @@ async def test_a_burst_is_coalesced_into_one_message_and_waits_out_a_429(runtime
                                clock.now())
     desk = RecordingDesk()
     desk.busy = 1  # the card goes out, then the burst meets a 429
-    assert await relay_due(rt, desk) == 0
+    assert await relay_due(rt, desk, TO_DESKS) == 0
     assert [c[0] for c in desk.calls] == ["topic"]  # the card got the 429: nothing else went
     clock.advance(seconds=6)
-    assert await relay_due(rt, desk) == 1
+    assert await relay_due(rt, desk, TO_DESKS) == 1
     assert [c[0] for c in desk.calls] == ["topic", "send", "pin", "send"]
     assert desk.calls[-1] == ("send", DESK_ID, 77, "第一句\n第二句\n第三句")
-    assert await relay_due(rt, desk) == 0  # sent once
+    assert await relay_due(rt, desk, TO_DESKS) == 0  # sent once
 
 
 async def test_a_desk_chat_without_topics_says_so_and_relays_by_reply(bot):
     desk = await desk_chat(bot, topics=False)  # the check runs on the first tick it can
     await tick(bot)
     said = [m["html"] for m in bot.sb.bot_messages(desk.chat)]
-    assert said == [t("group.staff"), t("desk.agent.no_topics")]
+    assert said == [t("desk.agent.connected"), t("desk.agent.no_topics")]
     bot.replies(desk.chat)
     ming = bot.sb.add_user("小明")
     await started(bot, ming)
@@ -137,3 +134,20 @@ async def test_a_desk_chat_without_topics_says_so_and_relays_by_reply(bot):
     await bot.sb.send_text(desk.lee, desk.chat, "大家好")  # not a reply: nobody's conversation
     await bot.settle()
     assert bot.htmls(ming) == [] and bot.htmls(desk.chat) == []
+
+
+async def test_one_person_writing_in_two_desk_chats_at_once_is_one_member(runtime):
+    """Updates from different chats run side by side: an agent new to the bot who writes in
+    two desk chats at once must not fail one of them (a unique violation on members)."""
+    import asyncio
+
+    from groupbot.people import Person, upsert_member
+
+    async def one(name: str) -> int:
+        async with runtime.tx() as session:
+            found = await upsert_member(session, Person(telegram_id=8_800_001, first_name=name))
+            await asyncio.sleep(0.05)  # hold the transaction open, as a handler does
+            return found.id
+
+    ids = await asyncio.gather(*(one(f"客服{i}") for i in range(3)))
+    assert len(set(ids)) == 1

@@ -166,3 +166,10 @@ async def test_member_is_told_abnormal_dimensions_not_an_internal_error():
     async with EvidenceEngine(workers=0) as engine:
         check = await check_photo(_png(100_000, 10), [], engine)
     assert check.problem == "decompression_bomb"
+
+
+def test_largest_telegram_photo_kept_at_full_resolution():
+    """The number line is cut from the 2560 px photo Telegram offers, not a reduced copy."""
+    im = load_image(jpeg(noise_image(6, (2560, 1920))))
+    assert im.size == (2560, 1920)
+    assert max(load_image(jpeg(noise_image(6, (4000, 3000)))).size) <= 2560

@@ -45,6 +45,17 @@ async def open_claim(bot, ming):
     return units
 
 
+async def at_photos(bot, ming, units=1):
+    """Through the claim's first steps (rotten, no description) to the photos."""
+    pick = await open_claim(bot, ming)
+    await bot.tap(ming, pick, f"cl:u:1:{units}")
+    [reason] = bot.replies(ming)
+    await bot.tap(ming, reason, "cl:r:rotten")
+    [describe] = bot.replies(ming)
+    await bot.tap(ming, describe, "cl:skip")
+    bot.replies(ming)
+
+
 async def test_happy_path_with_photos_and_the_refund_per_item(bot):
     c, ming = await delivered_order(bot)
     units = await open_claim(bot, ming)
@@ -118,13 +129,7 @@ async def test_window_passed_is_explained(bot):
 @pytest.mark.settings(max_photo_bytes=1024 * 1024)
 async def test_oversize_and_broken_files_are_refused_before_or_at_download(bot):
     c, ming = await delivered_order(bot)
-    units = await open_claim(bot, ming)
-    await bot.tap(ming, units, "cl:u:1:1")
-    [reason] = bot.replies(ming)
-    await bot.tap(ming, reason, "cl:r:rotten")
-    [describe] = bot.replies(ming)
-    await bot.tap(ming, describe, "cl:skip")
-    bot.replies(ming)
+    await at_photos(bot, ming)
     await bot.sb.send_document(ming, ming, b"\x89PNG\r\n\x1a\nbroken", file_name="a.png",
                                mime_type="image/png")
     await bot.settle()

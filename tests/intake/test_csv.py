@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from groupbot import notify
 from groupbot.cli import main
 from groupbot.db import make_engine, upgrade
 from groupbot.intake import csvfile
@@ -51,8 +52,9 @@ async def test_a_good_file_imports_every_order_once(rt, tmp_path):
         orders = (await session.scalars(select(Order).order_by(Order.id))).all()
         summary = [(o.external_id, o.source, [(i.product.name, i.quantity) for i in o.items],
                     sum(i.paid_minor for i in o.items)) for o in orders]
-        warnings = (await session.scalars(
-            select(OutboxMessage.text).where(OutboxMessage.kind == "order_warning"))).all()
+        warnings = [(await notify.render_row(session, rt, row))[0] for row in (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "order_warning"))).all()]
     assert summary == [
         ("A-1", "csv", [("阳山水蜜桃", 2), ("麒麟西瓜", 1)], 8560),
         ("A-2", "csv", [("阳山水蜜桃", 1)], 2580),
@@ -152,9 +154,9 @@ async def test_shipping_updates_by_csv_all_or_nothing(rt, tmp_path):
     outcome = await csvfile.ship_orders(rt, good)
     assert (outcome.errors, outcome.done, outcome.already) == ([], 0, 2)
     async with rt.tx() as session:
-        notices = (await session.scalars(
-            select(OutboxMessage.text).where(OutboxMessage.kind == "order_shipped")
-            .order_by(OutboxMessage.id))).all()
+        notices = [(await notify.render_row(session, rt, row))[0] for row in (
+            await session.scalars(select(OutboxMessage).where(
+                OutboxMessage.kind == "order_shipped").order_by(OutboxMessage.id))).all()]
     assert len(notices) == 2 and "SF1" in notices[0] and "中通" in notices[1]
 
 

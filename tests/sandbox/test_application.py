@@ -127,14 +127,6 @@ async def test_group_privacy_mode(sb: Sandbox) -> None:
 # --- webhook mode through `groupbot run` (issue 11 findings 7 and 14, issue 12) ------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @asynccontextmanager
 async def groupbot_run(sb: Sandbox, tmp_path, url_path: str, **env: str):
     """`groupbot run` in its own process, in webhook mode on the sandbox."""
@@ -142,7 +134,9 @@ async def groupbot_run(sb: Sandbox, tmp_path, url_path: str, **env: str):
     import os
     import sys
 
-    port = _free_port()
+    from tests.sandbox.test_updates import free_port
+
+    port = free_port()
     url = f"http://127.0.0.1:{port}{url_path}"
     environ = {
         **os.environ,
@@ -158,7 +152,7 @@ async def groupbot_run(sb: Sandbox, tmp_path, url_path: str, **env: str):
         sys.executable, "-m", "groupbot.cli", "run", env=environ,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
-        for _ in range(300):  # the bot registers its webhook once it listens
+        for _ in range(1200):  # the bot registers its webhook once it listens (a loaded CI: 60 s)
             if sb.state.webhook.url:
                 break
             if proc.returncode is not None:

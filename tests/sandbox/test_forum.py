@@ -153,3 +153,22 @@ async def test_the_group_limit_counts_every_topic_of_a_forum() -> None:
                                       message_thread_id=threads[1])
         now[0] += 3.0  # 20/min: one message every 3 s, whichever topic it goes to
         await tg_bot.send_message(desk.id, "y", message_thread_id=threads[2])
+
+
+async def test_forums_over_the_control_api(sb: Sandbox, tg_bot: Bot) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"{sb.url}/control") as client:
+        lee = (await client.post("/users", json={"first_name": "小李"})).json()["result"]
+        desk = (await client.post("/forums", json={"title": "客服台", "admins": [lee["id"]]})
+                ).json()["result"]
+        assert desk["is_forum"] is True
+        sb.promote_bot(sb.state.group(desk["id"]))
+        thread = (await tg_bot.create_forum_topic(desk["id"], "t")).message_thread_id
+        topics = (await client.get(f"/forums/{desk['id']}/topics")).json()["result"]
+        assert topics == [{"thread_id": thread, "name": "t", "icon_color": 7322096,
+                           "closed": False}]
+        sent = (await client.post("/send_text_in_topic", json={
+            "user_id": lee["id"], "chat_id": desk["id"], "thread_id": thread, "text": "hi"})
+                ).json()["result"]
+        assert sent["message_thread_id"] == thread and sent["is_topic_message"] is True

@@ -44,6 +44,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/playground/api/upload", upload)
 
 
+def _refused(code: str, params: dict[str, Any] | None = None) -> web.Response:
+    return web.json_response({"ok": False, "error": code, "params": params or {}}, status=400)
+
+
 def _wrap(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
         try:
@@ -53,11 +57,9 @@ def _wrap(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
             return web.json_response({"ok": True, **await action(request.app[PLAYGROUND_KEY],
                                                                  body)})
         except Refused as no:
-            return web.json_response({"ok": False, "error": no.code, "params": no.params},
-                                     status=400)
+            return _refused(no.code, no.params)
         except (ValueError, TypeError, KeyError):
-            return web.json_response({"ok": False, "error": "bad_request", "params": {}},
-                                     status=400)
+            return _refused("bad_request")
 
     return handler
 
@@ -133,11 +135,9 @@ async def upload(request: web.Request) -> web.Response:
             except ValueError as exc:
                 raise Refused("bad_photo", name=upload.filename or "") from exc
     except Refused as no:
-        return web.json_response({"ok": False, "error": no.code, "params": no.params},
-                                 status=400)
+        return _refused(no.code, no.params)
     except (ValueError, TypeError):
-        return web.json_response({"ok": False, "error": "bad_request", "params": {}},
-                                 status=400)
+        return _refused("bad_request")
     return web.json_response({"ok": True, "message": sent["message_id"]})
 
 

@@ -124,3 +124,15 @@ async def next_event(lines) -> tuple[str, dict]:
         elif line.startswith("data: ") and kind:
             return kind, json.loads(line.removeprefix("data: "))
     raise AssertionError("the stream ended")
+
+
+async def test_a_reply_quotes_the_message_it_answers(pg):
+    ming = pg.sb.add_user("Ming")
+    first = await pg.sb.send_text(ming, ming, "first")
+    status, body = await post(pg, "send", **{"as": ming.id, "chat": ming.id, "text": "second",
+                                             "reply_to": first["message_id"]})
+    assert status == 200
+    async with httpx.AsyncClient() as client:
+        shown = (await client.get(f"{pg.sb.url}/playground/api/chats/{ming.id}/messages")).json()
+    assert shown[1]["reply_to"] == {"id": first["message_id"], "name": "Ming",
+                                    "preview": {"text": "first", "kind": None}}

@@ -1,0 +1,34 @@
+"""Posts that must exist once (deal cards, reviewer sheets and cards, a broadcast's progress).
+
+The intent is a row, committed before anything is sent; the message id is written after. A
+restart finds intents without a message id and sends them again, at most once more.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
+    # What the post is, e.g. ``deal:12:card``: recording the same intent twice adds nothing.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(TelegramId)
+    subject_id: Mapped[int] = mapped_column(BigInteger)  # the deal, claim or broadcast
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Sends begun: a row is sent once, and once more after a crash between send and record.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

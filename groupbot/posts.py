@@ -1,0 +1,156 @@
+"""Posts that must exist once: the intent is committed before sending, the message id after.
+
+A deal card, a reviewer's evidence sheet and card, a broadcast's progress message: each is a
+:class:`~groupbot.models.Post` row recorded in the transaction that makes it necessary (the
+deal's own, so no card exists for a deal that does not). After that commit :func:`deliver`
+takes the send (a conditional update, so two callers never both send it), sends, and records
+the message id. If the process dies between the send and the record, the intent has no
+message id: :func:`due_posts` finds it after ``SEND_LEASE`` and it is sent once more — never a
+third time. Both copies carry the same buttons, and they keep working (they name the deal or
+claim, not the message). A send that certainly did not arrive (429, chat gone) does not count.
+
+A kind registers how it is drawn (at send time, in the chat's language) and what its message
+id means (e.g. the deal's ``card_message_id``) in :data:`KINDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot import notify
+from groupbot.models import Post
+from groupbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_SENDS = 2  # the first send, and one more after a crash between send and record
+SEND_LEASE = timedelta(minutes=2)  # a send younger than this may still be in flight
+
+Drawn = tuple[str, notify.Buttons | None, bytes | None]
+Draw = Callable[[AsyncSession, Runtime, Post], Awaitable[Any]]
+Prepare = Callable[[Runtime, notify.Sender, Any], Awaitable[Drawn | None]]
+Posted = Callable[[AsyncSession, Runtime, Post, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PostKind:
+    # Inside the taking transaction: (text, buttons, photo), or what ``prepare`` needs; None
+    # when the post is no longer wanted.
+    draw: Draw
+    posted: Posted | None = None  # what the message id means to the subject
+    # Outside any transaction: slow work before the send (downloading photos, drawing a sheet).
+    prepare: Prepare | None = None
+
+
+KINDS: dict[str, PostKind] = {}
+
+
+async def intend(session: AsyncSession, rt: Runtime, *, key: str, kind: str, chat_id: int,
+                 subject_id: int, data: dict[str, Any] | None = None) -> Post:
+    """Record that this post must exist (once; the same key again returns the first)."""
+    existing = await session.scalar(select(Post).where(Post.key == key))
+    if existing is not None:
+        return existing
+    # attempted_at reserves the first send for whoever recorded the intent (right after the
+    # commit); the periodic retry only takes it once the lease has passed (they crashed).
+    now = rt.clock.now()
+    post = Post(key=key, kind=kind, community_id=rt.community_id, chat_id=chat_id,
+                subject_id=subject_id, data=data, attempts=0, attempted_at=now, created_at=now)
+    session.add(post)
+    await session.flush()
+    return post
+
+
+def _takeable(rt: Runtime) -> Any:
+    cutoff = rt.clock.now() - SEND_LEASE
+    return (Post.message_id.is_(None) & (Post.attempts < MAX_SENDS)
+            & or_(Post.attempted_at.is_(None), Post.attempted_at <= cutoff))
+
+
+async def due_posts(session: AsyncSession, rt: Runtime, limit: int = 50) -> list[int]:
+    """Intents not posted yet and not being sent now (after a crash, or a failed send)."""
+    rows = await session.scalars(
+        select(Post.id).where(Post.community_id == rt.community_id, _takeable(rt))
+        .order_by(Post.id).limit(limit))
+    return list(rows)
+
+
+async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
+                  retry: bool = False) -> int | None:
+    """Send one intent if nobody else is sending it; returns the message id when posted.
+
+    The first send belongs to whoever recorded the intent (``retry=False``: only if no send
+    was begun); :func:`deliver_due` retries (``retry=True``) once the lease has passed."""
+    now = rt.clock.now()
+    takeable = _takeable(rt) if retry else (Post.message_id.is_(None) & (Post.attempts == 0))
+    async with rt.tx() as session:
+        taken = await session.execute(
+            update(Post).where(Post.id == post_id, takeable)
+            .values(attempts=Post.attempts + 1, attempted_at=now)
+            .execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            return None
+        post = await session.get(Post, post_id, populate_existing=True)
+        assert post is not None
+        kind = KINDS[post.kind]
+        drawn = await kind.draw(session, rt, post)
+        if drawn is None:  # no longer wanted (e.g. the broadcast finished meanwhile)
+            post.attempts = MAX_SENDS
+            return None
+        chat_id = post.chat_id
+    if kind.prepare is not None and (drawn := await kind.prepare(rt, sender, drawn)) is None:
+        await _give_up(rt, post_id)
+        return None
+    text, buttons, photo = drawn
+    try:
+        message_id = await sender.send(chat_id, text, buttons, photo=photo)
+    except (notify.Blocked, notify.ChatGone) as exc:  # never deliverable there
+        log.info("post %s not sent: %s", post_id, exc)
+        await _give_up(rt, post_id)
+        return None
+    except (notify.RetryLater, notify.Migrated) as exc:
+        # Certainly not delivered: this try does not count; try again after the wait.
+        wait = exc.seconds if isinstance(exc, notify.RetryLater) else 0
+        async with rt.tx() as session:
+            post = await session.get(Post, post_id)
+            if post is not None:
+                post.attempts -= 1
+                post.attempted_at = now - SEND_LEASE + timedelta(seconds=wait)
+        log.info("post %s not sent yet: %s", post_id, exc)
+        return None
+    except notify.SendError as exc:  # it may have arrived: counts as a send
+        log.warning("post %s: send failed, maybe delivered: %s", post_id, exc)
+        return None
+    async with rt.tx() as session:
+        post = await session.get(Post, post_id)
+        assert post is not None
+        post.message_id, post.sent_at = message_id, rt.clock.now()
+        if (posted := KINDS[post.kind].posted) is not None:
+            await posted(session, rt, post, message_id)
+    return message_id
+
+
+async def _give_up(rt: Runtime, post_id: int) -> None:
+    async with rt.tx() as session:
+        post = await session.get(Post, post_id)
+        if post is not None:
+            post.attempts = MAX_SENDS
+
+
+async def deliver_due(rt: Runtime, sender: notify.Sender) -> None:
+    """The periodic job: intents left without a message id (a crash, a refused send)."""
+    async with rt.tx() as session:
+        due = await due_posts(session, rt)
+    for post_id in due:
+        await deliver(rt, sender, post_id, retry=True)
+
+
+async def message_of(session: AsyncSession, key: str) -> int | None:
+    return await session.scalar(select(Post.message_id).where(Post.key == key))

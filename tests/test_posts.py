@@ -1,0 +1,101 @@
+"""Posts that must exist once: intent before the send, message id after, one more send at
+most after a crash between the two."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from groupbot import deal_card, deals, notify, posts
+from groupbot.models import Deal, Post
+from tests.factories import group_row, member
+
+
+class FakeSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.refuse: Exception | None = None
+
+    async def send(self, chat_id, text, buttons=None, photo=None) -> int:
+        if self.refuse is not None:
+            raise self.refuse
+        self.sent.append((chat_id, text))
+        return 100 + len(self.sent)
+
+    async def edit(self, chat_id, message_id, text, buttons=None) -> None:
+        pass
+
+
+class Crash(Exception):
+    pass
+
+
+async def a_deal(rt) -> tuple[int, int]:
+    """A deal saved together with the intent of its card; (deal id, post id)."""
+    async with rt.tx() as session:
+        group = await group_row(rt, session)
+        organizer = await member(rt, session, 1, "王团长")
+        spec = deals.parse_deal_spec("阳山水蜜桃 25.8/斤 20:00", rt.clock.now(), rt)
+        deal = await deals.create_deal(session, rt, organizer=organizer, group=group, spec=spec)
+        post = await deal_card.intend_card(session, rt, deal)
+        return deal.id, post.id
+
+
+async def test_a_crash_between_send_and_record_sends_once_more_never_twice_more(
+        runtime, monkeypatch):
+    deal_id, post_id = await a_deal(runtime)
+    sender = FakeSender()
+    recorded = posts.KINDS[deal_card.CARD]
+
+    async def crash(*_args):
+        raise Crash  # the process dies after Telegram took the message
+
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD, posts.PostKind(recorded.draw, crash))
+    with pytest.raises(Crash):
+        await posts.deliver(runtime, sender, post_id)
+    assert len(sender.sent) == 1
+    # While a send may still be in flight, nobody takes it again.
+    await posts.deliver_due(runtime, sender)
+    assert len(sender.sent) == 1
+    # After the lease (a restart), it is sent once more, and this time recorded.
+    runtime.clock.advance(minutes=3)
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD, recorded)
+    await posts.deliver_due(runtime, sender)
+    assert len(sender.sent) == 2
+    async with runtime.tx() as session:
+        assert (await session.get(Deal, deal_id)).card_message_id == 102
+    runtime.clock.advance(minutes=30)
+    await posts.deliver_due(runtime, sender)
+    assert len(sender.sent) == 2
+
+
+async def test_two_crashes_never_make_a_third_copy(runtime, monkeypatch):
+    _deal_id, post_id = await a_deal(runtime)
+    sender = FakeSender()
+
+    async def crash(*_args):
+        raise Crash
+
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD,
+                        posts.PostKind(posts.KINDS[deal_card.CARD].draw, crash))
+    for retry in (False, True):  # the first send, then the retry after the restart
+        with pytest.raises(Crash):
+            await posts.deliver(runtime, sender, post_id, retry=retry)
+        runtime.clock.advance(minutes=3)
+    await posts.deliver_due(runtime, sender)
+    assert len(sender.sent) == 2
+
+
+async def test_a_send_that_certainly_failed_does_not_count(runtime):
+    _deal_id, post_id = await a_deal(runtime)
+    sender = FakeSender()
+    sender.refuse = notify.RetryLater(5)
+    assert await posts.deliver(runtime, sender, post_id) is None
+    sender.refuse = None
+    runtime.clock.advance(seconds=6)
+    await posts.deliver_due(runtime, sender)
+    async with runtime.tx() as session:
+        post = await session.get(Post, post_id)
+    assert (post.attempts, post.message_id, len(sender.sent)) == (1, 101, 1)
+    assert posts.SEND_LEASE > timedelta(seconds=6)
