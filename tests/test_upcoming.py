@@ -23,10 +23,10 @@ async def test_the_earliest_of_a_reminder_a_deal_closing_and_an_idle_claim(runti
         group = await group_row(runtime, session)
         wang = await member(runtime, session, 11, "王团长")
         await notify.enqueue(session, runtime, notify.Outgoing(
-            key="r1", kind="order_claim_reminder", chat_id=11, text="x",
+            key="r1", kind="order_claim_reminder", chat_id=11, message="x",
             not_before=now + timedelta(hours=5)))
         await notify.enqueue(session, runtime, notify.Outgoing(  # already due: not "next"
-            key="r0", kind="order_claim_reminder", chat_id=11, text="x", not_before=now))
+            key="r0", kind="order_claim_reminder", chat_id=11, message="x", not_before=now))
         product = Product(community_id=runtime.community_id, name="橙子")
         session.add(product)
         await session.flush()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
 # conversation states
 CONV_WAITING = "waiting"  # nobody took it yet
@@ -59,6 +59,7 @@ class ServicePeriod(Base):
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
         CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND opens_minute < "
                         "closes_minute", name="period"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
@@ -72,7 +73,7 @@ class ServiceClosure(Base):
     """A dated closure (a holiday): no human service that whole local day."""
 
     __tablename__ = "desk_closures"
-    __table_args__ = (UniqueConstraint("community_id", "day"),)
+    __table_args__ = (UniqueConstraint("community_id", "day"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
@@ -84,6 +85,7 @@ class DeskAgent(Base):
     """A service agent and the name members see (never their Telegram account)."""
 
     __tablename__ = "desk_agents"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
@@ -94,7 +96,7 @@ class DeskTopic(Base):
     """A member's topic in one desk chat: created once, reused by every later conversation."""
 
     __tablename__ = "desk_topics"
-    __table_args__ = (UniqueConstraint("member_id", "desk_chat_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "desk_chat_id"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
@@ -149,6 +151,7 @@ class DeskMessage(Base):
     __table_args__ = (
         # A re-delivered update (a restart before Telegram saw the offset) adds nothing.
         UniqueConstraint("source_chat_id", "source_message_id", "source_version"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from groupbot.models.base import Base, PrimaryKey, UTCDateTime
+from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, UTCDateTime
 
 PROCESS_BOT = "bot"
 PROCESS_WORKER = "worker"
@@ -58,6 +58,7 @@ class PhotoCheckJob(Base):
     same photo asked again — a redelivered update, a retried job — is analysed once."""
 
     __tablename__ = "scale_photo_checks"
+    __table_args__ = (IDS_NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)

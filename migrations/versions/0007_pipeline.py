@@ -15,11 +15,14 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+# A table SQLite rebuilds in batch mode keeps AUTOINCREMENT (ids never reused, revision 0006).
+IDS_KEPT = {"sqlite_autoincrement": True}
+
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
+    with op.batch_alter_table("outbox", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.add_column(sa.Column("message", sa.JSON(), nullable=True))
         # Rows queued before this revision keep their rendered text; new rows have none.
         batch_op.alter_column("text", existing_type=sa.Text(), nullable=True)
@@ -43,19 +46,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
         sa.UniqueConstraint("key", name=op.f("uq_posts_key")),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("posts", schema=None) as batch_op:
+    with op.batch_alter_table("posts", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_posts_community_id"), ["community_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_posts_message_id"), ["message_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("posts", schema=None) as batch_op:
+    with op.batch_alter_table("posts", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_posts_message_id"))
         batch_op.drop_index(batch_op.f("ix_posts_community_id"))
     op.drop_table("posts")
     # Rows queued as key + parameters have no text: they cannot go back to the old format.
     op.execute("DELETE FROM outbox WHERE text IS NULL")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
+    with op.batch_alter_table("outbox", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.alter_column("text", existing_type=sa.Text(), nullable=False)
         batch_op.drop_column("message")

@@ -15,6 +15,9 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+# A table SQLite rebuilds in batch mode keeps AUTOINCREMENT (ids never reused, revision 0006).
+IDS_KEPT = {"sqlite_autoincrement": True}
+
 
 def upgrade() -> None:
     op.create_table(
@@ -57,14 +60,15 @@ def upgrade() -> None:
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scale_photo_checks")),
         sa.UniqueConstraint("key", name=op.f("uq_scale_photo_checks_key")),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("scale_photo_checks", schema=None) as batch_op:
+    with op.batch_alter_table("scale_photo_checks", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_scale_photo_checks_created_at"), ["created_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("scale_photo_checks", schema=None) as batch_op:
+    with op.batch_alter_table("scale_photo_checks", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scale_photo_checks_created_at"))
     op.drop_table("scale_photo_checks")
     with op.batch_alter_table("scale_updates", schema=None) as batch_op:

@@ -15,6 +15,9 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+# A table SQLite rebuilds in batch mode keeps AUTOINCREMENT (ids never reused, revision 0006).
+IDS_KEPT = {"sqlite_autoincrement": True}
+
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -25,14 +28,14 @@ def _fk(column: str, table: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("products", schema=None) as batch_op:
+    with op.batch_alter_table("products", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.add_column(sa.Column("supplier", sa.String(length=120), nullable=True))
-    with op.batch_alter_table("deals", schema=None) as batch_op:
+    with op.batch_alter_table("deals", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.add_column(sa.Column("supplier", sa.String(length=120), nullable=True))
-    with op.batch_alter_table("orders", schema=None) as batch_op:
+    with op.batch_alter_table("orders", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index("ix_orders_delivered", ["community_id", "delivered_at"],
                               unique=False)
-    with op.batch_alter_table("order_items", schema=None) as batch_op:
+    with op.batch_alter_table("order_items", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_order_items_product_id"), ["product_id"],
                               unique=False)
 
@@ -54,7 +57,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("deal_id", name=op.f("uq_batch_alerts_deal_id")),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("batch_alerts", schema=None) as batch_op:
+    with op.batch_alter_table("batch_alerts", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_batch_alerts_community_id"), ["community_id"],
                               unique=False)
 
@@ -75,7 +78,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product_pauses")),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("product_pauses", schema=None) as batch_op:
+    with op.batch_alter_table("product_pauses", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_product_pauses_community_id"), ["community_id"],
                               unique=False)
         batch_op.create_index(batch_op.f("ix_product_pauses_product_name"), ["product_name"],
@@ -99,7 +102,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_notes")),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("supplier_notes", schema=None) as batch_op:
+    with op.batch_alter_table("supplier_notes", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_supplier_notes_community_id"), ["community_id"],
                               unique=False)
 
@@ -133,7 +136,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_improvements")),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("improvements", schema=None) as batch_op:
+    with op.batch_alter_table("improvements", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_improvements_community_id"), ["community_id"],
                               unique=False)
         batch_op.create_index(batch_op.f("ix_improvements_status"), ["status"], unique=False)
@@ -146,15 +149,15 @@ def downgrade() -> None:
         ("product_pauses", ("community_id", "product_name")),
         ("batch_alerts", ("community_id",)),
     ):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, table_kwargs=IDS_KEPT) as batch_op:
             for column in indexes:
                 batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
         op.drop_table(table)
-    with op.batch_alter_table("order_items", schema=None) as batch_op:
+    with op.batch_alter_table("order_items", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_items_product_id"))
-    with op.batch_alter_table("orders", schema=None) as batch_op:
+    with op.batch_alter_table("orders", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index("ix_orders_delivered")
-    with op.batch_alter_table("deals", schema=None) as batch_op:
+    with op.batch_alter_table("deals", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_column("supplier")
-    with op.batch_alter_table("products", schema=None) as batch_op:
+    with op.batch_alter_table("products", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_column("supplier")

@@ -15,6 +15,9 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+# A table SQLite rebuilds in batch mode keeps AUTOINCREMENT (ids never reused, revision 0006).
+IDS_KEPT = {"sqlite_autoincrement": True}
+
 
 def upgrade() -> None:
 
@@ -30,6 +33,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_agents")),
         sa.UniqueConstraint("member_id", name=op.f("uq_desk_agents_member_id")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "desk_closures",
@@ -46,8 +50,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_closures")),
         sa.UniqueConstraint("community_id", "day", name=op.f("uq_desk_closures_community_id_day")),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("desk_closures", schema=None) as batch_op:
+    with op.batch_alter_table("desk_closures", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_desk_closures_community_id"), ["community_id"], unique=False
         )
@@ -72,8 +77,9 @@ def upgrade() -> None:
             name=op.f("fk_desk_hours_community_id_communities"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_hours")),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("desk_hours", schema=None) as batch_op:
+    with op.batch_alter_table("desk_hours", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_desk_hours_community_id"), ["community_id"], unique=False
         )
@@ -99,8 +105,9 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "member_id", "desk_chat_id", name=op.f("uq_desk_topics_member_id_desk_chat_id")
         ),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("desk_topics", schema=None) as batch_op:
+    with op.batch_alter_table("desk_topics", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(batch_op.f("ix_desk_topics_dirty"), ["dirty"], unique=False)
         batch_op.create_index(batch_op.f("ix_desk_topics_member_id"), ["member_id"], unique=False)
 
@@ -153,7 +160,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_conversations")),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("desk_conversations", schema=None) as batch_op:
+    with op.batch_alter_table("desk_conversations", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_desk_conversations_community_id"), ["community_id"], unique=False
         )
@@ -202,8 +209,9 @@ def upgrade() -> None:
             "source_version",
             name=op.f("uq_desk_messages_source_chat_id_source_message_id_source_version"),
         ),
+        sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("desk_messages", schema=None) as batch_op:
+    with op.batch_alter_table("desk_messages", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_desk_messages_conversation_id"), ["conversation_id"], unique=False
         )
@@ -212,28 +220,28 @@ def upgrade() -> None:
 
 def downgrade() -> None:
 
-    with op.batch_alter_table("desk_messages", schema=None) as batch_op:
+    with op.batch_alter_table("desk_messages", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_desk_messages_status"))
         batch_op.drop_index(batch_op.f("ix_desk_messages_conversation_id"))
 
     op.drop_table("desk_messages")
-    with op.batch_alter_table("desk_conversations", schema=None) as batch_op:
+    with op.batch_alter_table("desk_conversations", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_desk_conversations_topic_id"))
         batch_op.drop_index(batch_op.f("ix_desk_conversations_state"))
         batch_op.drop_index(batch_op.f("ix_desk_conversations_member_id"))
         batch_op.drop_index(batch_op.f("ix_desk_conversations_community_id"))
 
     op.drop_table("desk_conversations")
-    with op.batch_alter_table("desk_topics", schema=None) as batch_op:
+    with op.batch_alter_table("desk_topics", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_desk_topics_member_id"))
         batch_op.drop_index(batch_op.f("ix_desk_topics_dirty"))
 
     op.drop_table("desk_topics")
-    with op.batch_alter_table("desk_hours", schema=None) as batch_op:
+    with op.batch_alter_table("desk_hours", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_desk_hours_community_id"))
 
     op.drop_table("desk_hours")
-    with op.batch_alter_table("desk_closures", schema=None) as batch_op:
+    with op.batch_alter_table("desk_closures", schema=None, table_kwargs=IDS_KEPT) as batch_op:
         batch_op.drop_index(batch_op.f("ix_desk_closures_community_id"))
 
     op.drop_table("desk_closures")
