@@ -87,24 +87,45 @@ async def help_chatter(ctl: Control, people: list[Person], rate: float, out: lis
         await asyncio.wait(tasks)
 
 
+async def step(p: Person, action, wanted, limit: float = 300) -> tuple[dict, str]:
+    """Do ``action``, then wait until the member's chat shows a bot message with a button
+    ``wanted(data)`` (a new message, or one the bot edited in place)."""
+    await action()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            await p.ctl.wait_bot(p.id, p.seen + 1, 2.0)
+        except RuntimeError:
+            pass  # nothing new within 2 s: the bot may have edited a message instead
+        messages = await p.ctl.bot_messages(p.id)
+        p.seen = len(messages)
+        for m in reversed(messages):
+            for _text, data in buttons(m):
+                if wanted(data):
+                    return m, data
+    raise RuntimeError(f"member {p.id}: no button after {limit} s")
+
+
 async def claim(p: Person, notice: dict, photos: list[bytes], done: list[float]) -> None:
     """One member's claim, step by step, as a person taps through it."""
     start = time.monotonic()
-    await p.tap(notice, lambda t, d: d.startswith("claim:new:"))
-    message = await p.next_message()
-    await p.tap(message, lambda t, d: d.startswith("cl:u:") and d.endswith(":2"))
-    message = await p.next_message()
-    await p.tap(message, lambda t, d: d == "cl:r:rotten")
-    message = await p.next_message()
-    await p.tap(message, lambda t, d: d == "cl:skip")
-    message = await p.next_message()
+    tap = p.ctl.tap
+    m, d = await step(p, lambda: tap(p.id, notice, next(
+        d for _, d in buttons(notice) if d.startswith("claim:new:"))),
+        lambda d: d.startswith("cl:u:") and d.endswith(":2"))
+    m, d = await step(p, lambda: tap(p.id, m, d), lambda d: d == "cl:r:rotten")
+    m, d = await step(p, lambda: tap(p.id, m, d), lambda d: d == "cl:skip")
+    await tap(p.id, m, d)
     for data in photos:
-        await p.ctl.photo(p.id, p.id, data)
-        message = await p.next_message()
-    await p.tap(message, lambda t, d: d == "cl:done")
-    message = await p.next_message()
-    await p.tap(message, lambda t, d: d == "cl:submit")
-    message = await p.next_message()
+        m, d = await step(p, lambda data=data: p.ctl.photo(p.id, p.id, data),
+                          lambda d: d == "cl:done")
+    m, d = await step(p, lambda: tap(p.id, m, d), lambda d: d == "cl:submit")
+    before = p.seen
+    await tap(p.id, m, d)
+    while not any("已提交售后申请 #" in (x.get("text") or "")
+                  for x in (await p.ctl.bot_messages(p.id))[before:]):
+        await p.ctl.wait_bot(p.id, p.seen + 1, 300)
+        p.seen += 1
     done.append(time.monotonic() - start)
 
 
