@@ -23,7 +23,8 @@ from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import MoneyError, from_minor, parse_amount, to_minor
-from groupbot.orders import NewItem, OrderError, change_quantity, create_order
+from groupbot.orders import NewItem, change_quantity, create_order
+from groupbot.refusal import Refused
 from groupbot.runtime import Runtime
 from groupbot.when import LOCAL_TIME, parse_local_time
 
@@ -47,12 +48,6 @@ class DealSpec:
     stock: int | None = None
 
 
-class DealSpecError(ValueError):
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code, self.params = code, params
-
-
 def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
     """``阳山水蜜桃 25.8/斤 20:00 限购5 库存100 [非生鲜]`` → DealSpec (closing time local)."""
     # "tomorrow 20:00" and "11-25 20:00" are one closing time written as two words.
@@ -73,11 +68,11 @@ def parse_deal_spec(text: str, now: datetime, rt: Runtime) -> DealSpec:
             name_parts.append(token)
     limit, stock, perishable = parse_extras(" ".join(extras))
     if not name_parts:
-        raise DealSpecError("missing_name")
+        raise Refused("missing_name")
     if price is None or unit is None:
-        raise DealSpecError("missing_price")
+        raise Refused("missing_price")
     if closes is None:
-        raise DealSpecError("missing_time")
+        raise Refused("missing_time")
     return DealSpec(" ".join(name_parts)[:200], unit, price, closes, perishable, limit, stock)
 
 
@@ -85,11 +80,11 @@ def parse_price(text: str, rt: Runtime) -> tuple[Decimal, str]:
     """``25.8/斤`` → (25.80, "斤"), for the guided /deal."""
     m = _PRICE.match(text.strip().replace(" ", ""))
     if not m:
-        raise DealSpecError("bad_price", value=text.strip())
+        raise Refused("bad_price", value=text.strip())
     try:
         return parse_amount(m.group(1), rt.settings.currency), m.group(2)
     except MoneyError as exc:
-        raise DealSpecError("bad_price", value=text.strip()) from exc
+        raise Refused("bad_price", value=text.strip()) from exc
 
 
 def parse_closing(text: str, now: datetime, rt: Runtime) -> datetime:
@@ -98,9 +93,9 @@ def parse_closing(text: str, now: datetime, rt: Runtime) -> datetime:
     try:
         closes = parse_local_time(joined, now, rt.settings.tz, bare_time_is_next=True)
     except ValueError as exc:
-        raise DealSpecError("bad_time", value=text.strip()) from exc
+        raise Refused("bad_time", value=text.strip()) from exc
     if closes <= now:
-        raise DealSpecError("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
+        raise Refused("time_passed", when=closes.astimezone(rt.settings.tz).strftime(
             "%m-%d %H:%M"))
     return closes
 
@@ -126,7 +121,7 @@ def parse_extras(text: str) -> tuple[int | None, int | None, bool]:
     for token in text.split():
         extra = _extra(token)
         if extra is None:
-            raise DealSpecError("bad_extra", value=token)
+            raise Refused("bad_extra", value=token)
         key, value = extra
         if key == "limit":
             limit = value
@@ -145,7 +140,7 @@ async def create_deal(
 ) -> Deal:
     # A batch alert may have paused this product's next deals (groupbot.analytics.actions).
     if await active_pause(session, rt.community_id, spec.name) is not None:
-        raise DealSpecError("product_paused", product=spec.name)
+        raise Refused("product_paused", product=spec.name)
     product = Product(
         community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable
     )
@@ -191,13 +186,13 @@ async def _locked_deal(session: AsyncSession, deal_id: int) -> Deal | None:
 async def join(
     session: AsyncSession, rt: Runtime, deal_id: int, member: Member, quantity: int
 ) -> JoinResult:
-    """Set the member's quantity for the deal (0 cancels). Raises OrderError with a code."""
+    """Set the member's quantity for the deal (0 cancels). Raises Refused with a code."""
     deal = await _locked_deal(session, deal_id)
     if deal is None or deal.community_id != rt.community_id:
-        raise OrderError("deal_not_found")
+        raise Refused("deal_not_found")
     now = rt.clock.now()
     if deal.status != DEAL_OPEN or now >= deal.closes_at:
-        raise OrderError("deal_closed", product=deal.product.name)
+        raise Refused("deal_closed", product=deal.product.name)
     order = await session.scalar(
         select(Order).where(Order.deal_id == deal.id, Order.member_id == member.id)
     )
@@ -205,7 +200,7 @@ async def join(
     if order is not None and order.status != ORDER_CANCELLED:
         current = sum(i.quantity for i in order.items)
     if quantity < 0 or quantity > 9999:
-        raise OrderError("bad_quantity")
+        raise Refused("bad_quantity")
     if quantity == 0:
         if current == 0:
             return JoinResult("not_joined", 0)
@@ -217,9 +212,9 @@ async def join(
     if quantity == current:
         return JoinResult("unchanged", quantity, order.id if order else None)
     if deal.per_member_limit and quantity > deal.per_member_limit:
-        raise OrderError("over_limit", limit=deal.per_member_limit, unit=deal.product.unit)
+        raise Refused("over_limit", limit=deal.per_member_limit, unit=deal.product.unit)
     if deal.stock is not None and deal.reserved - current + quantity > deal.stock:
-        raise OrderError("over_stock", left=deal.stock - deal.reserved + current,
+        raise Refused("over_stock", left=deal.stock - deal.reserved + current,
                          unit=deal.product.unit)
     deal.reserved += quantity - current
     deal.card_dirty = True

@@ -21,16 +21,9 @@ from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Prod
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
 from groupbot.money import fmt, from_minor, to_minor
 from groupbot.refunds import OrderLine, allocate_paid, line_gross_minor
+from groupbot.refusal import Refused
 from groupbot.reviews import coupons
 from groupbot.runtime import Runtime
-
-
-class OrderError(ValueError):
-    """An order request that cannot be carried out; ``code`` names why (for catalogs/APIs)."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,7 @@ async def create_order(
         if existing is not None:
             return existing, False
     if not items:
-        raise OrderError("no_items")
+        raise Refused("no_items")
     currency = rt.settings.currency
     lines = [
         OrderLine(i, item.quantity, item.unit_price, item.discount) for i, item in enumerate(items)
@@ -82,7 +75,7 @@ async def create_order(
     try:
         paid = allocate_paid(lines, discount, currency)
     except ValueError as exc:
-        raise OrderError("bad_amounts", detail=str(exc)) from exc
+        raise Refused("bad_amounts", detail=str(exc)) from exc
     order = Order(
         community_id=rt.community_id,
         member_id=member.id,
@@ -112,7 +105,7 @@ async def create_order(
     await session.flush()
     if coupon is not None and not await coupons.attach(session, rt, coupon[0], order.id,
                                                       coupon[1]):
-        raise OrderError("coupon_taken")  # a parallel order used it first: nothing is saved
+        raise Refused("coupon_taken")  # a parallel order used it first: nothing is saved
     await session.refresh(order, ["items"])
     await announce_order(session, rt, order, member, group)
     return order, True
@@ -284,7 +277,7 @@ async def queue_missed_confirmations(session: AsyncSession, rt: Runtime, member:
 async def confirm(session: AsyncSession, order: Order, member: Member, answer: str) -> bool:
     """Record the member's answer to the confirmation; False if it was already answered."""
     if order.member_id != member.id:
-        raise OrderError("not_your_order")
+        raise Refused("not_your_order")
     if order.confirmation is not None:
         return False
     order.confirmation = answer

@@ -24,3 +24,26 @@ class Refusal:
     @classmethod
     def of(cls, code: str, **params: Any) -> Refusal:
         return cls(code, MappingProxyType(dict(params)))
+
+    def __bool__(self) -> bool:
+        return False
+
+
+class Refused(Exception):  # noqa: N818 — it reads as what happened: ``raise Refused("deal_closed")``
+    """A service that cannot go on part-way raises its Refusal; the unit of work rolls back.
+
+    The one exception for "no" (orders, deals, shipping, broadcast composing): the handler that
+    catches it chooses the catalog section the code is rendered from.
+    """
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.refusal = Refusal.of(code, **params)
+
+    @property
+    def code(self) -> str:
+        return self.refusal.code
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self.refusal.params

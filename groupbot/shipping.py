@@ -15,7 +15,8 @@ import messages
 from groupbot import notify, orders, policy, texts
 from groupbot.models import Group, Member, Order, Shipment
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
-from groupbot.orders import OrderError, local_time
+from groupbot.orders import local_time
+from groupbot.refusal import Refused
 from groupbot.runtime import Runtime
 
 
@@ -25,9 +26,9 @@ async def mark_shipped(
     """Record the shipment and queue the shipping notice. False if it was already shipped."""
     courier, tracking_number = courier.strip(), tracking_number.strip()
     if not courier or not tracking_number:
-        raise OrderError("shipping_details_missing")
+        raise Refused("shipping_details_missing")
     if order.status == ORDER_CANCELLED:
-        raise OrderError("order_cancelled", order=order.id)
+        raise Refused("order_cancelled", order=order.id)
     if order.status in (ORDER_SHIPPED, ORDER_DELIVERED):
         return False
     now = rt.clock.now()
@@ -46,7 +47,7 @@ async def mark_shipped(
 async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bool:
     """Delivery starts the claim window: queue the inspection reminder and the late reminder."""
     if order.status == ORDER_CANCELLED:
-        raise OrderError("order_cancelled", order=order.id)
+        raise Refused("order_cancelled", order=order.id)
     if order.status == ORDER_DELIVERED:
         return False
     now = rt.clock.now()
@@ -80,7 +81,7 @@ async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bo
 async def report_received(session: AsyncSession, rt: Runtime, order: Order) -> bool:
     """The member says the parcel arrived; only a shipped order can arrive."""
     if order.status == ORDER_PLACED:
-        raise OrderError("not_shipped", order=order.id)
+        raise Refused("not_shipped", order=order.id)
     return await mark_delivered(session, rt, order)
 
 

@@ -12,9 +12,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, schedule, targets
-from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import Draft
 from groupbot.permissions import BROADCAST
+from groupbot.refusal import Refused
 from handlers import broadcasts_screens as screens
 from handlers.common import add_commands
 from handlers.permits import permitted
@@ -40,7 +40,7 @@ async def on_input(u: Unit, draft: Draft) -> None:
         return
     try:
         await step(u, draft)
-    except ComposeError as exc:
+    except Refused as exc:
         rows = [[(u.t("broadcasts.text_only"), "bc:np")]] if draft.step == "photo" else None
         u.out.reply(u.t(f"broadcasts.error.{exc.code}", **exc.params), rows)
 
@@ -69,7 +69,7 @@ async def _blank(u: Unit, draft: Draft) -> None:
     html = compose.notice_html(u.w.locale, name, values)
     try:
         compose.check(html, None)
-    except ComposeError as exc:  # too long as a whole: fill the blanks again, shorter
+    except Refused as exc:  # too long as a whole: fill the blanks again, shorter
         drafts.advance(u.rt, draft, values={})
         u.out.reply(u.t(f"broadcasts.error.{exc.code}", **exc.params) + "\n\n"
                     + screens.blank_prompt(u.w, draft))

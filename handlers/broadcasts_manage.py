@@ -9,10 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 import handlers.drafts
 from groupbot import drafts
 from groupbot.broadcasts import compose, report, schedule
-from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import Broadcast, Draft
 from groupbot.models.broadcasts import BROADCAST_SCHEDULED, BROADCAST_SENDING
 from groupbot.permissions import BROADCAST
+from groupbot.refusal import Refused
 from groupbot.runtime import Runtime
 from handlers.common import Who, add_commands
 from handlers.permits import permitted
@@ -72,7 +72,7 @@ async def on_tap(u: Unit) -> None:
             t = await report.tally(u.session, bid)
             text = u.t("broadcasts.stopping" if b.started_at else "broadcasts.cancelled_id",
                        id=bid, sent=t.sent)
-    except ComposeError as exc:
+    except Refused as exc:
         u.out.answer(u.t(f"broadcasts.error.{exc.code}", **exc.params), alert=True)
         return
     u.out.reply(text)
@@ -81,9 +81,9 @@ async def on_tap(u: Unit) -> None:
 async def _ask_when(session: AsyncSession, rt: Runtime, w: Who, bid: int) -> None:
     b = await schedule.get(session, rt, bid)
     if b is None:
-        raise ComposeError("not_found", id=bid)
+        raise Refused("not_found", id=bid)
     if b.status != BROADCAST_SCHEDULED:
-        raise ComposeError("already_started" if b.status == BROADCAST_SENDING
+        raise Refused("already_started" if b.status == BROADCAST_SENDING
                            else "already_finished", id=bid)
     await drafts.begin(session, rt, w.member, KIND, "when", {"broadcast_id": bid})
 
@@ -93,7 +93,7 @@ async def when_typed(u: Unit, draft: Draft) -> None:
     try:
         when = schedule.parse_when(u.message.text or "", u.rt.clock.now(), u.rt.settings.tz)
         await schedule.reschedule(u.session, u.rt, bid, when)
-    except ComposeError as exc:
+    except Refused as exc:
         if exc.code in ("already_started", "already_finished", "not_found"):
             await drafts.finish(u.session, draft)
         u.out.reply(u.t(f"broadcasts.error.{exc.code}", **exc.params))

@@ -14,9 +14,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 import handlers.drafts
 from groupbot import deal_card, deals, drafts, posts
 from groupbot.models import Deal, Draft, Group
-from groupbot.orders import OrderError
 from groupbot.people import active_groups, group_by_chat_id, mark_started
 from groupbot.permissions import JOIN_DEAL, POST_DEAL
+from groupbot.refusal import Refused
 from handlers.common import add_commands
 from handlers.permits import permitted
 from handlers.sender import TelegramSender
@@ -44,7 +44,7 @@ async def deal_command(u: Unit) -> None:
     try:
         spec = deals.parse_deal_spec(" ".join(u.args), u.rt.clock.now(), u.rt)
         await _post_deal(u, group, spec)  # refused while the product is paused (batch alert)
-    except deals.DealSpecError as exc:
+    except Refused as exc:
         u.out.reply(u.t(f"deals.spec.{exc.code}", **exc.params) + "\n\n" + u.t("deals.usage"))
 
 
@@ -52,7 +52,7 @@ async def _join(u: Unit, deal_id: int, quantity: int) -> str | None:
     """Set the member's quantity; the answer to show, or None when refused for good."""
     try:
         result = await deals.join(u.session, u.rt, deal_id, u.w.member, quantity)
-    except OrderError as exc:
+    except Refused as exc:
         raise _Refused(u.t(f"deals.refuse.{exc.code}", **exc.params), exc.code) from exc
     deal = await deals.get_deal(u.session, u.rt, deal_id)
     u.out.kick()  # the order's confirmation and warning are in the outbox
@@ -148,7 +148,7 @@ async def guide_input(u: Unit, draft: Draft) -> None:
         else:
             await _post_guided(u, draft, deals.parse_extras(text))
             return
-    except deals.DealSpecError as exc:
+    except Refused as exc:
         u.out.reply(u.t(f"deals.spec.{exc.code}", **exc.params))
         return
     u.out.reply(u.t(f"deals.guide.ask_{draft.step}"))

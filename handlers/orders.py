@@ -13,6 +13,7 @@ from groupbot.models import Order
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
 from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
+from groupbot.refusal import Refused
 from handlers.common import Who, add_commands
 from handlers.desk_common import service_row
 from handlers.permits import permitted
@@ -80,7 +81,7 @@ async def confirmation_tap(u: Unit) -> None:
 async def _received(u: Unit, order: Order) -> None:
     try:
         first = await shipping.report_received(u.session, u.rt, order)
-    except orders.OrderError:
+    except Refused:
         u.out.answer(u.t("orders.cannot_receive_yet", order=order.id), alert=True)
         return
     if not first:
@@ -135,7 +136,7 @@ async def _each_target(u: Unit, words: int, usage: str,
     for order in found:
         try:
             count += await apply(order, args[1:])
-        except orders.OrderError:
+        except Refused:
             continue
     u.out.kick()
     return count

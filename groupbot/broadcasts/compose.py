@@ -7,6 +7,7 @@ import html
 from html.parser import HTMLParser
 
 import messages
+from groupbot.refusal import Refused
 
 MAX_TEXT = 4096  # Telegram: a message's text, after the entities are parsed out
 MAX_CAPTION = 1024  # Telegram: a photo's caption
@@ -20,14 +21,6 @@ NOTICES: dict[str, tuple[str, ...]] = {
     "holiday": ("dates", "reopen"),
 }
 MAX_BLANK = MAX_TEXT  # one answer; the whole notice is checked against the limit too
-
-
-class ComposeError(ValueError):
-    """Something the organizer can fix; ``code`` names the catalog text."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code, self.params = code, params
 
 
 class _Text(HTMLParser):
@@ -53,14 +46,14 @@ def length(fragment: str | None) -> int:
 
 
 def check(text_html: str | None, photo: str | None) -> int:
-    """The message's length if Telegram will take it; else ComposeError saying the limit."""
+    """The message's length if Telegram will take it; else Refused saying the limit."""
     size = length(text_html)
     if photo is None and size == 0:
-        raise ComposeError("empty")
+        raise Refused("empty")
     if photo is not None and size > MAX_CAPTION:
-        raise ComposeError("too_long_caption", limit=MAX_CAPTION, length=size)
+        raise Refused("too_long_caption", limit=MAX_CAPTION, length=size)
     if size > MAX_TEXT:
-        raise ComposeError("too_long_text", limit=MAX_TEXT, length=size)
+        raise Refused("too_long_text", limit=MAX_TEXT, length=size)
     return size
 
 
@@ -73,11 +66,11 @@ def fill_blank(name: str, values: dict[str, str], answer: str) -> dict[str, str]
     answer = answer.strip()
     blank = next_blank(name, values)
     if blank is None:
-        raise ComposeError("stale")
+        raise Refused("stale")
     if not answer:
-        raise ComposeError("blank_empty")
+        raise Refused("blank_empty")
     if len(answer) > MAX_BLANK:
-        raise ComposeError("blank_too_long", limit=MAX_BLANK, length=len(answer))
+        raise Refused("blank_too_long", limit=MAX_BLANK, length=len(answer))
     return {**values, blank: answer}
 
 

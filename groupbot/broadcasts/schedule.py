@@ -11,7 +11,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import notify, texts
-from groupbot.broadcasts.compose import ComposeError
 from groupbot.models import Broadcast, BroadcastDelivery, Member
 from groupbot.models.broadcasts import (
     BROADCAST_CANCELLED,
@@ -21,6 +20,7 @@ from groupbot.models.broadcasts import (
     DELIVERY_CANCELLED,
     DELIVERY_PENDING,
 )
+from groupbot.refusal import Refused
 from groupbot.runtime import Runtime
 from groupbot.when import parse_local_time
 
@@ -31,9 +31,9 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     try:
         at = parse_local_time(text, now, tz)
     except ValueError as exc:
-        raise ComposeError("when_bad", value=text.strip()[:40]) from exc
+        raise Refused("when_bad", value=text.strip()[:40]) from exc
     if at <= now:
-        raise ComposeError("when_past", when=local(at, tz))
+        raise Refused("when_past", when=local(at, tz))
     return at
 
 
@@ -77,9 +77,9 @@ async def cancel(session: AsyncSession, rt: Runtime, broadcast_id: int) -> Broad
     """Cancel one not started, or stop one sending (what was sent stays sent)."""
     broadcast = await get(session, rt, broadcast_id)
     if broadcast is None:
-        raise ComposeError("not_found", id=broadcast_id)
+        raise Refused("not_found", id=broadcast_id)
     if broadcast.status not in (BROADCAST_SCHEDULED, BROADCAST_SENDING):
-        raise ComposeError("already_finished", id=broadcast_id)
+        raise Refused("already_finished", id=broadcast_id)
     was_sending = broadcast.status == BROADCAST_SENDING
     broadcast.status = BROADCAST_CANCELLED
     if not was_sending:
@@ -99,11 +99,11 @@ async def reschedule(
 ) -> Broadcast:
     broadcast = await get(session, rt, broadcast_id)
     if broadcast is None:
-        raise ComposeError("not_found", id=broadcast_id)
+        raise Refused("not_found", id=broadcast_id)
     if broadcast.status == BROADCAST_SENDING:
-        raise ComposeError("already_started", id=broadcast_id)
+        raise Refused("already_started", id=broadcast_id)
     if broadcast.status != BROADCAST_SCHEDULED:
-        raise ComposeError("already_finished", id=broadcast_id)
+        raise Refused("already_finished", id=broadcast_id)
     broadcast.scheduled_at = when
     return broadcast
 

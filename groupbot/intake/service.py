@@ -26,8 +26,9 @@ from groupbot.intake.requests import (
 )
 from groupbot.models import Group, Member, Order, Product
 from groupbot.money import from_minor, to_minor
-from groupbot.orders import NewItem, OrderError, create_order
+from groupbot.orders import NewItem, create_order
 from groupbot.people import Person, group_by_chat_id, member_by_telegram_id, upsert_member
+from groupbot.refusal import Refused
 from groupbot.runtime import Runtime
 from groupbot.shipping import mark_delivered, mark_shipped
 
@@ -61,7 +62,7 @@ class Mismatch(ValueError):
 class OrderConflict(ValueError):
     """The order exists but cannot take the update, e.g. it was cancelled (HTTP 409)."""
 
-    def __init__(self, exc: OrderError) -> None:
+    def __init__(self, exc: Refused) -> None:
         super().__init__(exc.code)
         self.error = FieldError("external_id", exc.code, **exc.params)
 
@@ -105,7 +106,7 @@ async def place_order(
             session, rt, member=member, group=group, source=source, items=items,
             discount=req.discount, external_id=req.external_id,
         )
-    except OrderError as exc:  # the request was checked already; this is a rule we missed
+    except Refused as exc:  # the request was checked already; this is a rule we missed
         raise FieldError("items", "rejected", reason=exc.code) from exc
 
 
@@ -193,7 +194,7 @@ async def ship(session: AsyncSession, rt: Runtime, req: ShipmentRequest) -> tupl
                         if given != stored])
     try:
         return order, await mark_shipped(session, rt, order, req.courier, req.tracking_number)
-    except OrderError as exc:
+    except Refused as exc:
         raise OrderConflict(exc) from exc
 
 
@@ -204,5 +205,5 @@ async def deliver(session: AsyncSession, rt: Runtime, req: DeliveryRequest) -> t
         raise UnknownOrder(req.external_id)
     try:
         return order, await mark_delivered(session, rt, order)
-    except OrderError as exc:
+    except Refused as exc:
         raise OrderConflict(exc) from exc

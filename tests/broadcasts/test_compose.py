@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupbot.broadcasts import compose
-from groupbot.broadcasts.compose import ComposeError
 from groupbot.broadcasts.schedule import local, parse_when
+from groupbot.refusal import Refused
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -34,7 +34,7 @@ def test_times_are_read_in_the_community_time_zone(typed, expected):
     ("下周", "when_bad"), ("2026-02-30 10:00", "when_bad"), ("25:00", "when_bad"),
 ])
 def test_past_and_unreadable_times_are_refused(typed, code):
-    with pytest.raises(ComposeError) as err:
+    with pytest.raises(Refused) as err:
         parse_when(typed, NOW, SH)
     assert err.value.code == code
 
@@ -42,15 +42,15 @@ def test_past_and_unreadable_times_are_refused(typed, code):
 def test_lengths_count_what_the_reader_sees_in_utf16():
     assert compose.length("<b>你好</b> &amp; 🍑") == 7
     assert compose.check("x" * 4096, None) == 4096
-    with pytest.raises(ComposeError) as err:
+    with pytest.raises(Refused) as err:
         compose.check("x" * 4097, None)
     assert (err.value.code, err.value.params) == ("too_long_text", {"limit": 4096,
                                                                     "length": 4097})
-    with pytest.raises(ComposeError) as err:
+    with pytest.raises(Refused) as err:
         compose.check("x" * 1025, "photo-id")
     assert err.value.code == "too_long_caption"
     assert compose.check(None, "photo-id") == 0
-    with pytest.raises(ComposeError):
+    with pytest.raises(Refused):
         compose.check("  ", None)
 
 
