@@ -31,6 +31,7 @@ from groupbot.models.claims import CLAIM_PENDING, CLAIM_REJECTED, OPEN_STATUSES
 from groupbot.models.orders import ORDER_DELIVERED, ORDER_SHIPPED, OrderItem
 from groupbot.money import from_minor, to_minor
 from groupbot.refunds import ClaimLineInput, ClaimQuote, quote_claim
+from groupbot.refusal import Allowed, Refusal
 from groupbot.reviews.evidence import evidence_for
 from groupbot.runtime import Runtime
 
@@ -114,7 +115,7 @@ async def begin(
 ) -> policy.Decision | Draft:
     """Start a claim on ``order`` (or return the refusal)."""
     if order.member_id != member.id:
-        return policy.Decision(False, "not_your_order")
+        return Refusal.of("not_your_order")
     decision = window_decision(rt, order)
     if not decision.ok:
         return decision
@@ -124,7 +125,7 @@ async def begin(
     rooms = await item_rooms(session, order)
     if all(r.open_claim or r.available <= 0 for r in rooms):
         code = "open_claim_exists" if any(r.open_claim for r in rooms) else "nothing_left"
-        return policy.Decision(False, code)
+        return Refusal.of(code)
     return await drafts.begin(
         session, rt, member, KIND, "items",
         {"order_id": order.id, "items": {}, "reason": None, "description": None, "photos": [],
@@ -139,7 +140,7 @@ async def choose_units(
 ) -> policy.Decision:
     room = next((r for r in await item_rooms(session, order) if r.item.id == item_id), None)
     if room is None:
-        return policy.Decision(False, "units_not_positive")
+        return Refusal.of("units_not_positive")
     if room.open_claim:
         return policy.check_open_claims(True)
     decision = policy.check_units(room.item.quantity, room.already_claimed, units)
@@ -171,11 +172,11 @@ def photo_room(rt: Runtime, draft: Draft) -> int:
 def add_photo(rt: Runtime, draft: Draft, photo: dict[str, Any]) -> policy.Decision:
     photos = list(draft.data["photos"])
     if any(p["file_unique_id"] == photo["file_unique_id"] for p in photos):
-        return policy.Decision(False, "photo_duplicate")
+        return Refusal.of("photo_duplicate")
     if len(photos) >= rules(rt).max_photos:
         return policy.check_photos(rules(rt), len(photos) + 1)
     drafts.advance(rt, draft, photos=[*photos, photo])
-    return policy.Decision(True, "ok", {"count": len(photos) + 1})
+    return Allowed.of(count=len(photos) + 1)
 
 
 def remove_last_photo(rt: Runtime, draft: Draft) -> int:
@@ -205,9 +206,9 @@ def ready(rt: Runtime, draft: Draft) -> policy.Decision:
     """Everything the policy needs before submitting."""
     data = draft.data
     if not data["items"]:
-        return policy.Decision(False, "units_not_positive")
+        return Refusal.of("units_not_positive")
     if not data["reason"]:
-        return policy.Decision(False, "reason_unknown")
+        return Refusal.of("reason_unknown")
     return policy.check_photos(rules(rt), len(data["photos"]))
 
 

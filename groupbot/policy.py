@@ -1,6 +1,6 @@
 """The after-sales rules of DESIGN.md as pure functions: settings in, a coded decision out.
 
-Nothing here renders text. Every check returns a :class:`Decision` whose ``code`` is a key the
+Nothing here renders text. Every check returns a :data:`Decision` (an ``Allowed`` or a ``Refusal``) whose ``code`` is a key the
 handlers look up in the message catalogs; :data:`CODES` lists every code this module can return
 with a one-line meaning for the catalog writer, and :data:`REASON_CODES` the claim reasons that
 need a button label.
@@ -30,13 +30,14 @@ public holidays are not known here and are not skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from groupbot.refusal import Allowed, Refusal, Result
 from groupbot.settings import Settings
 
 
@@ -99,24 +100,17 @@ CODES: Mapping[str, str] = MappingProxyType(
 ALL_CODES: tuple[str, ...] = tuple(CODES)
 
 
-@dataclass(frozen=True)
-class Decision:
-    ok: bool
-    code: str
-    params: Mapping[str, object] = field(default_factory=dict)
-    conditions: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return self.ok
+# A check's answer: Allowed (with params and conditions) or a Refusal (code and params).
+Decision = Result
 
 
 def _ok(params: Mapping[str, object] | None = None, conditions: Iterable[str] = ()) -> Decision:
-    return Decision(True, OK, MappingProxyType(dict(params or {})), tuple(conditions))
+    return Allowed(MappingProxyType(dict(params or {})), tuple(conditions))
 
 
 def _no(code: str, **params: object) -> Decision:
     assert code in CODES, code  # every code must reach the catalog writer's list
-    return Decision(False, code, MappingProxyType(params))
+    return Refusal(code, MappingProxyType(params))
 
 
 def combine(decisions: Iterable[Decision]) -> Decision:

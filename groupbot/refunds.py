@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from groupbot.money import exponent, from_minor, quantize, quantum, to_minor, typed_number
+from groupbot.refusal import Allowed, Refusal, Result
 
 # Codes validate_adjusted_amount can return (meanings for the catalog writer).
 ADJUSTMENT_CODES: Mapping[str, str] = MappingProxyType(
@@ -216,26 +217,12 @@ def cap_for_adjustment(
     return quantize(cap, currency) if currency else cap
 
 
-@dataclass(frozen=True)
-class AmountCheck:
-    """Shaped like policy.Decision (ok, code, params) plus the accepted amount."""
-
-    ok: bool
-    code: str
-    params: Mapping[str, object]
-    amount: Decimal | None = None
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-
 def validate_adjusted_amount(
     amount: Decimal | int | str, cap: Decimal | int | str, currency: str
-) -> AmountCheck:
-    """Check an amount a reviewer typed: a number, > 0, no extra decimals, not above ``cap``."""
-
-    def no(code: str, **params: object) -> AmountCheck:
-        return AmountCheck(False, code, MappingProxyType(params))
+) -> Result:
+    """Check an amount a reviewer typed: a number, > 0, no extra decimals, not above ``cap``.
+    Allowed carries the accepted amount as ``params["amount"]``."""
+    no = Refusal.of
 
     try:
         value = _dec(typed_number(amount) if isinstance(amount, str) else amount, "amount")
@@ -249,7 +236,7 @@ def validate_adjusted_amount(
     if value > cap_value:
         return no("amount_exceeds_cap", cap=cap_value)
     accepted = quantize(value, currency)
-    return AmountCheck(True, "ok", MappingProxyType({"amount": accepted}), accepted)
+    return Allowed.of(amount=accepted)
 
 
 @dataclass(frozen=True)
@@ -277,7 +264,6 @@ def allocate_coupon(
 
 __all__ = [
     "ADJUSTMENT_CODES",
-    "AmountCheck",
     "ClaimLineInput",
     "ClaimQuote",
     "CouponUse",

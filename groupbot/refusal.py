@@ -6,7 +6,7 @@ recipient's language; services, policy checks and permission checks all return t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +20,7 @@ class Refusal:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     ok = False  # so callers can treat a Refusal and a successful result alike: ``if not r.ok``
+    conditions: tuple[str, ...] = ()  # only an Allowed carries conditions
 
     @classmethod
     def of(cls, code: str, **params: Any) -> Refusal:
@@ -27,6 +28,29 @@ class Refusal:
 
     def __bool__(self) -> bool:
         return False
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A check or an action that went through: ``params`` say what came of it (for the reply),
+    ``conditions`` what still applies (e.g. return shipping at the buyer's cost)."""
+
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    conditions: tuple[str, ...] = ()
+
+    ok = True
+    code = "ok"
+
+    @classmethod
+    def of(cls, conditions: Iterable[str] = (), **params: Any) -> Allowed:
+        return cls(MappingProxyType(dict(params)), tuple(conditions))
+
+    def __bool__(self) -> bool:
+        return True
+
+
+# What a check or an action answers: it went through, or why not.
+Result = Allowed | Refusal
 
 
 class Refused(Exception):  # noqa: N818 — it reads as what happened: ``raise Refused("deal_closed")``

@@ -29,8 +29,8 @@ from groupbot.permissions import (
     VIEW_CLAIM_HISTORY,
     VIEW_QUEUE,
 )
+from groupbot.refusal import Refusal
 from groupbot.reviews import auto, coupons, decisions, history
-from groupbot.reviews.decisions import Outcome
 from handlers.common import Who, add_commands
 from handlers.permits import permitted
 from handlers.reviews_input import KIND, OVER_PAID, begin_prompt, remember_prompt
@@ -73,8 +73,8 @@ async def prompt_tap(u: Unit) -> None:
     """Adjust, more photos, coupon, reject: ask for what the decision needs, in this chat."""
     _, act, claim_id, *rest = u.data.split(":")
     found = (await decisions.open_claim(u.session, u.rt, int(claim_id), u.w.member)
-             if u.w.is_reviewer else Outcome(False, "reviewers_only"))
-    if isinstance(found, Outcome):
+             if u.w.is_reviewer else Refusal.of("reviewers_only"))
+    if isinstance(found, Refusal):
         u.out.answer(refusal(u.w, found, u.rt), alert=True)
         return
     text, rows = await _prompt(u.session, u.rt, u.w, found, act, rest)
@@ -129,7 +129,7 @@ async def cancel_tap(u: Unit) -> None:
 async def reverse_tap(u: Unit) -> None:
     claim_id = int(u.data.rsplit(":", 1)[1])
     outcome = (await auto.reverse(u.session, u.rt, claim_id, u.w.member) if u.w.is_reviewer
-               else Outcome(False, "reviewers_only"))
+               else Refusal.of("reviewers_only"))
     if not outcome.ok:
         u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
         return

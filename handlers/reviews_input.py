@@ -14,8 +14,8 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 import handlers.drafts
 from groupbot import drafts
 from groupbot.models import Draft
+from groupbot.refusal import Result
 from groupbot.reviews import decisions, payouts
-from groupbot.reviews.decisions import Outcome
 from groupbot.runtime import Runtime
 from handlers.common import Who, runtime
 from handlers.fallback import unexpected_text
@@ -35,7 +35,7 @@ async def begin_prompt(session, rt: Runtime, w: Who, chat_id: int, claim_id: int
                                **data})
 
 
-async def apply(session, rt: Runtime, w: Who, draft: Draft, text: str) -> Outcome:
+async def apply(session, rt: Runtime, w: Who, draft: Draft, text: str) -> Result:
     """Carry out the prompt's decision with what the reviewer typed."""
     data = draft.data
     if data["action"] == "paid":

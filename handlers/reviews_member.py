@@ -13,8 +13,8 @@ from groupbot import drafts, orders, policy
 from groupbot.models import Claim, Draft, Order
 from groupbot.permissions import FILE_CLAIM
 from groupbot.photo_check import PhotoCheck
+from groupbot.refusal import Refusal
 from groupbot.reviews import more_photos
-from groupbot.reviews.decisions import Outcome
 from handlers import photo_intake
 from handlers.common import Who
 from handlers.permits import permitted
@@ -30,7 +30,7 @@ def _done_button(w: Who) -> list[list[tuple[str, str]]]:
 async def add_photos_tap(u: Unit) -> None:
     claim_id = int(u.data.rsplit(":", 1)[1])
     result = await more_photos.begin(u.session, u.rt, u.w.member, claim_id)
-    if isinstance(result, Outcome):
+    if isinstance(result, Refusal):
         u.out.answer(refusal(u.w, result, u.rt), alert=True)
         return
     room = await more_photos.room(u.session, u.rt, result)
@@ -41,7 +41,7 @@ async def add_photos_tap(u: Unit) -> None:
 async def done_tap(u: Unit) -> None:
     draft = await drafts.current(u.session, u.w.member, more_photos.KIND)
     result = (await more_photos.finish(u.session, u.rt, u.w.member, draft) if draft is not None
-              else Outcome(False, "not_waiting", {"claim": "?"}))
+              else Refusal.of("not_waiting", claim="?"))
     if not result.ok:
         u.out.answer(refusal(u.w, result, u.rt), alert=True)
         return

@@ -12,9 +12,9 @@ from groupbot import posts
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time
 from groupbot.permissions import MARK_PAID, VIEW_QUEUE
+from groupbot.refusal import Refusal
 from groupbot.reviews import cards, payouts, queue
 from groupbot.reviews.card import left_text
-from groupbot.reviews.decisions import Outcome
 from groupbot.reviews.records import name_of
 from handlers.permits import permitted
 from handlers.reviews_input import begin_prompt, remember_prompt
@@ -106,8 +106,8 @@ async def paid_tap(u: Unit) -> None:
     """"Mark paid": ask for the payment reference in this chat."""
     refund_id = int(u.data.rsplit(":", 1)[1])
     refund = (await payouts.payable(u.session, u.rt, refund_id) if u.w.is_reviewer
-              else Outcome(False, "reviewers_only"))
-    if isinstance(refund, Outcome):
+              else Refusal.of("reviewers_only"))
+    if isinstance(refund, Refusal):
         u.out.answer(refusal(u.w, refund, u.rt), alert=True)
         return
     member = await name_of(u.session, refund.member_id)

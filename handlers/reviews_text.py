@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from groupbot.orders import local_time
-from groupbot.refusal import Refusal
-from groupbot.reviews.decisions import Outcome
+from groupbot.refusal import Result
 from groupbot.runtime import Runtime
 from handlers.common import Who
 from handlers.permits import refusal_text
 
 
-def refusal(w: Who, outcome: Outcome | Refusal, rt: Runtime) -> str:
+def refusal(w: Who, outcome: Result, rt: Runtime) -> str:
     if outcome.code == "reviewers_only":
         return w.t("reviews.reviewers_only")
     if outcome.code == "not_permitted":

@@ -15,7 +15,6 @@ from groupbot.policy import (
     COND_BUYER_PAYS_RETURN_SHIPPING,
     COND_NO_REASON_RETURN,
     REASON_CODES,
-    Decision,
     PolicyRules,
     Reason,
     check_coupon_amount,
@@ -31,6 +30,7 @@ from groupbot.policy import (
     reasons_for,
     review_due_at,
 )
+from groupbot.refusal import Allowed, Refusal
 from groupbot.settings import Settings
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -260,9 +260,9 @@ def test_coupon_range(rules: PolicyRules) -> None:
 
 
 def test_combine() -> None:
-    a = Decision(True, "ok", {"x": 1}, ("c1",))
-    b = Decision(True, "ok", {"y": 2}, ("c1", "c2"))
-    bad = Decision(False, "too_few_photos", {"min": 1})
+    a = Allowed.of(("c1",), x=1)
+    b = Allowed.of(("c1", "c2"), y=2)
+    bad = Refusal.of("too_few_photos", min=1)
     merged = combine([a, b])
     assert merged.ok and dict(merged.params) == {"x": 1, "y": 2}
     assert merged.conditions == ("c1", "c2")

@@ -18,9 +18,9 @@ from groupbot.models import Claim, Member, OrderItem, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import to_minor
-from groupbot.refusal import Refusal
+from groupbot.refusal import Allowed, Result
 from groupbot.reviews import notices, records
-from groupbot.reviews.decisions import APPROVE, Outcome, _no, decide
+from groupbot.reviews.decisions import APPROVE, _no, decide
 from groupbot.runtime import Runtime
 
 MONTH = timedelta(days=30)
@@ -53,7 +53,7 @@ async def try_auto(session: AsyncSession, rt: Runtime, claim_id: int) -> bool:
 
 async def reverse(
     session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member
-) -> Outcome | Refusal:
+) -> Result:
     """Undo an auto-approval: the refund is withdrawn and the claim goes back to the queue."""
     refused = await permissions.refuse(session, rt.settings, rt.community_id, reviewer,
                                        permissions.REVERSE_AUTO_APPROVAL)
@@ -88,4 +88,4 @@ async def reverse(
     member = await session.get(Member, refund.member_id)
     assert claim is not None and member is not None
     await notices.tell_member(session, rt, claim, member, "reversed", review.version)
-    return Outcome(True, "ok", {"claim": claim_id})
+    return Allowed.of(claim=claim_id)

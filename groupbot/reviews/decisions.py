@@ -10,7 +10,7 @@ order can never refund more than was paid, whatever the code above them does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,7 @@ from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
 from groupbot.orders import perishable
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
-from groupbot.refusal import Refusal
+from groupbot.refusal import Allowed, Refusal, Result
 from groupbot.reviews import notices, records
 from groupbot.reviews.split import split_amount
 from groupbot.runtime import Runtime
@@ -53,15 +53,8 @@ class OverRefund(Exception):
     """The database refused the refund: it would exceed what was paid for an order line."""
 
 
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    code: str  # ok | not_found | already_decided | held | amount_* | coupon_out_of_range ...
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def _no(code: str, **params: Any) -> Outcome:
-    return Outcome(False, code, params)
+def _no(code: str, **params: Any) -> Refusal:
+    return Refusal.of(code, **params)
 
 
 @dataclass(frozen=True)
@@ -94,7 +87,7 @@ def adjust_cap(claim: Claim, lines: list[Line]) -> Decimal:
 
 async def open_claim(
     session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member | None
-) -> Claim | Outcome:
+) -> Claim | Refusal:
     """The claim if this reviewer may decide it now, else why not (before showing a prompt)."""
     claim = await session.get(Claim, claim_id)
     if claim is None or claim.community_id != rt.community_id:
@@ -114,7 +107,7 @@ async def decide(
     session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member | None, action: str, *,
     amount: str | Decimal | None = None, reason: str | None = None, note: str | None = None,
     auto: bool = False,
-) -> Outcome | Refusal:
+) -> Result:
     """Decide a pending claim once. The loser of a race gets ``already_decided``.
 
     ``reviewer`` must be allowed the decision by the permission table (else ``not_permitted``);
@@ -125,13 +118,13 @@ async def decide(
         return refused
     now = rt.clock.now()
     claim = await open_claim(session, rt, claim_id, None if auto else reviewer)
-    if isinstance(claim, Outcome):
+    if isinstance(claim, Refusal):
         return claim
     review = await records.review_of(session, claim.id)
     me = reviewer.id if reviewer else None
     lines = await lines_of(session, claim)
     shares, how, checked = await _amounts(rt, claim, lines, action, amount, reason)
-    if isinstance(checked, Outcome):
+    if isinstance(checked, Refusal):
         return checked
     won = await session.execute(
         update(Claim).where(Claim.id == claim.id, Claim.status == CLAIM_PENDING)
@@ -185,12 +178,12 @@ async def decide(
             note=notices.note_line(note))
     records.audit(session, claim.id, reviewer, "auto_approved" if auto else action, now,
                   **details)
-    return Outcome(True, "ok", {"action": action, "claim": claim.id})
+    return Allowed.of(action=action, claim=claim.id)
 
 
 async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,
                    amount: str | Decimal | None, reason: str | None):
-    """(shares per line, how, checked): ``checked`` is an Outcome when the input is refused,
+    """(shares per line, how, checked): ``checked`` is a Refusal when the input is refused,
     the coupon amount in minor units for a coupon, else None."""
     cur = claim.currency
     if action == APPROVE:
@@ -202,10 +195,10 @@ async def _amounts(rt: Runtime, claim: Claim, lines: list[Line], action: str,
         cap = adjust_cap(claim, lines)
         check = validate_adjusted_amount(amount if amount is not None else "", cap, cur)
         if not check.ok:
-            return [], "", _no(check.code, **dict(check.params))
+            return [], "", check
         if not (reason or "").strip():
             return [], "", _no("reason_missing")
-        wanted = to_minor(check.amount, cur)  # type: ignore[arg-type]
+        wanted = to_minor(check.params["amount"], cur)
         shares = split_amount(wanted, [x.computed for x in lines], [x.cap for x in lines])
         return shares, "adjusted", None
     if action == COUPON:
@@ -245,7 +238,7 @@ async def _refund(session: AsyncSession, rt: Runtime, claim: Claim, lines: list[
     return refund
 
 
-async def already(session: AsyncSession, claim: Claim) -> Outcome:
+async def already(session: AsyncSession, claim: Claim) -> Refusal:
     """Who decided this claim and when (for a double tap, a race or a stale card)."""
     review = await records.review_of(session, claim.id)
     if review is not None:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groupbot import drafts, policy
 from groupbot.models import Claim, ClaimPhoto, Draft, Member
 from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
+from groupbot.refusal import Allowed, Refusal, Result
 from groupbot.reviews import records
-from groupbot.reviews.decisions import Outcome, _no
+from groupbot.reviews.decisions import _no
 from groupbot.reviews.evidence import evidence_for
 from groupbot.runtime import Runtime
 
@@ -23,7 +24,7 @@ KIND = "claimadd"
 
 
 async def begin(session: AsyncSession, rt: Runtime, member: Member, claim_id: int
-                ) -> Draft | Outcome:
+                ) -> Draft | Refusal:
     claim = await session.get(Claim, claim_id)
     if claim is None or claim.member_id != member.id:
         return _no("not_found", claim=claim_id)
@@ -46,7 +47,7 @@ def add(rt: Runtime, draft: Draft, photo: dict[str, Any]) -> bool:
     return True
 
 
-async def finish(session: AsyncSession, rt: Runtime, member: Member, draft: Draft) -> Outcome:
+async def finish(session: AsyncSession, rt: Runtime, member: Member, draft: Draft) -> Result:
     """Append the photos, refresh the evidence and put the claim back in the queue."""
     claim_id, photos = draft.data["claim_id"], draft.data["photos"]
     if not photos:
@@ -75,4 +76,4 @@ async def finish(session: AsyncSession, rt: Runtime, member: Member, draft: Draf
     review.card_round += 1
     review.version += 1
     records.audit(session, claim.id, member, "photos_added", rt.clock.now(), count=len(photos))
-    return Outcome(True, "ok", {"claim": claim.id, "count": len(photos)})
+    return Allowed.of(claim=claim.id, count=len(photos))

@@ -9,9 +9,9 @@ from groupbot import permissions
 from groupbot.models import Claim, Member, Refund
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PAID
 from groupbot.models.reviews import REFUND_DUE, REFUND_PAID
-from groupbot.refusal import Refusal
+from groupbot.refusal import Allowed, Refusal, Result
 from groupbot.reviews import notices, records
-from groupbot.reviews.decisions import Outcome, _no
+from groupbot.reviews.decisions import _no
 from groupbot.runtime import Runtime
 
 
@@ -29,7 +29,7 @@ async def get(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | No
     return refund if refund is not None and refund.community_id == rt.community_id else None
 
 
-async def payable(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | Outcome:
+async def payable(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund | Refusal:
     """The refund if it can still be marked paid, else why not (already paid: by whom, when)."""
     refund = await get(session, rt, refund_id)
     if refund is None or refund.status not in (REFUND_DUE, REFUND_PAID):
@@ -43,7 +43,7 @@ async def payable(session: AsyncSession, rt: Runtime, refund_id: int) -> Refund 
 
 async def mark_paid(
     session: AsyncSession, rt: Runtime, refund_id: int, reviewer: Member, reference: str
-) -> Outcome | Refusal:
+) -> Result:
     """Mark a refund paid once; only someone the table allows to mark payouts paid."""
     refused = await permissions.refuse(session, rt.settings, rt.community_id, reviewer,
                                        permissions.MARK_PAID)
@@ -63,7 +63,7 @@ async def mark_paid(
     await session.refresh(refund)
     if won.rowcount != 1:  # paid by someone else, or reversed, meanwhile
         refused = await payable(session, rt, refund.id)
-        return refused if isinstance(refused, Outcome) else _no("refund_not_found",
+        return refused if isinstance(refused, Refusal) else _no("refund_not_found",
                                                                 refund=refund_id)
     await session.execute(
         update(Claim).where(Claim.id == refund.claim_id, Claim.status == CLAIM_APPROVED)
@@ -77,4 +77,4 @@ async def mark_paid(
     await notices.tell_member(session, rt, claim, member, "paid", refund.id,
                               amount=notices.money(claim, refund.amount_minor),
                               reference=reference)
-    return Outcome(True, "ok", {"claim": claim.id, "refund": refund.id})
+    return Allowed.of(claim=claim.id, refund=refund.id)

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.models import Claim, ClaimReview, Member
 from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
+from groupbot.refusal import Allowed, Result
 from groupbot.reviews import records
-from groupbot.reviews.decisions import Outcome, _no, already
+from groupbot.reviews.decisions import _no, already
 from groupbot.runtime import Runtime
 
 
@@ -44,7 +45,7 @@ def holder(review: ClaimReview | None, rt: Runtime) -> int | None:
     return review.lease_member_id if review.lease_until > rt.clock.now() else None
 
 
-async def take(session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member) -> Outcome:
+async def take(session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Member) -> Result:
     """Hold the claim for ``review_lease_minutes``; taking it again extends the lease."""
     claim = await session.get(Claim, claim_id)
     if claim is None or claim.community_id != rt.community_id:
@@ -66,7 +67,7 @@ async def take(session: AsyncSession, rt: Runtime, claim_id: int, reviewer: Memb
         return _no("held", name=await records.name_of(session, review.lease_member_id),
                    until=review.lease_until)
     records.audit(session, claim.id, reviewer, "taken", now, until=until.isoformat())
-    return Outcome(True, "ok", {"claim": claim.id, "until": until})
+    return Allowed.of(claim=claim.id, until=until)
 
 
 async def release_lapsed(session: AsyncSession, rt: Runtime) -> list[int]:
