@@ -25,9 +25,6 @@ KIND = "broadcast"
 
 @unit_of_work
 async def broadcast_command(u: Unit) -> None:
-    if not u.w.is_organizer:
-        u.out.reply(u.t("broadcasts.organizers_only"))
-        return
     await drafts.begin(u.session, u.rt, u.w.member, KIND, "content", {})
     u.out.reply(*screens.content_screen(u.w))
 
@@ -113,7 +110,7 @@ async def on_tap(u: Unit) -> None:
     draft = await drafts.current(u.session, u.w.member, KIND)
     steps, tap = TAPS[action]
     # A button from an earlier step (or a finished draft) does nothing but say so.
-    if not u.w.is_organizer or draft is None or (steps and draft.step not in steps):
+    if draft is None or (steps and draft.step not in steps):
         u.out.answer(u.t("broadcasts.stale"), alert=True)
         return
     drafts.advance(u.rt, draft)

@@ -44,9 +44,6 @@ def _buttons(w: Who, b: Broadcast) -> list[tuple[str, str]]:
 
 @unit_of_work
 async def list_command(u: Unit) -> None:
-    if not u.w.is_organizer:
-        u.out.reply(u.t("broadcasts.organizers_only"))
-        return
     found = await schedule.recent(u.session, u.rt)
     if not found:
         u.out.reply(u.t("broadcasts.list_empty"))
@@ -60,9 +57,6 @@ async def list_command(u: Unit) -> None:
 async def on_tap(u: Unit) -> None:
     _, action, broadcast_id = u.data.split(":")
     bid = int(broadcast_id)
-    if not u.w.is_organizer:
-        u.out.answer(u.t("broadcasts.organizers_only"), alert=True)
-        return
     try:
         if action == "r":
             await _ask_when(u.session, u.rt, u.w, bid)

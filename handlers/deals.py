@@ -34,9 +34,6 @@ async def _post_deal(u: Unit, group: Group, spec: deals.DealSpec) -> Deal:
 
 @unit_of_work
 async def deal_command(u: Unit) -> None:
-    if not u.w.is_organizer:
-        u.out.reply(u.t("orders.organizers_only"))
-        return
     group = await group_by_chat_id(u.session, u.chat_id)
     if group is None:
         u.out.reply(u.t("deals.group_unknown"))
@@ -109,9 +106,6 @@ async def quantity_typed(u: Unit, draft: Draft) -> None:
 @unit_of_work
 async def deal_private(u: Unit) -> None:
     """/deal in the private chat: pick the group, then name, price, closing time, extras."""
-    if not u.w.is_organizer:
-        u.out.reply(u.t("orders.organizers_only"))
-        return
     groups = await active_groups(u.session, u.rt)
     if not groups:
         u.out.reply(u.t("deals.guide.no_groups"))
@@ -123,7 +117,7 @@ async def deal_private(u: Unit) -> None:
 async def guide_group_tap(u: Unit) -> None:
     group_id = int(u.data.rsplit(":", 1)[1])
     group = await u.session.get(Group, group_id)
-    if not u.w.is_organizer or group is None or group.community_id != u.rt.community_id:
+    if group is None or group.community_id != u.rt.community_id:
         u.out.answer(u.t("orders.organizers_only"), alert=True)
         return
     await drafts.begin(u.session, u.rt, u.w.member, "deal", "name", {"group_id": group_id})

@@ -103,18 +103,10 @@ async def myorders(u: Unit) -> None:
         u.out.reply(*order_card(u, order))
 
 
-def _organizer(u: Unit) -> bool:
-    if not u.w.is_organizer:
-        u.out.reply(u.t("orders.organizers_only"))
-    return u.w.is_organizer
-
-
 async def _each_target(u: Unit, words: int, usage: str,
                        apply: Callable[[Order, list[str]], Awaitable[bool]]) -> int | None:
     """``N ...`` or ``deal N ...``: apply to the order or to every order of the deal; how many
     changed, or None after saying why nothing was done."""
-    if not _organizer(u):
-        return None
     args = u.args
     by_deal = args[:1] == ["deal"]
     if by_deal:
@@ -162,8 +154,6 @@ async def delivered(u: Unit) -> None:
 
 @unit_of_work
 async def undelivered(u: Unit) -> None:
-    if not _organizer(u):
-        return
     rows = await notify.undelivered(u.session, u.rt.community_id)
     if not rows:
         u.out.reply(u.t("orders.undelivered_empty"))

@@ -50,9 +50,6 @@ async def decide_tap(u: Unit) -> None:
         extra["amount"] = from_minor(int(rest[0]), u.rt.settings.currency)
     elif act == "rn":
         extra["reason"] = rest[0]
-    if not u.w.is_reviewer:
-        u.out.answer(u.t("reviews.reviewers_only"), alert=True)
-        return
     outcome = await decisions.decide(u.session, u.rt, int(claim_id), u.w.member, DONE[act],
                                      **extra)
     draft = await drafts.current(u.session, u.w.member, KIND)
@@ -72,8 +69,7 @@ async def decide_tap(u: Unit) -> None:
 async def prompt_tap(u: Unit) -> None:
     """Adjust, more photos, coupon, reject: ask for what the decision needs, in this chat."""
     _, act, claim_id, *rest = u.data.split(":")
-    found = (await decisions.open_claim(u.session, u.rt, int(claim_id), u.w.member)
-             if u.w.is_reviewer else Refusal.of("reviewers_only"))
+    found = await decisions.open_claim(u.session, u.rt, int(claim_id), u.w.member)
     if isinstance(found, Refusal):
         u.out.answer(refusal(u.w, found, u.rt), alert=True)
         return
@@ -128,8 +124,7 @@ async def cancel_tap(u: Unit) -> None:
 @unit_of_work
 async def reverse_tap(u: Unit) -> None:
     claim_id = int(u.data.rsplit(":", 1)[1])
-    outcome = (await auto.reverse(u.session, u.rt, claim_id, u.w.member) if u.w.is_reviewer
-               else Refusal.of("reviewers_only"))
+    outcome = await auto.reverse(u.session, u.rt, claim_id, u.w.member)
     if not outcome.ok:
         u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
         return
