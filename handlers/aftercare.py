@@ -114,10 +114,7 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             u.out.kick()
             if not in_desk:  # in a desk conversation the agent reads it as it is relayed
                 stop = True
-                if new:
-                    u.out.reply(u.t("aftercare.answer.words_case", number=case.id,
-                                    due=local_time(u.rt, case.apology_due_at)))
-                else:
+                if not new:  # a new case tells the member itself (aftercare.case.opened)
                     u.out.reply(u.t("aftercare.answer.case_known", number=case.id))
     if stop:
         raise ApplicationHandlerStop

@@ -32,16 +32,16 @@ class Outcome:
 
 
 async def tell(
-    session: AsyncSession, rt: Runtime, member: Member, key: str, kind: str, what: str, *,
+    session: AsyncSession, rt: Runtime, to: Member, key: str, kind: str, what: str, /, *,
     buttons: Buttons | None = None, not_before: datetime | None = None,
     order_id: int | None = None, **values: object,
 ) -> None:
-    """``aftercare.<what>`` to the member's private chat through the outbox (keyed: once),
+    """``aftercare.<what>`` to ``to``'s private chat through the outbox (keyed: once),
     drawn in the member's language when sent; button labels are catalog keys."""
     shown = {k: (local_time(rt, v) if isinstance(v, datetime) else v) for k, v in values.items()}
     rows = [[(texts.text(label), data) for label, data in row] for row in buttons or []]
     await notify.enqueue(session, rt, notify.Outgoing(
-        key=key, kind=kind, chat_id=member.telegram_id, member_id=member.id, order_id=order_id,
+        key=key, kind=kind, chat_id=to.telegram_id, member_id=to.id, order_id=order_id,
         message=texts.text(f"aftercare.{what}", **shown), buttons=rows or None,
         not_before=not_before))
 
