@@ -22,7 +22,7 @@ from groupbot.people import Person, grant_role, upsert_member
 from tests.aftercare.helpers import at, cases, delivered, events, last_visit, ratings, t
 from tests.desk.helpers import DESK_ID, agent_says, desk_chat, said_in_topic, tick, topic_of
 from tests.factories import community_with_bot, started
-from tests.reviews.helpers import REVIEW_SETTINGS, cast, card_in, fresh, submitted_claim
+from tests.reviews.helpers import REVIEW_SETTINGS, card_in, cast, fresh, submitted_claim
 
 pytestmark = pytest.mark.settings(service_chat_id=DESK_ID, **REVIEW_SETTINGS)
 
