@@ -3,7 +3,8 @@
 Two periodic jobs. ``plan`` gives every recently delivered order one visit row (unique per
 order) due at the policy's time moved into service hours. ``send_due`` claims the due rows
 (``FOR UPDATE SKIP LOCKED``: any number of processes), and for each one decides in the same
-transaction: skip it (an open claim on the order, an active complaint case, the member's
+transaction: skip it (a claim on the order — an open one, or a decided one that had its own
+rating request —, an active complaint case, the member's
 opt-out, a visit already sent within the cooldown, a member we cannot write to), wait (service
 is closed now: never at night), or queue the question — or, for a visit already asked and not
 answered, its one reminder — through the outbox.
@@ -77,9 +78,12 @@ async def _why_not(session: AsyncSession, rt: Runtime, visit: Visit, member: Mem
         return "unreachable"
     if await opted_out(session, member.id):
         return "opted_out"
-    if await session.scalar(select(Claim.id).where(Claim.order_id == visit.order_id,
-                                                   Claim.status.in_(OPEN_STATUSES)).limit(1)):
+    statuses = list(await session.scalars(select(Claim.status).where(
+        Claim.order_id == visit.order_id)))
+    if any(s in OPEN_STATUSES for s in statuses):
         return "open_claim"
+    if statuses:  # its claim was decided and asked for its own rating: one request per case
+        return "claimed"
     if await active_case(session, member.id) is not None:
         return "open_case"
     if visit.state == VISIT_PLANNED and await session.scalar(
