@@ -116,7 +116,8 @@ async def desk_rated(
     if rating is None:
         return Outcome("rate_already")
     rating.score, rating.rated_at = score, now
-    rating.comment_until = now + timedelta(minutes=timing.rules(rt).comment_minutes)
+    if policy.opens_case(score):  # else the member's next text may reopen the conversation
+        rating.comment_until = now + timedelta(minutes=timing.rules(rt).comment_minutes)
     await session.flush()
     return await _rated(session, rt, member, rating, now)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from groupbot.analytics.period import last_days
+from groupbot.analytics.promises import aftercare
 from groupbot.models import Coupon
 from groupbot.models.aftercare import (
     CASE_CLOSED,
@@ -19,7 +21,7 @@ from groupbot.models.aftercare import (
     OPENED_BY_WORDS,
 )
 from groupbot.people import Person, grant_role, upsert_member
-from tests.aftercare.helpers import at, cases, delivered, events, last_visit, ratings, t
+from tests.aftercare.helpers import TZ, at, cases, delivered, events, last_visit, ratings, t
 from tests.desk.helpers import DESK_ID, agent_says, desk_chat, said_in_topic, tick, topic_of
 from tests.factories import community_with_bot, started
 from tests.reviews.helpers import REVIEW_SETTINGS, card_in, cast, fresh, submitted_claim
@@ -125,6 +127,10 @@ async def test_not_solved_reopens_and_an_overdue_case_goes_to_the_organizers(bot
     overdue = t("aftercare.case.overdue", number=case.id, member="小明",
                 reason=t("aftercare.reason.quality"), due="2026-11-21 00:00", owner="—")
     assert told_organizer() == [overdue]
+    async with bot.rt.tx() as s:  # the report's promises: one active case, overdue
+        now = bot.rt.clock.now()
+        assert await aftercare(s, bot.rt.community_id, last_days(7, TZ, now), now) == (
+            None, 1, 1)
     await at(bot, 1, 9, 0)
     assert told_organizer() == []  # once
 

@@ -14,7 +14,7 @@ from groupbot.analytics.promises import aftercare
 from tests.aftercare.helpers import cases, ratings, stars, t
 from tests.desk.helpers import DESK_ID, agent_says, desk_chat, in_conversation, tick
 from tests.factories import started
-from tests.reviews.helpers import REVIEW_SETTINGS, cast, card_in, submitted_claim
+from tests.reviews.helpers import REVIEW_SETTINGS, card_in, cast, submitted_claim
 
 pytestmark = pytest.mark.settings(service_chat_id=DESK_ID, **REVIEW_SETTINGS)
 
