@@ -7,6 +7,8 @@ import logging
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 
+import handlers.aftercare
+import handlers.aftercare_desk
 import handlers.broadcasts
 import handlers.broadcasts_delivery
 import handlers.broadcasts_manage
@@ -30,6 +32,8 @@ import handlers.start
 import handlers.ticks
 import handlers.webhook
 from groupbot import claims, db, deal_card, deals, notify, posts, schedule
+from groupbot.aftercare import clocks as aftercare_clocks
+from groupbot.aftercare import visits as aftercare_visits
 from groupbot.analytics import alerts as batch_alerts
 from groupbot.analytics import digest as report_digest
 from groupbot.clock import Clock
@@ -107,6 +111,8 @@ def build_application(
     handlers.desk_agents.register(application)  # group -1: desk chats are staff chats
     handlers.desk_member.register(application)  # group -1: a conversation with a person first
     handlers.desk_hours.register(application)
+    handlers.aftercare_desk.register(application)  # group -4: case commands in desk topics
+    handlers.aftercare.register(application)  # group -4: a rating's comment, complaint words
     handlers.orders.register(application)  # /start o12 deep links before the plain /start
     handlers.deals.register(application)
     handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim
@@ -130,6 +136,8 @@ def build_application(
               handlers.broadcasts_delivery.due_job(application),
               batch_alerts.check_batches, report_digest.weekly_digest,
               *handlers.desk_transport.desk_jobs(application),
+              aftercare_visits.plan, aftercare_visits.send_due,
+              aftercare_clocks.escalate_overdue,
               schedule.anywhere(notify.dispatch_due), beats.housekeeping],
         interval=settings.tick_seconds,
     )

@@ -70,6 +70,11 @@ VIEW_CLAIM_HISTORY = "view_claim_history"  # /claim N: the audit trail
 DESK_REPLY = "desk_reply"  # answer a member in their desk topic, take, close, transfer, note
 ASK_FOR_PERSON = "ask_for_person"  # /service, "talk to a person", rating the conversation
 SET_HOURS = "set_hours"  # /hours: the desk's weekly hours and closures
+# Aftercare (groupbot/aftercare): return visits, ratings, complaint cases
+ANSWER_AFTERCARE = "answer_aftercare"  # rate, opt out of visits, 仍不满意, "solved?"
+WORK_CASES = "work_cases"  # /cases, a case's reason, resolving it (desk topic or private)
+OPEN_COMPLAINT = "open_complaint"  # /complaint in a member's desk topic
+GOODWILL_COUPON = "goodwill_coupon"  # /coupon N in a desk topic: compensates a case
 # Finding out why (改善)
 ACT_ON_ALERTS = "act_on_alerts"  # batch alerts' actions, /improvements, /supplier
 
@@ -104,6 +109,11 @@ TABLE: Mapping[str, frozenset[str]] = MappingProxyType(
         ASK_FOR_PERSON: _EVERYONE,
         SET_HOURS: frozenset({ROLE_ORGANIZER}),
         ACT_ON_ALERTS: frozenset({ROLE_ORGANIZER}),
+        ANSWER_AFTERCARE: _EVERYONE,
+        WORK_CASES: frozenset({ROLE_AGENT, ROLE_REVIEWER, ROLE_ORGANIZER}),
+        OPEN_COMPLAINT: frozenset({ROLE_AGENT, ROLE_REVIEWER, ROLE_ORGANIZER}),
+        # A coupon is money: the agents working the case and the reviewers, not organizers.
+        GOODWILL_COUPON: frozenset({ROLE_AGENT, ROLE_REVIEWER}),
     }
 )
 ACTIONS: tuple[str, ...] = tuple(TABLE)

@@ -66,6 +66,13 @@ class Settings:
     desk_idle_warning_minutes: int = 1  # 0 = no warning
     desk_escalate_minutes: int = 3
     desk_reopen_hours: int = 24  # a member's message reopens a conversation closed this recently
+    # --- aftercare (groupbot/aftercare): return visits, ratings, complaint cases -----------
+    aftercare_visit_days: int = 1  # the return visit: this many days after delivery ...
+    aftercare_visit_time: time = time(10, 0)  # ... at this local time (inside service hours)
+    aftercare_visit_cooldown_days: int = 7  # at most one visit per member in this many days
+    aftercare_visit_reminder_hours: int = 24  # one reminder if unanswered (0 = none)
+    aftercare_comment_minutes: int = 30  # after a rating, the next text is its comment
+    aftercare_rating_delay_minutes: int = 60  # a decided claim's rating request waits this long
     # --- storefront intake ----------------------------------------------------------------
     intake_secret: str | None = None
     intake_listen: str = "127.0.0.1"
@@ -271,6 +278,12 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "desk_idle_warning_minutes": (_int, "a whole number of minutes, e.g. 1 (0 = off)"),
     "desk_escalate_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes, e.g. 3"),
     "desk_reopen_hours": (lambda r: _int(r, minimum=1), "a whole number of hours, e.g. 24"),
+    "aftercare_visit_days": (_int, "a whole number of days, e.g. 1"),
+    "aftercare_visit_time": (_clock, "a time of day as HH:MM, e.g. 10:00"),
+    "aftercare_visit_cooldown_days": (_int, "a whole number of days, e.g. 7"),
+    "aftercare_visit_reminder_hours": (_int, "a whole number of hours, e.g. 24 (0 = off)"),
+    "aftercare_comment_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes"),
+    "aftercare_rating_delay_minutes": (_int, "a whole number of minutes, e.g. 60"),
     "intake_secret": (_opt_str, "the shared HMAC secret of the storefront"),
     "intake_listen": (_str, "an address to listen on, e.g. 0.0.0.0"),
     "intake_port": (lambda r: _int(r, minimum=1), "a TCP port number"),

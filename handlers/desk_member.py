@@ -85,9 +85,10 @@ async def rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     async with rt.tx() as session:
         w = await who(session, rt, update)
-        answer = await rate(session, w.member, int(conv_id), int(score), rt.clock.now())
+        answer = await rate(session, w.member, int(conv_id), int(score), rt.clock.now(), rt)
+    kick(context)  # a low rating opened a complaint case: its notices are queued
     await query.answer(_render(w, answer, rt))
-    if answer.code == "rate_thanks":
+    if answer.code in ("rate_thanks", "rate_sorry"):
         await query.edit_message_reply_markup(None)
         await query.message.reply_text(_render(w, answer, rt) or "")
 

@@ -30,6 +30,11 @@ def test_demo_in_chinese():
     assert "客服将于 今天 09:00 上线" in out and "客服小李为您服务" in out
     assert "由于您超过 4 分钟没有回复" in out and "客服小王为您服务" in out
     assert "感谢您的评价（5 分）" in out
+    # the aftercare act (groupbot/demo/aftercare.py)
+    assert "[私聊·小红] 🤖 机器人: 您好！赣南脐橙收到还满意吗？" in out
+    assert "收到您的 2 分，很抱歉没让您满意。已为您登记投诉 #1" in out
+    assert "💬 投诉 #1：会员补充：有两个坏的，不想申请了" in out
+    assert "送您一张 ¥5.00 优惠券" in out and "太好了，投诉 #1 已结束" in out
 
 
 def test_demo_in_english():

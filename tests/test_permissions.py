@@ -81,11 +81,15 @@ ENTRIES: dict[str, tuple[str, str]] = {
     permissions.ACT_ON_ALERTS: ("say", "/improvements"),
     permissions.SET_HOURS: ("say", "/hours"),
     permissions.ASK_FOR_PERSON: ("say", "/service"),
+    permissions.ANSWER_AFTERCARE: ("tap", "ac:r:999:5"),  # a rating that does not exist
+    permissions.WORK_CASES: ("say", "/cases"),
     permissions.BROADCAST: ("say", "/broadcast"),  # last: it opens a draft
 }
 # Actions no chat command reaches (yet): the operator's CLI, and features other issues wire.
 NOT_IN_CHAT = {permissions.IMPORT_ORDERS: "groupbot orders import (the operator's shell)",
-               permissions.DESK_REPLY: "only inside a desk chat's topics (tests/desk)"}
+               permissions.DESK_REPLY: "only inside a desk chat's topics (tests/desk)",
+               permissions.OPEN_COMPLAINT: "/complaint in a desk topic (tests/aftercare)",
+               permissions.GOODWILL_COUPON: "/coupon in a desk topic (tests/aftercare)"}
 
 
 def test_every_action_is_walked_or_says_why_not() -> None:

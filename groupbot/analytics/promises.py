@@ -1,9 +1,9 @@
 """Service promises: claims decided within the review promise, payouts within the business
 days promised, and the desk and aftercare figures.
 
-The desk (first response in service hours), ratings, complaint cases and reships come with the
-service desk, aftercare and resolutions features; their tables do not exist yet, so those
-readers answer ``None`` ("no data yet") rather than a made-up zero. Each is one function, the
+The desk (first response in service hours) and reships come with the service desk and
+resolutions features; where their tables do not exist yet, those readers answer ``None`` ("no
+data yet") rather than a made-up zero. Ratings and complaint cases are aftercare's. Each is one function, the
 place to put the GROUP BY when the tables land.
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groupbot.analytics.intervals import Rate
 from groupbot.analytics.period import Period
 from groupbot.models import Claim, ClaimReview, Refund
+from groupbot.models.aftercare import CASE_ACTIVE, CASE_UNCONTACTED, ComplaintCase, Rating
 from groupbot.models.claims import OPEN_STATUSES
 from groupbot.models.reviews import REFUND_DUE
 
@@ -85,8 +86,22 @@ async def desk_first_response(session: AsyncSession, community_id: int, period: 
 
 async def aftercare(session: AsyncSession, community_id: int, period: Period, now: datetime
                     ) -> tuple[float | None, int | None, int | None]:
-    """(rating average, complaint cases open, of them overdue): no aftercare data yet."""
-    return None, None, None
+    """(average of the ratings given in the period, None without any; complaint cases active
+    now; of them, the ones nobody contacted by their apology deadline)."""
+    average = await session.scalar(
+        select(func.avg(Rating.score)).where(Rating.community_id == community_id,
+                                             Rating.score.is_not(None),
+                                             Rating.rated_at >= period.since,
+                                             Rating.rated_at < period.until))
+    active, overdue = (await session.execute(
+        select(func.count(ComplaintCase.id),
+               func.coalesce(func.sum(case(
+                   (ComplaintCase.state.in_(CASE_UNCONTACTED)
+                    & (ComplaintCase.apology_due_at < now), 1), else_=0)), 0))
+        .where(ComplaintCase.community_id == community_id,
+               ComplaintCase.state.in_(CASE_ACTIVE)))).one()
+    return (round(float(average), 2) if average is not None else None, int(active),
+            int(overdue))
 
 
 async def reships(session: AsyncSession, community_id: int, period: Period) -> int | None:

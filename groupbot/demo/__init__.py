@@ -15,6 +15,7 @@ from telegram import Update
 import messages
 from groupbot.app import build_application
 from groupbot.clock import Clock, FrozenClock
+from groupbot.demo.aftercare import aftercare_act
 from groupbot.demo.analytics import analytics_act
 from groupbot.demo.desk import add_desk_chat, desk_act
 from groupbot.demo.idle import wait_idle
@@ -144,6 +145,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await review_act(d)
             await broadcast_act(d)
             await desk_act(d)
+            await aftercare_act(d)
             await analytics_act(d)
             print("\n" + d.m("done"))
     return 0

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot.aftercare import cases as aftercare_cases
 from groupbot.desk.hours import Hours
 from groupbot.desk.records import (
     Incoming,
@@ -122,6 +123,7 @@ async def agent_wrote(
     add_message(session, conv, FROM_AGENT, message, author_id=agent.id, now=now)
     _first_response(conv, await hours_of(session, rt), now)
     _member_owes(conv, now)
+    await aftercare_cases.contacted(session, conv.member_id, agent, now)  # a case is answered
     return Reply("", conv_id=conv.id)
 
 
@@ -162,6 +164,7 @@ async def confirm_held(
         return Reply("closed", {"number": conv.id}, conv.id)
     _first_response(conv, await hours_of(session, rt), now)
     _member_owes(conv, now)
+    await aftercare_cases.contacted(session, conv.member_id, agent, now)
     return Reply("held_sent", conv_id=conv.id)
 
 

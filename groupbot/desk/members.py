@@ -132,9 +132,12 @@ async def member_edited(
 
 
 async def rate(
-    session: AsyncSession, member: Member, conv_id: int, score: int, now: datetime
+    session: AsyncSession, member: Member, conv_id: int, score: int, now: datetime,
+    rt: Runtime | None = None,
 ) -> Answer:
-    """Once per conversation with a person, 1–5 (a conditional update: two taps, one rating)."""
+    """Once per conversation with a person, 1–5 (a conditional update: two taps, one rating).
+    With ``rt`` the rating is also kept by aftercare, where a low one opens a complaint case
+    (the answer is then ``rate_sorry`` with the case number)."""
     if not 1 <= score <= 5:
         return Answer("rate_invalid")
     done = await session.execute(
@@ -148,4 +151,10 @@ async def rate(
     conv = await session.get(Conversation, conv_id)
     if conv is not None:
         await mark_dirty(session, conv)
+    if rt is not None:
+        from groupbot.aftercare.ratings import desk_rated
+
+        kept = await desk_rated(session, rt, member, conv_id, score, now)
+        if kept.code == "rate_sorry":
+            return Answer("rate_sorry", dict(kept.params))
     return Answer("rate_thanks", {"score": score})

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot.aftercare import history as aftercare_history
 from groupbot.desk.records import desk_locale, desk_name
 from groupbot.models import Claim, Coupon, Member, Order, Refund, ReviewCard
 from groupbot.models.desk import CONV_CLOSED, Conversation, DeskTopic
@@ -92,6 +93,7 @@ async def render_card(session: AsyncSession, rt: Runtime, topic_id: int) -> str:
                                             coupon.currency), state=state))
     if not coupons:
         lines.append(t("none"))
+    lines += await aftercare_history.of_member(session, rt, member.id, locale)
     earlier = [c for c in convs if c.state == CONV_CLOSED][:RECENT]
     lines.append(t("earlier"))
     for conv in earlier:

@@ -1,5 +1,6 @@
 """The ORM models. Importing this package registers every table on ``Base.metadata``."""
 
+from groupbot.models import aftercare as aftercare
 from groupbot.models import analytics as analytics
 from groupbot.models import broadcasts as broadcasts
 from groupbot.models import desk as desk

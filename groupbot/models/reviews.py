@@ -144,6 +144,11 @@ class Coupon(Base):
     claim_id: Mapped[int | None] = mapped_column(
         ForeignKey("claims.id", ondelete="SET NULL"), unique=True
     )
+    # A goodwill coupon compensates a complaint case (groupbot/aftercare); a coupon always
+    # records the claim or the case it makes up for, never a rating.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaint_cases.id", ondelete="SET NULL"), unique=True
+    )
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))

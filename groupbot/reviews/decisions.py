@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import permissions, policy
+from groupbot.aftercare import ratings as aftercare_ratings
 from groupbot.models import Claim, Coupon, Member, Order, OrderItem, Refund
 from groupbot.models.claims import (
     CLAIM_APPROVED,
@@ -148,7 +149,8 @@ async def decide(
         what = "adjusted" if how == "adjusted" else "approved"
         await notices.tell_member(
             session, rt, claim, member, what, review.version,
-            buttons=notices.service_button(rt) if what == "adjusted" else (),
+            buttons=[*notices.service_button(rt), *notices.unhappy_button(claim)]
+            if what == "adjusted" else (),
             amount=notices.money(claim, refund.amount_minor),
             computed=notices.money(claim, claim.refund_minor), reason=reason or "",
             due=refund.payout_due_at, days=policy.rules_for(rt.settings).payout_days)
@@ -167,7 +169,8 @@ async def decide(
         span = policy.window_span(policy.rules_for(rt.settings),
                                   perishable(await order_of(session, claim)))
         await notices.tell_member(session, rt, claim, member, "rejected", review.version,
-                                  buttons=notices.service_button(rt),
+                                  buttons=[*notices.service_button(rt),
+                                           *notices.unhappy_button(claim)],
                                   why=notices.reject_reason(reason or "no_evidence", span),
                                   note=notices.note_line(note))
     else:
@@ -178,6 +181,7 @@ async def decide(
             note=notices.note_line(note))
     records.audit(session, claim.id, reviewer, "auto_approved" if auto else action, now,
                   **details)
+    await aftercare_ratings.after_claim_decided(session, rt, claim, member, action)
     return Allowed.of(action=action, claim=claim.id)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
+from groupbot.aftercare import history as aftercare_history
 from groupbot.models import Claim, ClaimEvent, Member
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time
@@ -34,4 +35,5 @@ async def render(session: AsyncSession, rt: Runtime, claim: Claim, locale: str) 
         who = actor.full_name if actor else messages.t(locale, "reviews.history.system")
         lines.append(messages.t(locale, "reviews.history.item", at=local_time(rt, event.at),
                                 who=who, what=what))
+    lines += await aftercare_history.of_claim(session, rt, claim.id, claim.order_id, locale)
     return "\n".join(lines)

@@ -37,6 +37,12 @@ def service_button(rt: Runtime) -> list[tuple[str, str]]:
     return [("desk.button", "desk:start")] if rt.settings.desk_chat_ids else []
 
 
+def unhappy_button(claim: Claim) -> list[tuple[str, str]]:
+    """"仍不满意" under a rejection or an adjusted amount: opens a complaint case
+    (groupbot/aftercare)."""
+    return [("aftercare.unhappy_button", f"ac:un:{claim.id}")]
+
+
 
 def reject_reason(code: str, span: policy.Span) -> texts.Text:
     """The policy reason in plain words; ``span`` is the claim window of the claim's order."""

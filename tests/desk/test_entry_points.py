@@ -26,7 +26,8 @@ async def test_a_rejected_claim_offers_a_person_who_sees_the_claim(bot):
     await bot.sb.send_text(c.zhao, c.room, "照片里的果子是完好的", reply_to=fresh(bot, picker))
     await bot.settle()
     [notice] = [m for m in bot.replies(c.ming) if m["text"].startswith(f"售后申请 #{claim_id} 没有通过")]
-    assert bot.sb.buttons(notice) == [(t("desk.button"), "desk:start")]
+    assert bot.sb.buttons(notice) == [(t("desk.button"), "desk:start"),
+                                      (t("aftercare.unhappy_button"), f"ac:un:{claim_id}")]
 
     await bot.tap(c.ming, notice, "desk:start")
     assert bot.htmls(c.ming) == [t("desk.member.queued", ahead=0)]
