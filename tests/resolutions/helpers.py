@@ -10,12 +10,14 @@ from groupbot.models import Deal, Order, Product
 from groupbot.orders import NewItem, create_order
 from groupbot.people import Person, mark_started, upsert_member
 from groupbot.shipping import mark_delivered, mark_shipped
+from handlers.ticks import tick_now
 from tests.reviews.helpers import LI_ID, REVIEW_CHAT, ZHAO_ID, Cast, cast, t  # noqa: F401
 
 WANG_ID = 7_000_015
 ADDRESS = "上海市浦东新区花木路 88 号 王团长 13800000000"
 SETTINGS = dict(reviewer_ids=frozenset({LI_ID, ZHAO_ID}), reviewers_chat_id=REVIEW_CHAT,
-                organizer_ids=frozenset({WANG_ID}), return_address=ADDRESS)
+                organizer_ids=frozenset({WANG_ID}), return_address=ADDRESS,
+                analytics_digest_weekday=0)  # the weekly digest would interleave with clocks
 TRACKING = "SF1234567890"
 
 
@@ -63,7 +65,10 @@ async def order_of(bot, user, *, product: str = "沃柑", unit: str = "个", qua
             await mark_shipped(s, rt, order, courier, tracking)
         if deliver:
             await mark_delivered(s, rt, order)
-        return order.id
+        order_id = order.id
+    await tick_now(bot.app)  # the order's own notices go out before the test goes on
+    await bot.settle()
+    return order_id
 
 
 async def order_row(bot, order_id: int) -> Order:
