@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import claims, notify, policy, texts
@@ -77,8 +78,13 @@ async def stall_watch(rt: Runtime, sender: Sender) -> None:
             assert order.shipped_at is not None
             if policy.stalled_since(rules, courier, order.shipped_at) > now:
                 continue
-            row = await _watch_row(session, rt, order)
-            row.stalled_at = now
+            try:  # another process may flag it first: its row wins, this one skips it
+                async with session.begin_nested():
+                    row = await _watch_row(session, rt, order)
+                    row.stalled_at = now
+                    await session.flush()
+            except IntegrityError:
+                continue
             member = await session.get(Member, order.member_id)
             assert member is not None
             await notify.enqueue(session, rt, notify.Outgoing(
