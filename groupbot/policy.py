@@ -216,9 +216,9 @@ def rules_for(settings: Settings) -> PolicyRules:
 # --- reasons -----------------------------------------------------------------------------------
 
 _QUALITY = (Reason.CRUSHED, Reason.MISSING, Reason.WRONG_ITEM)
-# Damage reasons ask "外包装是否完好？" (courier or supplier); a missing item asks for the
-# packing slip or label instead of the goods.
-_DAMAGE = (Reason.ROTTEN, Reason.CRUSHED)
+# Damage in transit asks "外包装是否完好？" (courier or supplier: the platform rules judge it by
+# the outer packaging); a missing item asks for the packing slip or label, not the goods.
+_DAMAGE = (Reason.CRUSHED,)
 PACKAGING_ANSWERS = ("intact", "damaged", "photo")
 _SUBJECTIVE = (Reason.TASTE, Reason.LOOKS, Reason.BATCH_VARIATION)
 _BUYER_FAULT = (Reason.REFUSED_DELIVERY, Reason.WRONG_ADDRESS)
