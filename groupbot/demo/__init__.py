@@ -17,6 +17,7 @@ from groupbot.app import build_application
 from groupbot.clock import Clock, FrozenClock
 from groupbot.demo.analytics import analytics_act
 from groupbot.demo.desk import add_desk_chat, desk_act
+from groupbot.demo.resolutions import resolutions_act
 from groupbot.demo.idle import wait_idle
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
@@ -143,6 +144,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await claim_act(d)
             await review_act(d)
             await broadcast_act(d)
+            await resolutions_act(d)  # groupbot/demo/resolutions.py (issue 15)
             await desk_act(d)
             await analytics_act(d)
             print("\n" + d.m("done"))

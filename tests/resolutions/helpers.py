@@ -45,8 +45,8 @@ async def order_of(bot, user, *, product: str = "沃柑", unit: str = "个", qua
         await s.flush()
         deal_id = None
         if stock is not None:
-            from groupbot.people import register_group
             from groupbot.models import Community
+            from groupbot.people import register_group
 
             community = await s.get(Community, rt.community_id)
             group, _ = await register_group(s, community, chat_id=-100_555, title="芒果团",
