@@ -17,8 +17,8 @@ from groupbot.app import build_application
 from groupbot.clock import Clock, FrozenClock
 from groupbot.demo.analytics import analytics_act
 from groupbot.demo.desk import add_desk_chat, desk_act
-from groupbot.demo.resolutions import resolutions_act
 from groupbot.demo.idle import wait_idle
+from groupbot.demo.resolutions import resolutions_act
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
 from groupbot.sandbox import Sandbox
