@@ -26,6 +26,8 @@ import handlers.improvements
 import handlers.orders
 import handlers.permits
 import handlers.reports
+import handlers.resolutions
+import handlers.resolutions_staff
 import handlers.reviews
 import handlers.reviews_cards
 import handlers.start
@@ -40,6 +42,8 @@ from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
 from groupbot.people import ensure_community
+from groupbot.resolutions import returns
+from groupbot.resolutions import watch as parcel_watch
 from groupbot.reviews import clocks as review_clocks
 from groupbot.runtime import Runtime
 from groupbot.scale import beats
@@ -117,6 +121,8 @@ def build_application(
     handlers.deals.register(application)
     handlers.reviews.register(application)  # /claim 12 (reviewers) before the member's /claim
     handlers.claims.register(application)
+    handlers.resolutions.register(application)  # returns, 还没收到, /track (issue 15)
+    handlers.resolutions_staff.register(application)  # /returned, /stalled, /reships
     handlers.broadcasts.register(application)
     handlers.broadcasts_manage.register(application)
     handlers.reports.register(application)
@@ -133,6 +139,7 @@ def build_application(
         jobs=[posts.deliver_due, deals.close_due, deal_card.refresh_cards, claims.idle_out,
               handlers.reviews_cards.post_cards, review_clocks.run,
               handlers.reviews_cards.refresh_cards,
+              returns.remind_due, returns.escalate_due, parcel_watch.stall_watch,
               handlers.broadcasts_delivery.due_job(application),
               batch_alerts.check_batches, report_digest.weekly_digest,
               *handlers.desk_transport.desk_jobs(application),

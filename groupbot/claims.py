@@ -151,9 +151,18 @@ async def choose_units(
 
 def choose_reason(rt: Runtime, draft: Draft, order: Order, reason: str) -> policy.Decision:
     decision = policy.check_reason(rules(rt), perishable(order), reason)
-    if decision.ok:
-        drafts.advance(rt, draft, "description", reason=reason)
+    if decision.ok:  # damage reasons ask 外包装是否完好？ first (courier or supplier)
+        drafts.advance(rt, draft, "packaging" if policy.asks_packaging(reason) else "description",
+                       reason=reason, packaging=None)
     return decision
+
+
+def set_packaging(rt: Runtime, draft: Draft, answer: str) -> bool:
+    """The member's answer to 外包装是否完好？ (intact / damaged / photo)."""
+    if answer not in policy.PACKAGING_ANSWERS or not policy.asks_packaging(draft.data["reason"]):
+        return False
+    drafts.advance(rt, draft, "description", packaging=answer)
+    return True
 
 
 def set_description(rt: Runtime, draft: Draft, text: str | None) -> policy.Decision:
@@ -241,7 +250,7 @@ async def submit(
         submission_key=key, status=CLAIM_PENDING, reason=draft.data["reason"],
         description=draft.data["description"], currency=order.currency,
         refund_minor=to_minor(money.total, order.currency), evidence=evidence,
-        submitted_at=now, review_due_at=policy.review_due_at(rules(rt), now),
+        packaging=draft.data.get("packaging"), submitted_at=now, review_due_at=policy.review_due_at(rules(rt), now),
     )
     session.add(claim)
     await session.flush()
@@ -258,7 +267,8 @@ async def submit(
     await session.flush()
     # The reviewers' card reads the claim-level verdict and re-used photos from here.
     claim.evidence = evidence or await evidence_for(
-        session, rt.community_id, claim.id, photos, order.id)
+        session, rt.community_id, claim.id, photos, order.id,
+        goods_required=policy.goods_photo_needed(claim.reason))
     session.add(ClaimReview(claim_id=claim.id, version=1, auto=False))
     session.add(ClaimEvent(claim_id=claim.id, actor_member_id=member.id, action="submitted",
                            details={"refund_minor": claim.refund_minor,

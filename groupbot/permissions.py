@@ -64,6 +64,10 @@ ADJUST_AMOUNT = "adjust_amount"  # approve with a different refund amount
 OFFER_COUPON = "offer_coupon"  # a small-flaw coupon instead of a refund
 REVERSE_AUTO_APPROVAL = "reverse_auto_approval"  # withdraw an automatic approval
 MARK_PAID = "mark_paid"  # /payouts, mark a refund paid with its reference
+RESHIP_GOODS = "reship_goods"  # settle a claim by reshipping or replacing the goods
+# Resolutions (issue 15): the organizers' side of returns, reships and stalled parcels
+CONFIRM_RETURN = "confirm_return"  # /returned N: the returned goods arrived
+VIEW_LOGISTICS = "view_logistics"  # /stalled, /reships, /track of any order
 # Staff reading a claim's file
 VIEW_CLAIM_HISTORY = "view_claim_history"  # /claim N: the audit trail
 # The service desk
@@ -102,6 +106,9 @@ TABLE: Mapping[str, frozenset[str]] = MappingProxyType(
         OFFER_COUPON: _REVIEWERS,
         REVERSE_AUTO_APPROVAL: _REVIEWERS,
         MARK_PAID: _REVIEWERS,
+        RESHIP_GOODS: _REVIEWERS,
+        CONFIRM_RETURN: frozenset({ROLE_ORGANIZER}),
+        VIEW_LOGISTICS: frozenset({ROLE_ORGANIZER}),
         # Organizers are told about claims past their review deadline; agents answer members
         # about their claims: both read the file, neither decides it.
         VIEW_CLAIM_HISTORY: frozenset({ROLE_REVIEWER, ROLE_ORGANIZER, ROLE_AGENT}),

@@ -54,6 +54,7 @@ class Reason(StrEnum):
     CHANGED_MIND = "changed_mind"  # no longer wanted, no fault with the goods
     REFUSED_DELIVERY = "refused_delivery"  # the buyer refused the parcel
     WRONG_ADDRESS = "wrong_address"  # lost because the buyer gave a wrong address
+    NOT_ARRIVED = "not_arrived"  # the parcel never came (from the logistics watch's button)
 
 
 REASON_CODES: tuple[str, ...] = tuple(r.value for r in Reason)
@@ -95,6 +96,12 @@ CODES: Mapping[str, str] = MappingProxyType(
         "open_claim_exists": "this order item already has an open claim",
         "coupon_out_of_range": "a small-flaw coupon must be between {min} and {max}",
         "description_too_long": "the description has {length} characters, at most {max}",
+        "reason_not_arrived_not_covered": "a parcel that never came is claimed from the "
+                                          "还没收到 button of the stall notice, not here",
+        "return_perishable": "fresh produce has no 7-day no-reason return",
+        "return_window_closed": "the {window_days}-day return window closed at {closes_at}",
+        "parcel_arrived": "the parcel was delivered; file a claim about what is wrong with it",
+        "parcel_not_stalled": "the parcel is still within the courier's {hours} hours",
     }
 )
 ALL_CODES: tuple[str, ...] = tuple(CODES)
@@ -144,6 +151,12 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "auto_approve": "auto_approve_enabled",
         "auto_max_amount": "auto_approve_max_amount",
         "auto_monthly_claims": "auto_approve_monthly_claims",
+        # resolutions (issue 15)
+        "return_to": "return_address",
+        "return_remind_days": "return_reminder_days",
+        "return_escalate_days": "return_confirm_days",
+        "stall_hours": "parcel_stall_hours",
+        "stall_by_courier": "courier_stall_hours",
     }
 )
 
@@ -170,6 +183,11 @@ class PolicyRules:
     auto_monthly_claims: int
     timezone: str
     currency: str
+    return_to: str = ""  # the return address members are sent
+    return_remind_days: int = 2  # remind a return without a tracking number after this
+    return_escalate_days: int = 5  # escalate a shipped return not received after this
+    stall_hours: int = 72  # shipped, not delivered: check with the courier after this
+    stall_by_courier: str = ""  # "顺丰=48,EMS=120": couriers with their own stall hours
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyRules:
@@ -192,6 +210,10 @@ def rules_for(settings: Settings) -> PolicyRules:
 # --- reasons -----------------------------------------------------------------------------------
 
 _QUALITY = (Reason.CRUSHED, Reason.MISSING, Reason.WRONG_ITEM)
+# Damage in transit asks "外包装是否完好？" (courier or supplier: the platform rules judge it by
+# the outer packaging); a missing item asks for the packing slip or label, not the goods.
+_DAMAGE = (Reason.CRUSHED,)
+PACKAGING_ANSWERS = ("intact", "damaged", "photo")
 _SUBJECTIVE = (Reason.TASTE, Reason.LOOKS, Reason.BATCH_VARIATION)
 _BUYER_FAULT = (Reason.REFUSED_DELIVERY, Reason.WRONG_ADDRESS)
 _RETURN = (COND_NO_REASON_RETURN, COND_BUYER_PAYS_RETURN_SHIPPING)
@@ -223,7 +245,7 @@ def reasons_for(perishable: bool) -> list[ReasonOption]:
 
 
 def _reason_decision(perishable: bool, reason: Reason) -> Decision:
-    if reason in _BUYER_FAULT:
+    if reason in _BUYER_FAULT or reason is Reason.NOT_ARRIVED:
         return _no(f"reason_{reason.value}_not_covered", reason=reason.value)
     if perishable:
         if reason is Reason.ROTTEN or reason in _QUALITY:
@@ -235,6 +257,17 @@ def _reason_decision(perishable: bool, reason: Reason) -> Decision:
         return _ok({"reason": reason.value}, (COND_AT_SELLER_COST,))
     # changed mind, or a subjective reason: a 7-day no-reason return at the buyer's cost
     return _ok({"reason": reason.value}, _RETURN)
+
+
+def asks_packaging(reason: str | None) -> bool:
+    """Damage reasons ask whether the outer packaging was intact (transit or packing)."""
+    return reason in _DAMAGE
+
+
+def goods_photo_needed(reason: str | None) -> bool:
+    """Missing units cannot be photographed: the packing slip or label (waybill and its number)
+    is the evidence, the goods are not required."""
+    return reason != Reason.MISSING
 
 
 def check_reason(rules: PolicyRules, perishable: bool, reason: str | Reason) -> Decision:
@@ -496,6 +529,75 @@ def judge_claim(rules: PolicyRules, facts: ClaimFacts) -> Decision:
         checks += [check_open_claims(line.open_claim),
                    check_units(line.bought, line.already_claimed, line.requested)]
     return combine(checks)
+
+
+# --- resolutions: returns and parcels that never arrive (issue 15) --------------------------
+
+
+def check_return(
+    rules: PolicyRules, perishable: bool, delivered_at: datetime | None,
+    shipped_at: datetime | None, now: datetime,
+) -> Decision:
+    """May the member start a 7-day no-reason return now? Non-perishables only, within
+    ``return_days`` of delivery; the buyer pays the return shipping."""
+    if perishable:
+        return _no("return_perishable")
+    decision = order_window(rules, False, delivered_at, shipped_at, now)
+    if not decision.ok:
+        if decision.code == "window_closed_days":
+            return _no("return_window_closed", **dict(decision.params))
+        return decision
+    return _ok(decision.params, _RETURN)
+
+
+def return_reminder_at(rules: PolicyRules, requested_at: datetime) -> datetime:
+    """When a return still without a tracking number is reminded (once)."""
+    return _utc(requested_at, "requested_at") + timedelta(days=rules.return_remind_days)
+
+
+def return_escalation_at(rules: PolicyRules, shipped_at: datetime) -> datetime:
+    """When a return on its way back and not confirmed as received goes to the organizers."""
+    return _utc(shipped_at, "shipped_at") + timedelta(days=rules.return_escalate_days)
+
+
+def courier_stall_hours(rules: PolicyRules) -> dict[str, int]:
+    """``"顺丰=48, EMS=120"`` -> {"顺丰": 48, "EMS": 120}; malformed pairs are ignored."""
+    out: dict[str, int] = {}
+    for pair in rules.stall_by_courier.replace("，", ",").split(","):
+        name, _, hours = pair.partition("=")
+        if name.strip() and hours.strip().isdigit() and int(hours) > 0:
+            out[name.strip().upper()] = int(hours)
+    return out
+
+
+def stall_hours_for(rules: PolicyRules, courier: str | None) -> int:
+    """How long a parcel of this courier may travel before we check with the courier."""
+    return courier_stall_hours(rules).get((courier or "").strip().upper(), rules.stall_hours)
+
+
+def shortest_stall_hours(rules: PolicyRules) -> int:
+    """The earliest any parcel may stall: the watch's query bound (then per courier)."""
+    return min([rules.stall_hours, *courier_stall_hours(rules).values()])
+
+
+def stalled_since(rules: PolicyRules, courier: str | None, shipped_at: datetime) -> datetime:
+    return _utc(shipped_at, "shipped_at") + timedelta(hours=stall_hours_for(rules, courier))
+
+
+def check_parcel_claim(
+    rules: PolicyRules, courier: str | None, shipped_at: datetime | None,
+    delivered_at: datetime | None, reported: bool, now: datetime,
+) -> Decision:
+    """A claim for a parcel that never came: shipped, not delivered, and either past the
+    courier's stall hours or reported lost/returned/delayed by the storefront."""
+    if shipped_at is None:
+        return _no("not_shipped")
+    if delivered_at is not None:
+        return _no("parcel_arrived")
+    hours = stall_hours_for(rules, courier)
+    if not reported and _utc(now, "now") < stalled_since(rules, courier, shipped_at):
+        return _no("parcel_not_stalled", hours=hours)
+    return _ok({"hours": hours}, (COND_AT_SELLER_COST,))
 
 
 # --- the service desk ----------------------------------------------------------------------------

@@ -98,6 +98,12 @@ class Settings:
     auto_approve_enabled: bool = False
     auto_approve_max_amount: Decimal = Decimal("20")
     auto_approve_monthly_claims: int = 2
+    # --- resolutions (groupbot/resolutions): returns and the logistics watch --------------
+    return_address: str = ""  # where 7-day returns are sent; empty: ask the organizer
+    return_reminder_days: int = 2  # remind a member who gave no return tracking number
+    return_confirm_days: int = 5  # a return shipped this long ago and not received escalates
+    parcel_stall_hours: int = 72  # shipped, no delivery after this long: check with the courier
+    courier_stall_hours: str = ""  # per courier, e.g. "顺丰=48,EMS=120"
     # --- messaging cadence ----------------------------------------------------------------
     warning_merge_seconds: int = 60
     deal_card_edit_seconds: int = 3
@@ -299,6 +305,11 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "review_lease_minutes": (lambda r: _int(r, minimum=1), "a whole number of minutes"),
     "payout_business_days": (lambda r: _int(r, minimum=1), "a whole number of business days"),
     "nonperishable_return_days": (_int, "a whole number of days, e.g. 7"),
+    "return_address": (_str, "the return address sent to members, one line"),
+    "return_reminder_days": (lambda r: _int(r, minimum=1), "a whole number of days, e.g. 2"),
+    "return_confirm_days": (lambda r: _int(r, minimum=1), "a whole number of days, e.g. 5"),
+    "parcel_stall_hours": (lambda r: _int(r, minimum=1), "a whole number of hours, e.g. 72"),
+    "courier_stall_hours": (_str, "courier=hours pairs, e.g. 顺丰=48,EMS=120"),
     "coupon_min": (_decimal, "an amount such as 5 or 5.00"),
     "coupon_max": (_decimal, "an amount such as 10 or 10.00"),
     "coupon_valid_days": (lambda r: _int(r, minimum=1), "a whole number of days"),

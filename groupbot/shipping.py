@@ -17,6 +17,7 @@ from groupbot.models import Group, Member, Order, Shipment
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
 from groupbot.orders import local_time
 from groupbot.refusal import Refused
+from groupbot.resolutions import reship
 from groupbot.runtime import Runtime
 
 
@@ -37,9 +38,10 @@ async def mark_shipped(
     order.status, order.shipped_at = ORDER_SHIPPED, now
     member = await session.get(Member, order.member_id)
     assert member is not None
+    key, linked = await reship.notice_key(session, order, "shipped", "orders.shipped")
     await _notify_member(
         session, rt, order, member, "shipped",
-        messages_key="orders.shipped", courier=courier, tracking=tracking_number,
+        messages_key=key, courier=courier, tracking=tracking_number, **linked,
     )
     return True
 
@@ -63,11 +65,13 @@ async def mark_delivered(session: AsyncSession, rt: Runtime, order: Order) -> bo
     products = texts.Lines([i.product.name for i in order.items], sep="、")
     claim_button = ("orders.claim_button", f"claim:new:{order.id}")
     # The notice states the window of this order's kind: "48 小时" or "7 天".
+    key, linked = await reship.notice_key(
+        session, order, "delivered",
+        "orders.delivered" if span.unit == "hours" else "orders.delivered_days")
     await _notify_member(
         session, rt, order, member, "delivered",
-        messages_key="orders.delivered" if span.unit == "hours" else "orders.delivered_days",
-        buttons=[claim_button], products=products, deadline=local_time(rt, deadline),
-        **{span.unit: span.count},
+        messages_key=key, buttons=[claim_button], products=products,
+        deadline=local_time(rt, deadline), **{span.unit: span.count}, **linked,
     )
     if (remind_at := policy.reminder_at(rules, deadline)) is not None:
         await _notify_member(

@@ -35,6 +35,10 @@ async def render(
         options = policy.reasons_for(claims.perishable(order))
         rows = [[(w.t(f"claims.reason.{o.code}"), f"cl:r:{o.code}")] for o in options]
         return w.t("claims.ask_reason"), _pairs(rows)
+    if step == "packaging":
+        rows = [[(w.t(f"resolutions.packaging.button_{a}"), f"cl:pk:{a}")]
+                for a in policy.PACKAGING_ANSWERS]
+        return w.t("resolutions.packaging.ask"), _pairs(rows)
     if step == "description":
         return w.t("claims.ask_description"), [[(w.t("claims.skip_button"), "cl:skip")]]
     if step == "photos":
@@ -73,7 +77,10 @@ async def _units(session, w: Who, draft: Draft, order: Order) -> tuple[str, Butt
 
 def _photos(rt: Runtime, w: Who, draft: Draft) -> tuple[str, Buttons]:
     count = len(draft.data["photos"])
-    text = w.t("claims.ask_photos", max=policy.rules_for(rt.settings).max_photos, count=count)
+    # A missing item is shown by the packing slip or label, not by goods that are not there.
+    key = ("claims.ask_photos" if policy.goods_photo_needed(draft.data.get("reason"))
+           else "resolutions.ask_slip_photos")
+    text = w.t(key, max=policy.rules_for(rt.settings).max_photos, count=count)
     rows: Buttons = []
     if count:
         rows.append([(w.t("claims.photos_done_button"), "cl:done"),
@@ -97,6 +104,9 @@ async def summary(
         if q.capped:
             lines.append(w.t("claims.summary_capped", amount=fmt(q.amount, q.currency)))
     lines.append(w.t("claims.summary_reason", reason=w.t(f"claims.reason.{draft.data['reason']}")))
+    if draft.data.get("packaging"):
+        lines.append(w.t("resolutions.packaging.summary",
+                         answer=w.t(f"resolutions.packaging.{draft.data['packaging']}")))
     if draft.data["description"]:
         lines.append(w.t("claims.summary_description", text=draft.data["description"]))
     lines.append(w.t("claims.summary_photos", count=len(draft.data["photos"])))

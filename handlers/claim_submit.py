@@ -34,8 +34,9 @@ async def _evidence(rt: Runtime, update: Update) -> tuple[list[Any], dict[str, A
                               findings=p.get("findings"))
                    for i, p in enumerate(photos, 1)]
         # 0: no claim of this member's is excluded yet, the new one has no photos stored.
-        evidence = await evidence_for(session, rt.community_id, 0, unsaved,
-                                      draft.data["order_id"])
+        evidence = await evidence_for(
+            session, rt.community_id, 0, unsaved, draft.data["order_id"],
+            goods_required=policy.goods_photo_needed(draft.data["reason"]))
     return photos, evidence
 
 

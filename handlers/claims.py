@@ -127,6 +127,12 @@ async def _reason(u: Unit, draft: Draft, order: Order, args: list[str]) -> str |
     return None
 
 
+async def _packaging(u: Unit, draft: Draft, order: Order, args: list[str]) -> str | None:
+    if claims.set_packaging(u.rt, draft, args[0]):
+        await show(u, draft)
+    return None
+
+
 async def _skip(u: Unit, draft: Draft, order: Order, args: list[str]) -> str | None:
     claims.set_description(u.rt, draft, None)
     await show(u, draft)
@@ -160,6 +166,7 @@ TAPS: dict[str, tuple[tuple[str, ...], Any]] = {
     "u": (("units", "items"), _units),
     "next": (("items",), _next),
     "r": (("reason",), _reason),
+    "pk": (("packaging",), _packaging),
     "skip": (("description",), _skip),
     "undo": (("photos",), _undo),
     "done": (("photos",), _done),
@@ -232,7 +239,8 @@ class ClaimPhotos:
             return
         limit = policy.rules_for(u.rt.settings).max_photos
         head = u.t("claims.photo.received", count=len(draft.data["photos"]), max=limit)
-        u.out.reply("\n".join([head, *photo_intake.feedback_lines(u.w, check)]),
+        goods = policy.goods_photo_needed(draft.data.get("reason"))
+        u.out.reply("\n".join([head, *photo_intake.feedback_lines(u.w, check, goods=goods)]),
                     [[(u.t("claims.photos_done_button"), "cl:done"),
                       (u.t("claims.photo_undo_button"), "cl:undo")]])
 
@@ -260,6 +268,6 @@ def register(app: Application) -> None:
                                          pattern=r"^(claim:new|cl:o):\d+$"))
     app.add_handler(CallbackQueryHandler(
         permitted(FILE_CLAIM, step_tap),
-        pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|skip|undo|done|cancel)$"))
+        pattern=r"^cl:(i:\d+|u:\d+:\d+|next|r:\w+|pk:\w+|skip|undo|done|cancel)$"))
     app.add_handler(CallbackQueryHandler(permitted(FILE_CLAIM, submit_tap), pattern=r"^cl:submit$"))
     handlers.drafts.route(claims.KIND, draft_input, ClaimPhotos())

@@ -14,6 +14,7 @@ from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPP
 from groupbot.people import mark_started
 from groupbot.permissions import MARK_DELIVERED, MARK_SHIPPED, VIEW_OWN_ORDERS, VIEW_UNDELIVERED
 from groupbot.refusal import Refused
+from groupbot.resolutions import returns, watch
 from handlers.common import Who, add_commands
 from handlers.desk_common import service_row
 from handlers.permits import permitted
@@ -37,7 +38,12 @@ def order_card(u: Unit, order: Order) -> tuple[str, Buttons]:
         buttons.append((w.t("orders.received_button"), f"ord:{order.id}:recv"))
     if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and orders.claim_window(u.rt, order).ok:
         buttons.append((w.t("orders.claim_button"), f"claim:new:{order.id}"))
-    return text, [buttons] if buttons else []
+    more: list[tuple[str, str]] = []  # resolutions (issue 15): track, 7-day return
+    if watch.may_track(order):
+        more.append((w.t("resolutions.track.button"), f"rs:tr:{order.id}"))
+    if order.status in (ORDER_SHIPPED, ORDER_DELIVERED) and returns.may_return(u.rt, order).ok:
+        more.append((w.t("resolutions.return.button"), f"rs:ret:{order.id}"))
+    return text, [row for row in (buttons, more) if row]
 
 
 @unit_of_work

@@ -93,10 +93,15 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str,
                                        "phash": check.phash, "findings": check.findings}, check)
 
 
-def feedback_lines(w: Who, check: PhotoCheck) -> list[str]:
-    """What the evidence engine saw on this photo, in a line the member can act on."""
+def feedback_lines(w: Who, check: PhotoCheck, *, goods: bool = True) -> list[str]:
+    """What the evidence engine saw on this photo, in a line the member can act on.
+    ``goods=False``: a missing item's packing slip or label, where no goods are expected."""
     if not check.checked:
         return []
+    if not goods and check.tracking_match is not False:
+        key = ("no_waybill" if not check.waybill_found else
+               "number_unreadable" if check.tracking_match is None else "all_good")
+        return [w.t(f"resolutions.slip.{key}")]
     if check.tracking_match is False:
         key = "number_mismatch"
     elif check.tracking_match is None and check.waybill_found and check.goods_found:

@@ -1,7 +1,7 @@
 """Reviewers deciding claims from the card's buttons, and /claim N (a claim's history).
 
 Card buttons (callback data, all well under 64 bytes):
-``rv:a:N`` approve · ``rv:j:N`` adjust (asks for an amount) · ``rv:m:N`` more photos (asks for
+``rv:a:N`` approve · ``rv:rs:N`` reship · ``rv:rp:N`` replace · ``rv:j:N`` adjust (asks for an amount) · ``rv:m:N`` more photos (asks for
 a note) · ``rv:c:N`` coupon (amounts) · ``rv:r:N`` reject (reasons) · ``rv:x:N`` reverse an
 auto-approval · on prompts: ``rv:cp:N:MINOR``, ``rv:rr:N:REASON``, ``rv:rn:N:REASON``,
 ``rv:mn:N`` (decide without a note) and ``rv:q:N`` (cancel).
@@ -24,12 +24,14 @@ from groupbot.permissions import (
     DECIDE_CLAIM,
     MARK_PAID,
     OFFER_COUPON,
+    RESHIP_GOODS,
     REVERSE_AUTO_APPROVAL,
     USE_BOT,
     VIEW_CLAIM_HISTORY,
     VIEW_QUEUE,
 )
 from groupbot.refusal import Refusal
+from groupbot.resolutions.reship import OutOfStock
 from groupbot.reviews import auto, coupons, decisions, history
 from handlers.common import Who, add_commands
 from handlers.permits import permitted
@@ -38,10 +40,12 @@ from handlers.reviews_text import refusal
 from handlers.unit import Unit, unit_of_work
 
 DONE = {"a": decisions.APPROVE, "cp": decisions.COUPON, "mn": decisions.MORE,
-        "rn": decisions.REJECT}
+        "rn": decisions.REJECT, "rs": decisions.RESHIP, "rp": decisions.REPLACE}
+# Taps that decide straight from the card (the others come from a prompt it turns into).
+ON_CARD = ("a", "rs", "rp")
 
 
-@unit_of_work(rolled_back=OVER_PAID)
+@unit_of_work(rolled_back={**OVER_PAID, OutOfStock: "reviews.refuse.out_of_stock_now"})
 async def decide_tap(u: Unit) -> None:
     """A button that decides: approve on the card; coupon, reject or more photos on a prompt."""
     _, act, claim_id, *rest = u.data.split(":")
@@ -60,7 +64,7 @@ async def decide_tap(u: Unit) -> None:
         return
     done = u.t(f"reviews.done.{DONE[act]}", claim=claim_id)
     u.out.answer(done)
-    if act != "a":  # the tap was on a prompt: it becomes the confirmation
+    if act not in ON_CARD:  # the tap was on a prompt: it becomes the confirmation
         u.out.edit(done)
     u.out.kick()
 
@@ -159,6 +163,7 @@ def register(app: Application) -> None:
         filters.Regex(r"^/claim(@\w+)?\s+#?\d+\s*$")))
     taps = [(DECIDE_CLAIM, decide_tap, r"^rv:(a|mn):\d+$"),
             (OFFER_COUPON, decide_tap, r"^rv:cp:\d+:\d+$"),
+            (RESHIP_GOODS, decide_tap, r"^rv:(rs|rp):\d+$"),
             (DECIDE_CLAIM, decide_tap, r"^rv:rn:\d+:\w+$"),
             (ADJUST_AMOUNT, prompt_tap, r"^rv:j:\d+$"),
             (OFFER_COUPON, prompt_tap, r"^rv:c:\d+$"),

@@ -35,6 +35,11 @@ def test_demo_in_chinese():
     assert "收到您的 2 分，很抱歉没让您满意。已为您登记投诉 #1" in out
     assert "💬 投诉 #1：会员补充：有两个坏的，不想申请了" in out
     assert "送您一张 ¥5.00 优惠券" in out and "太好了，投诉 #1 已结束" in out
+    # the resolutions act (groupbot/demo/resolutions.py): 少发 → reship → its shipping notice
+    assert "请拍包裹里的装箱单（发货清单）或快递面单" in out
+    assert "📦 已补发（订单 #3）" in out and "补发订单 #3 不收费" in out
+    assert "📦 你的补发（售后 #2，原订单 #2）已发出：补发订单 #3，顺丰" in out
+    assert "发出已超过 72 小时还没送达，我们正在和快递核实" in out
 
 
 def test_demo_in_english():
@@ -44,6 +49,7 @@ def test_demo_in_english():
     assert "paid ¥50.00 for 10 pc, 2 damaged → ¥10.00" in done.stdout
     assert "✅ Broadcast #1 finished: sent 1 · failed 0" in done.stdout
     assert "Broadcast #1 report" in done.stdout
+    assert "Your reship (claim #2, original order #2) is on its way" in done.stdout
 
 
 def test_run_without_a_token_is_one_clear_line(tmp_path):

@@ -41,7 +41,8 @@ def test_every_action_names_known_roles_and_members_may_use_the_bot() -> None:
     assert permissions.open_to_everyone(permissions.USE_BOT)
     assert permissions.REVIEW_ACTIONS == {
         permissions.VIEW_QUEUE, permissions.DECIDE_CLAIM, permissions.ADJUST_AMOUNT,
-        permissions.OFFER_COUPON, permissions.REVERSE_AUTO_APPROVAL, permissions.MARK_PAID}
+        permissions.OFFER_COUPON, permissions.REVERSE_AUTO_APPROVAL, permissions.MARK_PAID,
+        permissions.RESHIP_GOODS}
 
 
 def test_organizers_review_only_when_the_setting_says_so() -> None:
@@ -77,6 +78,9 @@ ENTRIES: dict[str, tuple[str, str]] = {
     permissions.OFFER_COUPON: ("tap", "rv:c:{claim}"),
     permissions.REVERSE_AUTO_APPROVAL: ("tap", "rv:x:{claim}"),
     permissions.VIEW_CLAIM_HISTORY: ("say", "/claim {claim}"),
+    permissions.CONFIRM_RETURN: ("say", "/returned 999"),
+    permissions.VIEW_LOGISTICS: ("say", "/stalled"),
+    permissions.RESHIP_GOODS: ("tap", "rv:rs:{claim}"),  # after the others: it decides
     permissions.VIEW_REPORTS: ("say", "/report"),
     permissions.ACT_ON_ALERTS: ("say", "/improvements"),
     permissions.SET_HOURS: ("say", "/hours"),

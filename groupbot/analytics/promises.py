@@ -105,8 +105,14 @@ async def aftercare(session: AsyncSession, community_id: int, period: Period, no
 
 
 async def reships(session: AsyncSession, community_id: int, period: Period) -> int | None:
-    """Reships sent for the period's deliveries: no resolutions data yet."""
-    return None
+    """Reships and replacements decided in the period (claims settled with goods, not money;
+    groupbot.resolutions.reship)."""
+    from groupbot.models.resolutions import Reship
+
+    return int(await session.scalar(
+        select(func.count(Reship.id)).where(
+            Reship.community_id == community_id, Reship.created_at >= period.since,
+            Reship.created_at < period.until)) or 0)
 
 
 async def promises(session: AsyncSession, community_id: int, period: Period, now: datetime,

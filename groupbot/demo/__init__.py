@@ -19,6 +19,7 @@ from groupbot.demo.aftercare import aftercare_act
 from groupbot.demo.analytics import analytics_act
 from groupbot.demo.desk import add_desk_chat, desk_act
 from groupbot.demo.idle import wait_idle
+from groupbot.demo.resolutions import resolutions_act
 from groupbot.demo.transcript import Transcript
 from groupbot.runtime import Runtime
 from groupbot.sandbox import Sandbox
@@ -144,6 +145,7 @@ async def run_demo(settings: Settings, locale: str | None = None) -> int:
             await claim_act(d)
             await review_act(d)
             await broadcast_act(d)
+            await resolutions_act(d)  # groupbot/demo/resolutions.py (issue 15)
             await desk_act(d)
             await aftercare_act(d)
             await analytics_act(d)

@@ -18,13 +18,16 @@ def verdict(
     reuse: Sequence[ReuseMatch | None] = (),
     *,
     expected: Sequence[str] | None = None,
+    goods_required: bool = True,
 ) -> ClaimVerdict:
     """Summarise a claim's photo findings (same order as the photos).
 
     ``reuse[i]`` is ``find_reuse``'s answer for photo i (None: not seen before).
     ``expected``: the order's tracking numbers; when given and empty, the number checks are
     skipped (an order without a tracking number cannot be compared), otherwise unknown and
-    checked from the findings.
+    checked from the findings. ``goods_required=False`` (missing items: the packing slip or
+    label is photographed, not goods) drops the goods and "together" requirements; the
+    waybill and its number stay required.
     """
     unmet: list[str] = []
     errors = tuple((i, f.error) for i, f in enumerate(findings) if f.error)
@@ -46,11 +49,11 @@ def verdict(
                 numbers.append(n.normalized)
 
     if good:
-        if not goods_found:
+        if not goods_found and goods_required:
             unmet.append("no_goods")
         if not waybill_found:
             unmet.append("no_waybill")
-        if goods_found and waybill_found and together is None:
+        if goods_required and goods_found and waybill_found and together is None:
             unmet.append("not_together")
         check_number = expected is None or len(expected) > 0
         if waybill_found and check_number and matched is None:

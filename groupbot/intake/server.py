@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from groupbot.intake import service
 from groupbot.intake.fields import FieldError
 from groupbot.intake.requests import Invalid, parse_delivery, parse_order, parse_shipment
+from groupbot.resolutions import intake as exceptions
 from groupbot.runtime import Runtime
 from groupbot.scale.web import WebServer
 
@@ -78,6 +79,7 @@ class IntakeServer:
         self.web.app.router.add_post("/intake/orders", self._orders)
         self.web.app.router.add_post("/intake/shipments", self._shipments)
         self.web.app.router.add_post("/intake/deliveries", self._deliveries)
+        exceptions.add_routes(self)  # lost / returned / delayed (groupbot.resolutions)
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class Claim(Base):
     currency: Mapped[str] = mapped_column(String(3))
     refund_minor: Mapped[int] = mapped_column(BigInteger)
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Damage reasons: the member's answer to "外包装是否完好？" (intact | damaged | photo).
+    packaging: Mapped[str | None] = mapped_column(String(8))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     review_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

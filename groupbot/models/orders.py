@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +48,9 @@ class Order(Base):
         CheckConstraint("discount_minor >= 0", name="discount_not_negative"),
         # Reports and the batch-alert check select orders by when they were delivered.
         Index("ix_orders_delivered", "community_id", "delivered_at"),
+        # The logistics watch: parcels still in transit, oldest shipment first (0012).
+        Index("ix_orders_in_transit", "community_id", "shipped_at",
+              sqlite_where=text("status = 'shipped'"), postgresql_where=text("status = 'shipped'")),
         IDS_NEVER_REUSED,
     )
 

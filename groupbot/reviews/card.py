@@ -16,6 +16,8 @@ from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import fmt, from_minor
 from groupbot.orders import local_time, perishable
+from groupbot.resolutions import reship
+from groupbot.resolutions.cards import resolution_lines
 from groupbot.reviews import queue, records
 from groupbot.runtime import Runtime
 
@@ -67,6 +69,7 @@ async def render(
     if claim.description:
         lines.append(_t(locale, "description", text=claim.description))
     lines.append(_t(locale, "refund", amount=_money(claim, claim.refund_minor)))
+    lines += await resolution_lines(session, rt, claim, locale)
     lines += evidence_lines(locale, claim.evidence)
     lines += await _state_lines(session, rt, claim, review, locale)
     return "\n".join(lines), await _buttons(session, rt, claim, review, locale)
@@ -133,6 +136,8 @@ async def _state_lines(session, rt: Runtime, claim: Claim, review: ClaimReview |
         values["reason"] = refund.adjust_reason or ""
     if coupon is not None:
         values["amount"] = _money(claim, coupon.amount_minor)
+    if (linked := await reship.of_claim(session, claim.id)) is not None:
+        values["order"] = linked.reship_order_id
     if review.reject_reason:
         values["reason"] = messages.t(locale, f"reviews.reject_label.{review.reject_reason}")
     decision = review.decision or "approve"
@@ -157,6 +162,7 @@ async def _buttons(session, rt: Runtime, claim: Claim, review: ClaimReview | Non
     if claim.status == CLAIM_PENDING:
         return [[b("approve", f"rv:a:{claim.id}"), b("adjust", f"rv:j:{claim.id}")],
                 [b("more", f"rv:m:{claim.id}"), b("coupon", f"rv:c:{claim.id}")],
+                [b("reship", f"rv:rs:{claim.id}"), b("replace", f"rv:rp:{claim.id}")],
                 [b("reject", f"rv:r:{claim.id}")]]
     refund = await session.scalar(select(Refund).where(Refund.claim_id == claim.id,
                                                        Refund.status == REFUND_DUE))

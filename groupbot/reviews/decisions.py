@@ -28,23 +28,28 @@ from groupbot.models.claims import (
     CLAIM_PENDING,
     CLAIM_REJECTED,
 )
+from groupbot.models.resolutions import CLAIM_REPLACED, CLAIM_RESHIPPED
 from groupbot.models.reviews import CLAIM_COUPON, REFUND_DUE
 from groupbot.money import from_minor, to_minor
 from groupbot.orders import perishable
 from groupbot.refunds import cap_for_adjustment, validate_adjusted_amount
 from groupbot.refusal import Allowed, Refusal, Result
+from groupbot.resolutions import reship
 from groupbot.reviews import notices, records
 from groupbot.reviews.split import split_amount
 from groupbot.runtime import Runtime
 
 APPROVE, ADJUST, COUPON, REJECT, MORE = "approve", "adjust", "coupon", "reject", "more_photos"
+RESHIP, REPLACE = reship.KINDS  # goods instead of money (groupbot.resolutions.reship)
 STATUS_AFTER = {APPROVE: CLAIM_APPROVED, ADJUST: CLAIM_APPROVED, COUPON: CLAIM_COUPON,
-                REJECT: CLAIM_REJECTED, MORE: CLAIM_MORE_PHOTOS}
+                REJECT: CLAIM_REJECTED, MORE: CLAIM_MORE_PHOTOS, RESHIP: CLAIM_RESHIPPED,
+                REPLACE: CLAIM_REPLACED}
 # The permission each decision needs (groupbot/permissions.py); checked again here, whoever
 # calls, because a decision moves money.
 NEEDS = {APPROVE: permissions.DECIDE_CLAIM, ADJUST: permissions.ADJUST_AMOUNT,
          COUPON: permissions.OFFER_COUPON, REJECT: permissions.DECIDE_CLAIM,
-         MORE: permissions.DECIDE_CLAIM}
+         MORE: permissions.DECIDE_CLAIM, RESHIP: permissions.RESHIP_GOODS,
+         REPLACE: permissions.RESHIP_GOODS}
 # Policy reasons a reviewer picks from; the member reads each in plain words (reviews.reject.*).
 REJECT_REASONS = ("batch_variation", "subjective", "changed_mind", "buyer_fault", "late",
                   "no_evidence", "not_this_order", "reused_photo", "no_damage")
@@ -127,6 +132,8 @@ async def decide(
     shares, how, checked = await _amounts(rt, claim, lines, action, amount, reason)
     if isinstance(checked, Refusal):
         return checked
+    if action in reship.KINDS and (short := await reship.stock_refusal(session, claim)):
+        return _no("out_of_stock", **short)
     won = await session.execute(
         update(Claim).where(Claim.id == claim.id, Claim.status == CLAIM_PENDING)
         .values(status=STATUS_AFTER[action]).execution_options(synchronize_session=False))
@@ -164,6 +171,12 @@ async def decide(
         await notices.tell_member(session, rt, claim, member, "coupon", review.version,
                                   amount=notices.money(claim, checked),
                                   expires=coupon.expires_at)
+    elif action in reship.KINDS:  # goods, not money: nothing refunded, the cap untouched
+        row = await reship.create(session, rt, claim, action, reviewer, now)
+        details.update(order=row.reship_order_id, note=note)
+        await notices.tell_member(session, rt, claim, member, STATUS_AFTER[action],
+                                  review.version, order=row.reship_order_id,
+                                  note=notices.note_line(note))
     elif action == REJECT:
         details.update(reason=reason, note=note)
         span = policy.window_span(policy.rules_for(rt.settings),

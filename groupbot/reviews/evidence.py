@@ -166,7 +166,8 @@ async def _similar(session: AsyncSession, community_id: int, probes: list[int]) 
 
 
 def summarise(
-    photos: Sequence[ClaimPhoto], known: Sequence[KnownPhoto], expected: Sequence[str]
+    photos: Sequence[ClaimPhoto], known: Sequence[KnownPhoto], expected: Sequence[str],
+    *, goods_required: bool = True,
 ) -> dict[str, Any]:
     """The JSON stored on the claim: the verdict's fields and the re-used photos."""
     reuse = []
@@ -185,7 +186,8 @@ def summarise(
     if any(f is None for f in found):
         # Photos the engine did not look at (engine off or unavailable): no verdict to show.
         return {"checked": False, "photos": len(photos), "reused": reused}
-    v = verdict([f for f in found if f is not None], reuse, expected=list(expected))
+    v = verdict([f for f in found if f is not None], reuse, expected=list(expected),
+                goods_required=goods_required)
     return {
         "checked": True,
         "photos": len(photos),
@@ -208,7 +210,9 @@ async def tracking_of(session: AsyncSession, order_id: int) -> list[str]:
 
 async def evidence_for(
     session: AsyncSession, community_id: int, claim_id: int, photos: Sequence[ClaimPhoto],
-    order_id: int,
+    order_id: int, *, goods_required: bool = True,
 ) -> dict[str, Any]:
+    """``goods_required=False``: a missing item's packing slip or label is the evidence."""
     known = await known_photos(session, community_id, claim_id, photos)
-    return summarise(photos, known, await tracking_of(session, order_id))
+    return summarise(photos, known, await tracking_of(session, order_id),
+                     goods_required=goods_required)

@@ -36,7 +36,7 @@ async def test_organizer_gets_chart_text_and_csv_in_private(bot):
     assert lines[2] == t("reports.totals", units=150, batches=2, claims=4, claimed=8,
                          rate=t("reports.rate.enough", rate="5.3", low="2.7", high="10.2"))
     assert lines[3] == t("reports.money", refund="¥30.00", share="4.0", coupons=0,
-                         coupon_amount="¥0.00", reships=t("reports.no_data"))
+                         coupon_amount="¥0.00", reships=0)  # resolutions: none decided
     assert lines[4] == t("reports.verified",
                          rate=t("reports.rate.small", part=3, whole=3, min=30))
     assert lines[6] == t("reports.dimension.product", items=t(

@@ -106,6 +106,8 @@ async def test_too_many_units_and_too_many_photos_are_refused(bot):
     await bot.say(ming, "1")
     [reason] = bot.replies(ming)
     await bot.tap(ming, reason, "cl:r:crushed")
+    [packaging] = bot.replies(ming)  # damage in transit: 外包装是否完好？ (issue 15)
+    await bot.tap(ming, packaging, "cl:pk:intact")
     [describe] = bot.replies(ming)
     await bot.tap(ming, describe, "cl:skip")
     bot.replies(ming)

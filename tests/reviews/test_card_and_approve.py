@@ -21,7 +21,7 @@ async def test_card_then_approve_once_and_the_member_is_told(bot):
     assert "照片检查（仅供参考，不是结论）：单号一致 ✓ · 看到商品 ✓ · 损坏信号 0.82" in text
     assert "审核截止：2026-11-22 10:00（还剩 48 小时 0 分）" in text
     assert [label for label, _ in bot.sb.buttons(card)] == [
-        "✅ 通过", "✏️ 调整金额", "📷 补充照片", "🎁 发优惠券", "❌ 不通过"]
+        "✅ 通过", "✏️ 调整金额", "📷 补充照片", "🎁 发优惠券", "📦 补发", "🔁 换货", "❌ 不通过"]
     bot.replies(c.ming)
 
     bot.clock.advance(minutes=5)
