@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 import messages
 from groupbot import permissions
-from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER, Refund, Role
+from groupbot.models import ROLE_MEMBER, ROLE_ORGANIZER, ROLE_REVIEWER, Order, Refund, Role
 from groupbot.people import Person, grant_role, member_by_telegram_id, upsert_member
 from groupbot.reviews.decisions import APPROVE, decide
 from groupbot.settings import Settings
@@ -155,6 +155,13 @@ async def test_the_whole_table_role_by_action(bot) -> None:
             else:
                 needed = permissions.check({ROLE_MEMBER, role}, action, bot.settings)
                 assert said == [t(f"permissions.refused.{needed.params['role']}")], (where, said)
+        if action == permissions.RESHIP_GOODS:  # the reviewer's reship reaches the member
+            await bot.settle()
+            async with bot.rt.tx() as s:
+                reship_order = await s.scalar(select(func.max(Order.id)))
+            assert bot.htmls(ming) == [messages.t(
+                "zh-Hans", "reviews.member.reshipped", claim=claim_id, order=reship_order,
+                note="")]
 
 
 async def _try(bot, user, kind: str, payload: str, deal_card: dict, group) -> list[str]:
