@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import policy
+from groupbot import notify, policy
 from groupbot.aftercare import timing
 from groupbot.aftercare.cases import Trigger, open_case
-from groupbot.aftercare.records import Outcome, audit, tell, tell_desk
-from groupbot.models import Claim, Member
+from groupbot.aftercare.records import Outcome, active_case, audit, tell, tell_desk
+from groupbot.models import Claim, Member, OutboxMessage
 from groupbot.models.aftercare import (
     OPENED_BY_RATING,
     RATED_CLAIM,
@@ -142,3 +142,12 @@ async def comment(
     audit(session, case, member, "comment", now, comment=text)
     await tell_desk(session, rt, member, "comment", now, number=case.id, what=text)
     return Outcome("comment_case", {"number": case.id})
+
+
+async def _no_case_now(session: AsyncSession, row: OutboxMessage, rt: Runtime) -> bool:
+    """A claim's rating request waits an hour: if the member complained meanwhile, the case is
+    the conversation to have, not a score."""
+    return row.member_id is None or await active_case(session, row.member_id) is None
+
+
+notify.STILL_WANTED["rating_ask"] = _no_case_now

@@ -174,6 +174,9 @@ async def test_still_unhappy_under_a_rejection_opens_one_case(bot):
         OPENED_BY_UNHAPPY, claim_id, "misunderstanding")
     assert [m["html"] for m in bot.replies(c.ming)] == [
         t("aftercare.case.opened", number=case.id, due="2026-11-21 00:00")]
+    bot.clock.advance(minutes=61)  # the claim's rating request is not sent over a complaint
+    await tick(bot)
+    assert t("aftercare.rating.claim", claim=claim_id) not in bot.htmls(c.ming)
     await bot.say(c.li, f"/claim {claim_id}")  # the reviewer's history shows the case
     assert t("aftercare.history.case", number=case.id,
              reason=t("aftercare.reason.misunderstanding"), state=t("aftercare.state.open"),
