@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
 from groupbot import permissions, policy
-from groupbot.aftercare import timing
+from groupbot.aftercare import through_claims, timing
 from groupbot.aftercare.records import Outcome, active_case, audit, tell, tell_desk
 from groupbot.desk.records import desk_locale, desk_name
 from groupbot.models import Coupon, Member
@@ -155,6 +155,11 @@ async def resolve(
         return refused
     if resolution not in RESOLUTIONS:
         return Outcome("resolve_usage", {"resolutions": " ".join(RESOLUTIONS)})
+    if through_claims.needs_claim(resolution):
+        claim = await through_claims.carrying_claim(session, case, resolution, note or "")
+        if isinstance(claim, Outcome):
+            return claim
+        case.claim_id = claim.id
     done = await session.execute(
         update(ComplaintCase).where(ComplaintCase.id == case.id,
                                     ComplaintCase.state.in_(

@@ -153,7 +153,7 @@ async def test_not_solved_reopens_and_an_overdue_case_goes_to_the_organizers(bot
 
 
 async def test_still_unhappy_under_a_rejection_opens_one_case(bot):
-    await desk_chat(bot)
+    desk = await desk_chat(bot)
     c = cast(bot)
     claim_id = await submitted_claim(bot, c.ming)
     await tick(bot)
@@ -181,6 +181,16 @@ async def test_still_unhappy_under_a_rejection_opens_one_case(bot):
     assert t("aftercare.history.case", number=case.id,
              reason=t("aftercare.reason.misunderstanding"), state=t("aftercare.state.open"),
              day="11-20") in bot.htmls(c.li)[-1]
+    # A refund or a reship is a claim's, decided by a reviewer: the desk only names it.
+    thread = topic_of(bot, desk)
+    await agent_says(bot, desk.fang, desk, thread, "/resolve refund")
+    assert bot.htmls(desk.chat)[-1] == t("aftercare.agent.resolve_claim_not_done",
+                                         number=case.id, claim=claim_id, resolution="refund")
+    await agent_says(bot, desk.fang, desk, thread, "/resolve reship #99999")
+    assert bot.htmls(desk.chat)[-1] == t("aftercare.agent.resolve_needs_claim",
+                                         number=case.id, resolution="reship")
+    [case] = await cases(bot)
+    assert case.state == CASE_OPEN and case.resolution is None
 
 
 async def test_complaint_in_a_desk_topic_and_who_may(bot):
