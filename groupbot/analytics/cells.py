@@ -1,0 +1,168 @@
+"""Every dimension of a report in one pass over the period's order lines (and one over its
+claims), instead of one pass per dimension.
+
+The joins a dimension needs (the product's name, the deal's supplier, the courier of the
+order's first shipment, the group) are made once, into **cells**: one row per (deal, product
+name, supplier, courier, group) for the lines, one per (claim, the same keys) for the claims.
+A million lines of a year collapse into some tens of thousands of cells, and each dimension
+is then a GROUP BY over the cells, all in one statement (a CTE the database materialises once,
+read by a UNION ALL of the dimensions). The result is exactly ``rates.figures`` per dimension
+(tests/analytics/test_cells.py compares them): sums add up over the finer cells, batches are
+a COUNT(DISTINCT deal) over the few cells of a key, and a claim is still counted once per key
+because the claims' cells are grouped by (key, claim) before they are counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from groupbot.analytics.period import Period
+from groupbot.analytics.rates import (
+    DIMENSIONS,
+    TOTAL,
+    Figures,
+    _checked_expr,
+    _delivered,
+    _verified_expr,
+)
+from groupbot.models import (
+    Claim,
+    ClaimItem,
+    Coupon,
+    Deal,
+    Group,
+    Order,
+    OrderItem,
+    Product,
+    Shipment,
+)
+
+
+def _lines_joined() -> tuple[list[Any], Any]:
+    """The id keys of a cell (labelled) and the one join they need beyond order_items ⋈
+    orders: the shipment that delivered the order, as in ``rates._keyed("courier")``. Names,
+    suppliers and titles are joined to the cells afterwards, not to every line."""
+    keys = [Order.deal_id.label("deal_id"), OrderItem.product_id.label("product_id"),
+            func.coalesce(Shipment.courier, "").label("courier"),
+            func.coalesce(Order.group_id, 0).label("group_id")]
+    joins = (select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
+             .outerjoin(Shipment, (Shipment.order_id == Order.id)
+                        & (Shipment.shipped_at == Order.shipped_at)))
+    return keys, joins
+
+
+def _named(cells: Any, name: str, *columns: str) -> Any:
+    """The cells with the product's name, the supplier (the deal's, else the product's) and
+    the group's title: a join over the cells (tens of thousands), read once as a CTE."""
+    c = cells.c
+    return (select(c.deal_id, Product.name.label("product"),
+                   func.coalesce(Deal.supplier, Product.supplier, "").label("supplier"),
+                   c.courier, c.group_id, func.coalesce(Group.title, "").label("group_title"),
+                   *(getattr(c, col) for col in columns))
+            .select_from(cells).join(Product, Product.id == c.product_id)
+            .outerjoin(Deal, Deal.id == c.deal_id).outerjoin(Group, Group.id == c.group_id)
+            .cte(name))
+
+
+def _key_of(c: Any, dimension: str) -> Any:
+    """A dimension's key over a cells CTE's columns (None: the total)."""
+    if dimension == TOTAL:
+        return None
+    if dimension == "batch":
+        return c.deal_id
+    return getattr(c, {"group": "group_id"}.get(dimension, dimension))
+
+
+def _label_of(c: Any, dimension: str) -> Any:
+    """What a line cells' key is shown as: a batch by its product, a group by its title."""
+    if dimension == TOTAL:
+        return literal("")
+    column = {"batch": "product", "group": "group_title"}.get(dimension, dimension)
+    return func.min(getattr(c, column))
+
+
+def _keyed(stmt: Any, c: Any, dimension: str, key: Any) -> Any:
+    if dimension == "batch":
+        stmt = stmt.where(c.deal_id.is_not(None))
+    return stmt if key is None else stmt.group_by(key)
+
+
+def _text(key: Any) -> Any:
+    """Keys of every dimension in one column: as text (rates.Figures.key is text too)."""
+    return (literal("") if key is None else cast(key, String)).label("key")
+
+
+async def _lines(session: AsyncSession, community_id: int, period: Period
+                 ) -> dict[tuple[str, str], tuple]:
+    keys, joins = _lines_joined()
+    cells = _delivered(joins.add_columns(
+        *keys, func.sum(OrderItem.quantity).label("units"),
+        func.sum(OrderItem.paid_minor).label("sales"),
+        func.sum(OrderItem.refunded_minor).label("refunds"),
+    ), community_id, period).group_by(*(k.element for k in keys)).subquery("line_ids")
+    c = _named(cells, "line_cells", "units", "sales", "refunds").c
+    parts = [_keyed(select(
+        literal(dimension).label("dimension"), _text(key := _key_of(c, dimension)),
+        _label_of(c, dimension).label("label"), func.sum(c.units), func.sum(c.sales),
+        func.sum(c.refunds), func.count(func.distinct(c.deal_id)),
+    ), c, dimension, key) for dimension in (TOTAL, *DIMENSIONS)]
+    rows = (await session.execute(union_all(*parts))).all()
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
+async def _claims(session: AsyncSession, community_id: int, period: Period
+                  ) -> dict[tuple[str, str], tuple]:
+    keys, joins = _lines_joined()
+    joins = (joins.join(ClaimItem, ClaimItem.order_item_id == OrderItem.id)
+             .join(Claim, Claim.id == ClaimItem.claim_id)
+             .outerjoin(Coupon, Coupon.claim_id == Claim.id))
+    cells = _delivered(joins.add_columns(
+        Claim.id.label("claim_id"), *keys,
+        func.sum(ClaimItem.damaged_units).label("units"),
+        func.max(_verified_expr()).label("verified"), func.max(_checked_expr()).label("checked"),
+        func.max(func.coalesce(Coupon.amount_minor, 0)).label("coupon"),
+        func.max(case((Coupon.id.is_(None), 0), else_=1)).label("has_coupon"),
+    ), community_id, period).group_by(Claim.id, *(k.element for k in keys)).subquery("claim_ids")
+    c = _named(cells, "claim_cells", "claim_id", "units", "verified", "checked", "coupon",
+               "has_coupon").c
+    parts = []
+    for dimension in (TOTAL, *DIMENSIONS):
+        key = _key_of(c, dimension)
+        # One row per (key, claim) first, so a claim over two cells of one key counts once.
+        per_claim = _keyed(select(
+            _text(key), func.sum(c.units).label("units"), func.max(c.verified).label("verified"),
+            func.max(c.checked).label("checked"), func.max(c.coupon).label("coupon"),
+            func.max(c.has_coupon).label("has_coupon"),
+        ), c, dimension, key).group_by(c.claim_id).subquery()
+        p = per_claim.c
+        parts.append(select(
+            literal(dimension).label("dimension"), p.key, func.sum(p.units), func.count(),
+            func.sum(p.verified), func.sum(p.checked), func.sum(p.coupon),
+            func.sum(p.has_coupon)).group_by(p.key))
+    rows = (await session.execute(union_all(*parts))).all()
+    return {(row[0], row[1]): tuple(int(v or 0) for v in row[2:]) for row in rows}
+
+
+async def all_figures(session: AsyncSession, community_id: int, period: Period, min_sample: int
+                      ) -> dict[str, list[Figures]]:
+    """The rows of the total and of every dimension, each sorted as ``rates.figures``."""
+    lines = await _lines(session, community_id, period)
+    claims = await _claims(session, community_id, period)
+    out: dict[str, list[Figures]] = {d: [] for d in (TOTAL, *DIMENSIONS)}
+    for (dimension, key), (label, units, sales, refunded, batches) in lines.items():
+        if dimension == TOTAL and not units:
+            continue  # an empty period: its total has no lines
+        claimed, n, verified, checked, coupon, coupons = claims.get((dimension, key),
+                                                                    (0, 0, 0, 0, 0, 0))
+        out[dimension].append(Figures(
+            dimension=dimension, key=key, label=str(label or ""),
+            units_delivered=int(units), units_claimed=claimed, sales_minor=int(sales),
+            refund_minor=int(refunded or 0), claims=n, verified_claims=verified,
+            checked_claims=checked, coupon_minor=coupon, coupons=coupons, batches=int(batches),
+            min_sample=min_sample))
+    for rows in out.values():
+        rows.sort(key=lambda f: (-f.units_claimed, -f.units_delivered, f.label))
+    return out
