@@ -14,6 +14,8 @@ because the claims' cells are grouped by (key, claim) before they are counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, literal, select, union_all
@@ -25,7 +27,6 @@ from groupbot.analytics.rates import (
     TOTAL,
     Figures,
     _checked_expr,
-    _delivered,
     _verified_expr,
 )
 from groupbot.models import (
@@ -39,19 +40,53 @@ from groupbot.models import (
     Product,
     Shipment,
 )
+from groupbot.models.orders import ORDER_CANCELLED
+from groupbot.models.report_lines import ReportLine
 
 
-def _lines_joined() -> tuple[list[Any], Any]:
-    """The id keys of a cell (labelled) and the one join they need beyond order_items ⋈
-    orders: the shipment that delivered the order, as in ``rates._keyed("courier")``. Names,
-    suppliers and titles are joined to the cells afterwards, not to every line."""
-    keys = [Order.deal_id.label("deal_id"), OrderItem.product_id.label("product_id"),
-            func.coalesce(Shipment.courier, "").label("courier"),
-            func.coalesce(Order.group_id, 0).label("group_id")]
-    joins = (select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
-             .outerjoin(Shipment, (Shipment.order_id == Order.id)
-                        & (Shipment.shipped_at == Order.shipped_at)))
-    return keys, joins
+@dataclass(frozen=True)
+class _Source:
+    """Where a report's lines come from: their id keys (labelled), the rows to select from
+    with what a key needs already joined, the period's filter, and each line's figures."""
+
+    keys: list[Any]
+    rows: Any
+    where: Callable[[int, Period], list[Any]]
+    item_id: Any
+    quantity: Any
+    paid: Any
+    refunded: Any
+
+
+def _source(session: AsyncSession) -> _Source:
+    """PostgreSQL: ``report_lines``, the lines already joined to their order and delivering
+    shipment by the database's triggers (groupbot/models/report_lines.py). Elsewhere: those
+    joins, made here. Names, suppliers and titles are joined to the cells afterwards, not to
+    every line."""
+    if session.get_bind().dialect.name == "postgresql":
+        r = ReportLine
+        return _Source(
+            keys=[r.deal_id.label("deal_id"), r.product_id.label("product_id"),
+                  r.courier.label("courier"), r.group_id.label("group_id")],
+            rows=select().select_from(r),
+            where=lambda community_id, period: [r.community_id == community_id,
+                                                r.delivered_at >= period.since,
+                                                r.delivered_at < period.until],
+            item_id=r.order_item_id, quantity=r.quantity, paid=r.paid_minor,
+            refunded=r.refunded_minor)
+    return _Source(
+        keys=[Order.deal_id.label("deal_id"), OrderItem.product_id.label("product_id"),
+              func.coalesce(Shipment.courier, "").label("courier"),
+              func.coalesce(Order.group_id, 0).label("group_id")],
+        # The shipment that delivered the order, as in rates._keyed("courier").
+        rows=(select().select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
+              .outerjoin(Shipment, (Shipment.order_id == Order.id)
+                         & (Shipment.shipped_at == Order.shipped_at))),
+        where=lambda community_id, period: [
+            Order.community_id == community_id, Order.delivered_at >= period.since,
+            Order.delivered_at < period.until, Order.status != ORDER_CANCELLED],
+        item_id=OrderItem.id, quantity=OrderItem.quantity, paid=OrderItem.paid_minor,
+        refunded=OrderItem.refunded_minor)
 
 
 def _named(cells: Any, name: str, *columns: str) -> Any:
@@ -97,12 +132,12 @@ def _text(key: Any) -> Any:
 
 async def _lines(session: AsyncSession, community_id: int, period: Period
                  ) -> dict[tuple[str, str], tuple]:
-    keys, joins = _lines_joined()
-    cells = _delivered(joins.add_columns(
-        *keys, func.sum(OrderItem.quantity).label("units"),
-        func.sum(OrderItem.paid_minor).label("sales"),
-        func.sum(OrderItem.refunded_minor).label("refunds"),
-    ), community_id, period).group_by(*(k.element for k in keys)).subquery("line_ids")
+    src = _source(session)
+    cells = src.rows.add_columns(
+        *src.keys, func.sum(src.quantity).label("units"), func.sum(src.paid).label("sales"),
+        func.sum(src.refunded).label("refunds"),
+    ).where(*src.where(community_id, period)).group_by(
+        *(k.element for k in src.keys)).subquery("line_ids")
     c = _named(cells, "line_cells", "units", "sales", "refunds").c
     parts = [_keyed(select(
         literal(dimension).label("dimension"), _text(key := _key_of(c, dimension)),
@@ -115,17 +150,18 @@ async def _lines(session: AsyncSession, community_id: int, period: Period
 
 async def _claims(session: AsyncSession, community_id: int, period: Period
                   ) -> dict[tuple[str, str], tuple]:
-    keys, joins = _lines_joined()
-    joins = (joins.join(ClaimItem, ClaimItem.order_item_id == OrderItem.id)
+    src = _source(session)
+    joins = (src.rows.join(ClaimItem, ClaimItem.order_item_id == src.item_id)
              .join(Claim, Claim.id == ClaimItem.claim_id)
              .outerjoin(Coupon, Coupon.claim_id == Claim.id))
-    cells = _delivered(joins.add_columns(
-        Claim.id.label("claim_id"), *keys,
+    cells = joins.add_columns(
+        Claim.id.label("claim_id"), *src.keys,
         func.sum(ClaimItem.damaged_units).label("units"),
         func.max(_verified_expr()).label("verified"), func.max(_checked_expr()).label("checked"),
         func.max(func.coalesce(Coupon.amount_minor, 0)).label("coupon"),
         func.max(case((Coupon.id.is_(None), 0), else_=1)).label("has_coupon"),
-    ), community_id, period).group_by(Claim.id, *(k.element for k in keys)).subquery("claim_ids")
+    ).where(*src.where(community_id, period)).group_by(
+        Claim.id, *(k.element for k in src.keys)).subquery("claim_ids")
     c = _named(cells, "claim_cells", "claim_id", "units", "verified", "checked", "coupon",
                "has_coupon").c
     parts = []

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete, select, text, update
+
 from groupbot.analytics import cells, rates
 from groupbot.analytics.period import last_days
 from groupbot.models import Claim, ClaimItem, Coupon, Order, OrderItem, Product, Shipment
-from groupbot.models.orders import ORDER_DELIVERED
+from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED
+from groupbot.models.report_lines import ReportLine
 from tests.analytics.factories import UNVERIFIED, VERIFIED, batch, organizer
 from tests.factories import group_row
 
@@ -88,3 +91,51 @@ async def test_one_pass_of_an_empty_period(runtime):
     async with rt.tx() as s:
         found = await cells.all_figures(s, rt.community_id, period, 30)
     assert found == {d: [] for d in (rates.TOTAL, *rates.DIMENSIONS)}
+
+
+async def _lines_rows(s) -> list[tuple]:
+    return [tuple(r) for r in (await s.execute(
+        select(ReportLine.__table__).order_by(ReportLine.order_item_id))).all()]
+
+
+async def test_the_lines_follow_every_change(runtime):
+    """A refund (a plain UPDATE, as decisions make it), a cancellation, a late delivery, a
+    reship, a corrected courier and a deleted line: the one pass still equals each dimension's
+    own queries, and on PostgreSQL the trigger-kept report_lines equal a rebuild."""
+    rt = runtime
+    now = rt.clock.now()
+    async with rt.tx() as s:
+        await _dataset(rt, s)
+    async with rt.tx() as s:
+        orders = list(await s.scalars(select(Order).order_by(Order.id)))
+        first, second, third = orders[0], orders[1], orders[12]
+        item = await s.scalar(select(OrderItem).where(OrderItem.order_id == first.id))
+        await s.execute(update(OrderItem).where(OrderItem.id == item.id)
+                        .values(refunded_minor=OrderItem.refunded_minor + 500))
+        second.status = ORDER_CANCELLED
+        third.delivered_at = now - timedelta(days=40)  # out of both periods now
+        s.add(Shipment(order_id=orders[2].id, courier="京东", tracking_number="JD2",
+                       shipped_at=now))  # a reship: no change of courier
+        shipment = await s.scalar(select(Shipment).where(Shipment.order_id == orders[3].id))
+        shipment.courier = "韵达"  # corrected
+        gone = await s.scalar(select(OrderItem).where(OrderItem.order_id == orders[4].id))
+        await s.execute(delete(ClaimItem).where(ClaimItem.order_item_id == gone.id))
+        await s.delete(gone)
+    for days in (7, 30):
+        period = last_days(days, rt.settings.tz, now)
+        async with rt.tx() as s:
+            await rates.tune(s)
+            together = await cells.all_figures(s, rt.community_id, period, 30)
+            apart = {d: await rates.figures(s, rt.community_id, period, d, 30)
+                     for d in (rates.TOTAL, *rates.DIMENSIONS)}
+        assert together == apart
+    assert "韵达" in {f.label for f in together["courier"]}
+    if rt.engine.dialect.name != "postgresql":
+        return
+    async with rt.tx() as s:
+        kept = await _lines_rows(s)
+        # 12 + 6 + 5 + 4 delivered lines and the storefront's 2, less the cancelled order's
+        # and the deleted line; the order delivered 40 days ago still has its row.
+        assert len(kept) == 12 + 6 + 5 + 4 + 2 - 1 - 1
+        await s.execute(text("SELECT report_lines_rebuild()"))
+        assert await _lines_rows(s) == kept
