@@ -58,12 +58,12 @@ class _Source:
     refunded: Any
 
 
-def _source(session: AsyncSession) -> _Source:
+def _source(session: AsyncSession, live: bool) -> _Source:
     """PostgreSQL: ``report_lines``, the lines already joined to their order and delivering
     shipment by the database's triggers (groupbot/models/report_lines.py). Elsewhere: those
     joins, made here. Names, suppliers and titles are joined to the cells afterwards, not to
-    every line."""
-    if session.get_bind().dialect.name == "postgresql":
+    every line. ``live``: the joins on PostgreSQL too (benchmarks/report.py compares)."""
+    if session.get_bind().dialect.name == "postgresql" and not live:
         r = ReportLine
         return _Source(
             keys=[r.deal_id.label("deal_id"), r.product_id.label("product_id"),
@@ -130,9 +130,9 @@ def _text(key: Any) -> Any:
     return (literal("") if key is None else cast(key, String)).label("key")
 
 
-async def _lines(session: AsyncSession, community_id: int, period: Period
-                 ) -> dict[tuple[str, str], tuple]:
-    src = _source(session)
+async def _lines(session: AsyncSession, community_id: int, period: Period, *,
+                 live: bool = False) -> dict[tuple[str, str], tuple]:
+    src = _source(session, live)
     cells = src.rows.add_columns(
         *src.keys, func.sum(src.quantity).label("units"), func.sum(src.paid).label("sales"),
         func.sum(src.refunded).label("refunds"),
@@ -148,9 +148,9 @@ async def _lines(session: AsyncSession, community_id: int, period: Period
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
-async def _claims(session: AsyncSession, community_id: int, period: Period
-                  ) -> dict[tuple[str, str], tuple]:
-    src = _source(session)
+async def _claims(session: AsyncSession, community_id: int, period: Period, *,
+                  live: bool = False) -> dict[tuple[str, str], tuple]:
+    src = _source(session, live)
     joins = (src.rows.join(ClaimItem, ClaimItem.order_item_id == src.item_id)
              .join(Claim, Claim.id == ClaimItem.claim_id)
              .outerjoin(Coupon, Coupon.claim_id == Claim.id))
