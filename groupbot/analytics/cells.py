@@ -112,11 +112,13 @@ def _key_of(c: Any, dimension: str) -> Any:
 
 
 def _label_of(c: Any, dimension: str) -> Any:
-    """What a line cells' key is shown as: a batch by its product, a group by its title."""
+    """What a line cells' key is shown as: a batch by its product, a group by its title, the
+    others by the key itself (not a min(): text compared by collation row by row is slow)."""
     if dimension == TOTAL:
         return literal("")
-    column = {"batch": "product", "group": "group_title"}.get(dimension, dimension)
-    return func.min(getattr(c, column))
+    if dimension in ("batch", "group"):
+        return func.min(getattr(c, {"batch": "product", "group": "group_title"}[dimension]))
+    return getattr(c, dimension)
 
 
 def _keyed(stmt: Any, c: Any, dimension: str, key: Any) -> Any:
@@ -161,23 +163,44 @@ async def _claims(session: AsyncSession, community_id: int, period: Period, *,
         func.max(func.coalesce(Coupon.amount_minor, 0)).label("coupon"),
         func.max(case((Coupon.id.is_(None), 0), else_=1)).label("has_coupon"),
     ).where(*src.where(community_id, period)).group_by(
-        Claim.id, *(k.element for k in src.keys)).subquery("claim_ids")
-    c = _named(cells, "claim_cells", "claim_id", "units", "verified", "checked", "coupon",
-               "has_coupon").c
+        Claim.id, *(k.element for k in src.keys)).cte("claim_ids")
+    ids = cells.c
+    # A claim is on one order (claims.submit takes its lines from that order), so its deal,
+    # courier and group are one each: one row per claim serves those dimensions and the total
+    # with a single GROUP BY. Product and supplier may differ within a claim: those are
+    # grouped by (key, claim) first, so a claim over two lines of one supplier counts once.
+    # (Grouped by those keys rather than taking their min(): a min() of text compares by
+    # collation, row by row, and cost more than the rest of the query.)
+    claim_rows = select(
+        ids.claim_id, ids.deal_id, ids.courier, ids.group_id,
+        func.sum(ids.units).label("units"), func.max(ids.verified).label("verified"),
+        func.max(ids.checked).label("checked"), func.max(ids.coupon).label("coupon"),
+        func.max(ids.has_coupon).label("has_coupon"),
+    ).group_by(ids.claim_id, ids.deal_id, ids.courier, ids.group_id).cte("claim_rows")
+    named = _named(cells, "claim_cells", "claim_id", "units", "verified", "checked", "coupon",
+                   "has_coupon").c
     parts = []
     for dimension in (TOTAL, *DIMENSIONS):
-        key = _key_of(c, dimension)
-        # One row per (key, claim) first, so a claim over two cells of one key counts once.
-        per_claim = _keyed(select(
-            _text(key), func.sum(c.units).label("units"), func.max(c.verified).label("verified"),
-            func.max(c.checked).label("checked"), func.max(c.coupon).label("coupon"),
-            func.max(c.has_coupon).label("has_coupon"),
-        ), c, dimension, key).group_by(c.claim_id).subquery()
-        p = per_claim.c
-        parts.append(select(
-            literal(dimension).label("dimension"), p.key, func.sum(p.units), func.count(),
-            func.sum(p.verified), func.sum(p.checked), func.sum(p.coupon),
-            func.sum(p.has_coupon)).group_by(p.key))
+        if dimension in ("product", "supplier"):
+            c = named
+            key = _key_of(c, dimension)
+            p = select(
+                _text(key), func.sum(c.units).label("units"),
+                func.max(c.verified).label("verified"), func.max(c.checked).label("checked"),
+                func.max(c.coupon).label("coupon"), func.max(c.has_coupon).label("has_coupon"),
+            ).group_by(key, c.claim_id).subquery().c
+        else:
+            p = claim_rows.c
+            key = _key_of(p, dimension)
+        stmt = select(literal(dimension).label("dimension"),
+                      p.key if dimension in ("product", "supplier") else _text(key),
+                      func.sum(p.units), func.count(), func.sum(p.verified),
+                      func.sum(p.checked), func.sum(p.coupon), func.sum(p.has_coupon))
+        if dimension in ("product", "supplier"):
+            stmt = stmt.group_by(p.key)
+        else:
+            stmt = _keyed(stmt, p, dimension, key)
+        parts.append(stmt)
     rows = (await session.execute(union_all(*parts))).all()
     return {(row[0], row[1]): tuple(int(v or 0) for v in row[2:]) for row in rows}
 
