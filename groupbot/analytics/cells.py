@@ -8,8 +8,12 @@ A million lines of a year collapse into some tens of thousands of cells, and eac
 is then a GROUP BY over the cells, all in one statement (a CTE the database materialises once,
 read by a UNION ALL of the dimensions). The result is exactly ``rates.figures`` per dimension
 (tests/analytics/test_cells.py compares them): sums add up over the finer cells, batches are
-a COUNT(DISTINCT deal) over the few cells of a key, and a claim is still counted once per key
-because the claims' cells are grouped by (key, claim) before they are counted.
+a COUNT(DISTINCT deal) over the few cells of a key, and a claim is still counted once per key:
+the order-level dimensions (total, batch, courier, group) read one row per claim (a claim is on
+one order), product and supplier group the claims' cells by (key, claim) before counting.
+
+On PostgreSQL the lines come from ``report_lines`` (the joins kept by triggers,
+groupbot/models/report_lines.py); elsewhere the joins are made here.
 """
 
 from __future__ import annotations
@@ -150,6 +154,23 @@ async def _lines(session: AsyncSession, community_id: int, period: Period, *,
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
+WITHIN_A_CLAIM = ("product", "supplier")  # the dimensions whose key may differ within a claim
+
+
+def _per_claim(c: Any) -> list[Any]:
+    """A claim's figures from its cells: units add up, the rest is the claim's own."""
+    return [func.sum(c.units).label("units"), func.max(c.verified).label("verified"),
+            func.max(c.checked).label("checked"), func.max(c.coupon).label("coupon"),
+            func.max(c.has_coupon).label("has_coupon")]
+
+
+def _counted(p: Any) -> list[Any]:
+    """A key's figures from one row per claim: units claimed, claims, verified, checked,
+    coupon money, coupons."""
+    return [func.sum(p.units), func.count(), func.sum(p.verified), func.sum(p.checked),
+            func.sum(p.coupon), func.sum(p.has_coupon)]
+
+
 async def _claims(session: AsyncSession, community_id: int, period: Period, *,
                   live: bool = False) -> dict[tuple[str, str], tuple]:
     src = _source(session, live)
@@ -171,36 +192,24 @@ async def _claims(session: AsyncSession, community_id: int, period: Period, *,
     # grouped by (key, claim) first, so a claim over two lines of one supplier counts once.
     # (Grouped by those keys rather than taking their min(): a min() of text compares by
     # collation, row by row, and cost more than the rest of the query.)
-    claim_rows = select(
-        ids.claim_id, ids.deal_id, ids.courier, ids.group_id,
-        func.sum(ids.units).label("units"), func.max(ids.verified).label("verified"),
-        func.max(ids.checked).label("checked"), func.max(ids.coupon).label("coupon"),
-        func.max(ids.has_coupon).label("has_coupon"),
-    ).group_by(ids.claim_id, ids.deal_id, ids.courier, ids.group_id).cte("claim_rows")
+    claim_rows = select(ids.claim_id, ids.deal_id, ids.courier, ids.group_id, *_per_claim(ids)
+                        ).group_by(ids.claim_id, ids.deal_id, ids.courier, ids.group_id
+                                   ).cte("claim_rows")
     named = _named(cells, "claim_cells", "claim_id", "units", "verified", "checked", "coupon",
                    "has_coupon").c
     parts = []
     for dimension in (TOTAL, *DIMENSIONS):
-        if dimension in ("product", "supplier"):
-            c = named
+        if dimension in WITHIN_A_CLAIM:
+            key = _key_of(named, dimension)
+            per = (select(_text(key), *_per_claim(named)).group_by(key, named.claim_id)
+                   .subquery().c)
+            parts.append(select(literal(dimension).label("dimension"), per.key, *_counted(per))
+                         .group_by(per.key))
+        else:
+            c = claim_rows.c
             key = _key_of(c, dimension)
-            p = select(
-                _text(key), func.sum(c.units).label("units"),
-                func.max(c.verified).label("verified"), func.max(c.checked).label("checked"),
-                func.max(c.coupon).label("coupon"), func.max(c.has_coupon).label("has_coupon"),
-            ).group_by(key, c.claim_id).subquery().c
-        else:
-            p = claim_rows.c
-            key = _key_of(p, dimension)
-        stmt = select(literal(dimension).label("dimension"),
-                      p.key if dimension in ("product", "supplier") else _text(key),
-                      func.sum(p.units), func.count(), func.sum(p.verified),
-                      func.sum(p.checked), func.sum(p.coupon), func.sum(p.has_coupon))
-        if dimension in ("product", "supplier"):
-            stmt = stmt.group_by(p.key)
-        else:
-            stmt = _keyed(stmt, p, dimension, key)
-        parts.append(stmt)
+            parts.append(_keyed(select(literal(dimension).label("dimension"), _text(key),
+                                       *_counted(c)), c, dimension, key))
     rows = (await session.execute(union_all(*parts))).all()
     return {(row[0], row[1]): tuple(int(v or 0) for v in row[2:]) for row in rows}
 
