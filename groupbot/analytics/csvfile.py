@@ -75,7 +75,7 @@ def render_csv(locale: str, report: Report) -> bytes:
     for dimension in DIMENSIONS:
         for f in report.by[dimension]:
             writer.writerow(_row(locale, report, f))
-    writer.writerow([])
+    writer.writerow([""])  # an empty row that still has a first cell, for scripts that read r[0]
     writer.writerow([str(messages.t(locale, f"reports.csv.{c}")) for c in PROMISE_COLUMNS])
     writer.writerows(_promise_rows(locale, report))
     # UTF-8 with a BOM: Excel, which most organizers open it with, then reads Chinese right.
