@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import deal_card, notify, texts
-from groupbot.analytics.actions import active_pause
+from groupbot.analytics.actions import active_pause, usual_supplier
 from groupbot.claiming import claimable
 from groupbot.db import is_postgres
 from groupbot.models import DEAL_CLOSED, DEAL_OPEN, Deal, Group, Member, Order, Product
@@ -142,7 +142,8 @@ async def create_deal(
     if await active_pause(session, rt.community_id, spec.name) is not None:
         raise Refused("product_paused", product=spec.name)
     product = Product(
-        community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable
+        community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable,
+        supplier=await usual_supplier(session, rt.community_id, spec.name),
     )
     session.add(product)
     await session.flush()

@@ -66,6 +66,17 @@ async def active_pauses(session: AsyncSession, community_id: int) -> list[Produc
     return list(rows)
 
 
+async def usual_supplier(session: AsyncSession, community_id: int, product_name: str
+                         ) -> str | None:
+    """The supplier a product of that name last had (the storefront's import sets it,
+    groupbot.intake.suppliers); a new deal of that name starts with it."""
+    return await session.scalar(
+        select(Product.supplier).where(Product.community_id == community_id,
+                                       Product.name == product_name,
+                                       Product.supplier.is_not(None))
+        .order_by(Product.id.desc()).limit(1))
+
+
 async def supplier_of(session: AsyncSession, deal_id: int) -> str | None:
     """The batch's supplier: the deal's own, else its product's."""
     row = (await session.execute(

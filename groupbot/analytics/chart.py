@@ -1,4 +1,5 @@
-"""The report chart: claim rate per product with its 95% interval, and the reasons as a Pareto.
+"""The report chart: claim rate per product with its 95% interval, the reasons as a Pareto,
+and a line of the service promises (review, payout, the desk's first response p50/p90).
 
 matplotlib's object API on the Agg backend (no pyplot, no display, safe in a worker thread);
 Chinese labels in the packaged Noto Sans SC that the evidence sheet uses; nothing downloaded.
@@ -7,6 +8,7 @@ CPU work: callers run it off the event loop, after the transaction that read the
 
 from __future__ import annotations
 
+import html
 import io
 from functools import cache
 
@@ -82,6 +84,15 @@ def _reasons_panel(ax, locale: str, report: Report) -> None:
     line.set_ylabel(t("cumulative_axis"))
 
 
+def _promises_line(locale: str, report: Report) -> str:
+    """The service promises under the panels, worded as in the text report."""
+    p = report.promises
+    return html.unescape(str(messages.t(
+        locale, "reports.chart.promises", review=labels.rate(locale, p.decided_in_time),
+        payout=labels.rate(locale, p.paid_in_time),
+        desk=labels.desk_minutes(locale, p.desk_first_response))))
+
+
 def render_png(locale: str, report: Report) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -103,7 +114,9 @@ def render_png(locale: str, report: Report) -> bytes:
                 _reasons_panel(reasons_ax, locale, report)
             else:
                 reasons_ax.set_axis_off()
-            fig.tight_layout()
+            fig.text(0.5, 0.015, _promises_line(locale, report), ha="center", va="bottom",
+                     fontsize=10, color="#333333")
+            fig.tight_layout(rect=(0, 0.05, 1, 1))
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=DPI)
     return out.getvalue()

@@ -1,6 +1,10 @@
 """``groupbot report --since DATE [--until DATE] [--csv FILE] [--png FILE] [--locale L]``:
 the organizer's report on the command line — the text on stdout, the CSV and the chart written
-where asked. Read in one transaction on its own engine (the schema is upgraded first)."""
+where asked. Read in one transaction on its own engine (the schema is upgraded first).
+
+``groupbot report --rebuild-lines`` rebuilds ``report_lines`` (PostgreSQL: the per-line facts
+its triggers keep, groupbot/models/report_lines.py) in one transaction, e.g. after a bulk load
+made with triggers off; with ``--since`` the report follows."""
 
 from __future__ import annotations
 
@@ -20,11 +24,13 @@ TAG = re.compile(r"<[^>]+>")
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("report", help="claim and refund rates since a day, as text, CSV and PNG")
-    p.add_argument("--since", required=True, metavar="DATE", help="first day, e.g. 2026-11-01")
+    p.add_argument("--since", metavar="DATE", help="first day, e.g. 2026-11-01")
     p.add_argument("--until", metavar="DATE", help="last day, included (default: today)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="write the details as CSV here")
     p.add_argument("--png", type=Path, metavar="FILE", help="write the chart as PNG here")
     p.add_argument("--locale", choices=["zh-Hans", "en"], help="default: the community's")
+    p.add_argument("--rebuild-lines", action="store_true",
+                   help="rebuild report_lines from the orders (PostgreSQL) first")
 
 
 def plain(text: str) -> str:
@@ -43,6 +49,16 @@ async def run(settings: Settings, args: argparse.Namespace, *, out: TextIO | Non
         await rt.engine.dispose()
 
 
+async def rebuild_lines(rt: Runtime) -> int | None:
+    """Rebuild report_lines in one transaction; its rows, or None where it is not kept."""
+    from sqlalchemy import text
+
+    if rt.engine.dialect.name != "postgresql":
+        return None
+    async with rt.tx() as session:
+        return int(await session.scalar(text("SELECT report_lines_rebuild()")) or 0)
+
+
 async def run_with(rt: Runtime, args: argparse.Namespace, *, out: TextIO | None = None,
                    err: TextIO | None = None) -> int:
     import messages
@@ -53,6 +69,17 @@ async def run_with(rt: Runtime, args: argparse.Namespace, *, out: TextIO | None 
 
     out, err = out or sys.stdout, err or sys.stderr
     locale = args.locale or rt.settings.default_locale
+    if args.rebuild_lines:
+        await db.upgrade(rt.engine)
+        lines = await rebuild_lines(rt)
+        print(plain(messages.t(locale, "reports.cli.not_kept") if lines is None else
+                    messages.t(locale, "reports.cli.rebuilt", lines=lines)), file=out)
+        if not args.since:
+            return 0
+    if not args.since:
+        print("groupbot report: " + plain(messages.t(locale, "reports.cli.since_required")),
+              file=err)
+        return 2
     typed = args.since + (f"..{args.until}" if args.until else "")
     try:
         period = parse_period(typed, rt.settings.tz, rt.clock.now())

@@ -1,6 +1,8 @@
 """The report as CSV: one row per product, batch, supplier, courier and group, and the total,
 with the counts behind every rate so anyone can recompute it. Money in the currency's units
-(Decimal text, never float); a rate only where the sample is big enough."""
+(Decimal text, never float); a rate only where the sample is big enough. Under the table,
+after an empty row, the service promises (review and payout in time, overdue, the desk's first
+response p50/p90 in service minutes) as (promise, value, sample)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,30 @@ def _row(locale: str, report: Report, f: Figures) -> list[str]:
     ]
 
 
+PROMISE_COLUMNS = ("promise", "value", "sample")
+
+
+def _promise_rows(locale: str, report: Report) -> list[list[str]]:
+    """The service promises under the table, after an empty row: (name, value, sample). A
+    rate under the minimum sample has no value, as in the table above."""
+    p = report.promises
+    name = lambda key: str(messages.t(locale, f"reports.csv.promises.{key}"))  # noqa: E731
+
+    def rate(key: str, value) -> list[str]:
+        return [name(key), _ratio(value.value) if value.enough and value.whole else "",
+                str(value.whole)]
+
+    rows = [rate("review_in_time", p.decided_in_time), rate("payout_in_time", p.paid_in_time),
+            [name("undecided_overdue"), str(p.undecided_overdue), ""],
+            [name("unpaid_overdue"), str(p.unpaid_overdue), ""]]
+    desk = p.desk_first_response
+    for key, minutes in (("desk_p50_minutes", desk and desk.p50_minutes),
+                         ("desk_p90_minutes", desk and desk.p90_minutes)):
+        rows.append([name(key), "" if desk is None else f"{minutes:.1f}",
+                     str(desk.count if desk else 0)])
+    return rows
+
+
 def render_csv(locale: str, report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -49,5 +75,8 @@ def render_csv(locale: str, report: Report) -> bytes:
     for dimension in DIMENSIONS:
         for f in report.by[dimension]:
             writer.writerow(_row(locale, report, f))
+    writer.writerow([""])  # an empty row that still has a first cell, for scripts that read r[0]
+    writer.writerow([str(messages.t(locale, f"reports.csv.{c}")) for c in PROMISE_COLUMNS])
+    writer.writerows(_promise_rows(locale, report))
     # UTF-8 with a BOM: Excel, which most organizers open it with, then reads Chinese right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import messages
 from groupbot.analytics.intervals import Rate, percent
+from groupbot.analytics.promises import Percentiles
 from groupbot.analytics.rates import Figures
 from groupbot.money import fmt, from_minor
 
@@ -31,6 +32,14 @@ def rate(locale: str, value: Rate) -> messages.Html:
                           min=value.min_sample)
     return messages.t(locale, "reports.rate.enough", rate=percent(value.value or 0.0),
                       low=percent(value.low), high=percent(value.high))
+
+
+def desk_minutes(locale: str, desk: Percentiles | None) -> messages.Html:
+    """The desk's first response "9/15 min" (p50/p90, service minutes), or "no data yet"."""
+    if desk is None:
+        return messages.t(locale, "reports.no_data")
+    return messages.t(locale, "reports.desk_minutes", p50=round(desk.p50_minutes),
+                      p90=round(desk.p90_minutes))
 
 
 def money(minor: int, currency: str) -> str:

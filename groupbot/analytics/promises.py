@@ -1,14 +1,15 @@
 """Service promises: claims decided within the review promise, payouts within the business
 days promised, and the desk and aftercare figures.
 
-The desk (first response in service hours) and reships come with the service desk and
-resolutions features; where their tables do not exist yet, those readers answer ``None`` ("no
-data yet") rather than a made-up zero. Ratings and complaint cases are aftercare's. Each is one function, the
-place to put the GROUP BY when the tables land.
+The desk's first response is the p50/p90 of ``desk_conversations.first_response_seconds``
+(stored by the desk in service hours when the first agent answers: time outside service hours
+does not count) over the conversations opened in the period. Ratings and complaint cases are
+aftercare's (``aftercare``), reships and replacements resolutions' (``reships``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from groupbot.analytics.period import Period
 from groupbot.models import Claim, ClaimReview, Refund
 from groupbot.models.aftercare import CASE_ACTIVE, CASE_UNCONTACTED, ComplaintCase, Rating
 from groupbot.models.claims import OPEN_STATUSES
+from groupbot.models.desk import Conversation
 from groupbot.models.reviews import REFUND_DUE
 
 
@@ -78,10 +80,43 @@ async def _payouts(session: AsyncSession, community_id: int, period: Period, now
     return Rate(int(in_time), int(decided), min_sample), int(overdue or 0)
 
 
+PERCENTILES = (0.5, 0.9)
+
+
 async def desk_first_response(session: AsyncSession, community_id: int, period: Period
                               ) -> Percentiles | None:
-    """p50/p90 of the desk's first answer in service hours: no desk conversations yet."""
-    return None
+    """p50/p90 of the desk's first answer in service hours, over the conversations opened in
+    the period that an agent answered; None when there is none.
+
+    PostgreSQL computes both with ``percentile_cont``. SQLite has no percentile aggregate, so
+    there the database counts the answers and hands back only the (at most two) ordered values
+    around each percentile's position, and the interpolation is percentile_cont's own:
+    v[lo] + (v[hi] − v[lo]) × (position − lo), position = p × (n − 1)."""
+    seconds = Conversation.first_response_seconds
+    answered = (Conversation.community_id == community_id, Conversation.opened_at >= period.since,
+                Conversation.opened_at < period.until, seconds.is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        n, *values = (await session.execute(select(
+            func.count(seconds),
+            *(func.percentile_cont(p).within_group(seconds) for p in PERCENTILES),
+        ).where(*answered))).one()
+    else:
+        n = int(await session.scalar(select(func.count(seconds)).where(*answered)) or 0)
+        values = []
+        for p in PERCENTILES:
+            position = p * (n - 1)
+            lo = math.floor(position)
+            pair = list(await session.scalars(
+                select(seconds).where(*answered).order_by(seconds).offset(max(lo, 0))
+                .limit(2)))
+            if not pair:
+                break
+            hi = pair[1] if len(pair) > 1 and position > lo else pair[0]
+            values.append(pair[0] + (hi - pair[0]) * (position - lo))
+    if not n:
+        return None
+    p50, p90 = (float(v) / 60 for v in values)
+    return Percentiles(p50_minutes=p50, p90_minutes=p90, count=int(n))
 
 
 async def aftercare(session: AsyncSession, community_id: int, period: Period, now: datetime

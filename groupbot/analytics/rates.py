@@ -71,10 +71,12 @@ async def tune(session: AsyncSession) -> None:
     """PostgreSQL settings for this transaction's report queries. A period is a range of
     parameters whose width changes everything, so plan each query for its own values (a cached
     generic plan was seen to nest-loop over a whole year); and give the GROUP BYs room to hash
-    in memory instead of sorting on disk."""
+    in memory instead of sorting on disk. No JIT: at a million lines its compiling took 4 of
+    the query's 5 seconds (benchmarks/report.py), for plans that run once."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         await session.execute(text("SET LOCAL work_mem = '32MB'"))
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 def claimed_per_line() -> Any:

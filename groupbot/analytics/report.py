@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from groupbot.analytics import cells, rates
 from groupbot.analytics import promises as promises_
-from groupbot.analytics import rates
 from groupbot.analytics.period import Period
 from groupbot.analytics.rates import DIMENSIONS, Figures, Reason
 from groupbot.models.analytics import IMPROVEMENT_OPEN, BatchAlert, Improvement
@@ -48,9 +48,10 @@ async def _improvements(session: AsyncSession, community_id: int, now: datetime,
 async def build(session: AsyncSession, community_id: int, period: Period, *, now: datetime,
                 currency: str, min_sample: int, tz) -> Report:
     await rates.tune(session)
-    [*total] = await rates.figures(session, community_id, period, rates.TOTAL, min_sample)
-    by = {d: await rates.figures(session, community_id, period, d, min_sample)
-          for d in DIMENSIONS}
+    # Every dimension in one pass over the lines and one over the claims (analytics.cells).
+    found = await cells.all_figures(session, community_id, period, min_sample)
+    total = found[rates.TOTAL]
+    by = {d: found[d] for d in DIMENSIONS}
     alerts = await session.scalar(
         select(func.count(BatchAlert.id)).where(BatchAlert.community_id == community_id,
                                                 BatchAlert.raised_at >= period.since,

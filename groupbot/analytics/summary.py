@@ -18,16 +18,13 @@ def _no_data(locale: str, value: object) -> object:
 
 def _promises(locale: str, report: Report, payout_days: int, review_days: int) -> list[str]:
     p = report.promises
-    desk = p.desk_first_response
     return [
         messages.t(locale, "reports.promises", review=labels.rate(locale, p.decided_in_time),
                    payout=labels.rate(locale, p.paid_in_time), days=payout_days,
                    review_days=review_days, undecided=p.undecided_overdue,
                    unpaid=p.unpaid_overdue),
         messages.t(locale, "reports.aftercare",
-                   desk=_no_data(locale, desk and messages.t(
-                       locale, "reports.desk_minutes", p50=round(desk.p50_minutes),
-                       p90=round(desk.p90_minutes))),
+                   desk=labels.desk_minutes(locale, p.desk_first_response),
                    rating=_no_data(locale, p.rating_average and f"{p.rating_average:.1f}"),
                    complaints=_no_data(locale, p.complaints_open),
                    overdue=_no_data(locale, p.complaints_overdue)),

@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot.intake import service
+from groupbot.intake import service, suppliers
 from groupbot.intake.fields import FieldError
 from groupbot.intake.requests import Invalid, parse_delivery, parse_order, parse_shipment
 from groupbot.resolutions import intake as exceptions
@@ -80,6 +80,7 @@ class IntakeServer:
         self.web.app.router.add_post("/intake/shipments", self._shipments)
         self.web.app.router.add_post("/intake/deliveries", self._deliveries)
         exceptions.add_routes(self)  # lost / returned / delayed (groupbot.resolutions)
+        self.web.app.router.add_post("/intake/suppliers", self._suppliers)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -127,6 +128,10 @@ class IntakeServer:
             return 200, {"order_id": order.id, "updated": updated, "status": order.status}, updated
 
         return await self._handle(request, parse_delivery, apply)
+
+    async def _suppliers(self, request: web.Request) -> web.Response:
+        return await self._handle(request, suppliers.parse_suppliers,
+                                  lambda session, req: suppliers.answer(session, self.rt, req))
 
     async def _handle(
         self, request: web.Request, parse: Callable[[Any], Any], apply: Apply

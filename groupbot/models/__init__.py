@@ -5,6 +5,7 @@ from groupbot.models import analytics as analytics
 from groupbot.models import broadcasts as broadcasts
 from groupbot.models import desk as desk
 from groupbot.models import photo_bands as photo_bands
+from groupbot.models import report_lines as report_lines
 from groupbot.models import resolutions as resolutions
 from groupbot.models import reviews as reviews
 from groupbot.models import scale as scale

@@ -44,3 +44,32 @@ async def test_a_bad_date_is_one_line_on_stderr(runtime):
     assert err.getvalue() == "groupbot report: " + plain(messages.t(
         "zh-Hans", "reports.period_error.bad_date", text="2026-13-01")) + "\n"
     assert out.getvalue() == ""
+
+
+async def test_rebuild_lines_then_the_report(runtime):
+    """--rebuild-lines rebuilds report_lines where the database keeps them (PostgreSQL) and
+    says there is nothing to rebuild elsewhere; without --since it stops there."""
+    rt = runtime
+    async with rt.tx() as s:
+        await batch(rt, s, "芒果", orders=10, claimed=3, delivered_at=rt.clock.now()
+                    - timedelta(days=2))
+    out, err = io.StringIO(), io.StringIO()
+    args = _parser().parse_args(["report", "--rebuild-lines", "--locale", "en"])
+    assert await run_with(rt, args, out=out, err=err) == 0
+    said = (messages.t("en", "reports.cli.rebuilt", lines=10)
+            if rt.engine.dialect.name == "postgresql" else messages.t("en", "reports.cli.not_kept"))
+    assert out.getvalue().splitlines() == [plain(said)] and err.getvalue() == ""
+    out = io.StringIO()
+    args = _parser().parse_args(["report", "--rebuild-lines", "--since", "2026-11-01"])
+    assert await run_with(rt, args, out=out, err=err) == 0
+    assert out.getvalue().splitlines()[1] == plain(messages.t(
+        "zh-Hans", "reports.title", first="2026-11-01", last="2026-11-20")).splitlines()[0]
+
+
+async def test_no_since_and_no_rebuild_is_one_line_on_stderr(runtime):
+    out, err = io.StringIO(), io.StringIO()
+    args = _parser().parse_args(["report", "--locale", "en"])
+    assert await run_with(runtime, args, out=out, err=err) == 2
+    assert err.getvalue() == "groupbot report: " + plain(
+        messages.t("en", "reports.cli.since_required")) + "\n"
+    assert out.getvalue() == ""
