@@ -80,14 +80,15 @@ ENTRIES: dict[str, tuple[str, str]] = {
     permissions.VIEW_CLAIM_HISTORY: ("say", "/claim {claim}"),
     permissions.CONFIRM_RETURN: ("say", "/returned 999"),
     permissions.VIEW_LOGISTICS: ("say", "/stalled"),
-    permissions.RESHIP_GOODS: ("tap", "rv:rs:{claim}"),  # after the others: it decides
     permissions.VIEW_REPORTS: ("say", "/report"),
     permissions.ACT_ON_ALERTS: ("say", "/improvements"),
     permissions.SET_HOURS: ("say", "/hours"),
     permissions.ASK_FOR_PERSON: ("say", "/service"),
     permissions.ANSWER_AFTERCARE: ("tap", "ac:r:999:5"),  # a rating that does not exist
     permissions.WORK_CASES: ("say", "/cases"),
-    permissions.BROADCAST: ("say", "/broadcast"),  # last: it opens a draft
+    permissions.BROADCAST: ("say", "/broadcast"),  # it opens a draft (taps still work)
+    # Last: a reviewer's tap decides the claim, and the member's notice is read after it.
+    permissions.RESHIP_GOODS: ("tap", "rv:rs:{claim}"),
 }
 # Actions no chat command reaches (yet): the operator's CLI, and features other issues wire.
 NOT_IN_CHAT = {permissions.IMPORT_ORDERS: "groupbot orders import (the operator's shell)",

@@ -173,7 +173,7 @@ async def decide(
                                   expires=coupon.expires_at)
     elif action in reship.KINDS:  # goods, not money: nothing refunded, the cap untouched
         row = await reship.create(session, rt, claim, action, reviewer, now)
-        details.update(order=row.reship_order_id, note=note)
+        details.update(order_id=row.reship_order_id, note=note)
         await notices.tell_member(session, rt, claim, member, STATUS_AFTER[action],
                                   review.version, order=row.reship_order_id,
                                   note=notices.note_line(note))

@@ -68,7 +68,9 @@ async def test_a_missing_item_is_reshipped_with_its_own_notices_and_no_money(bot
     assert delivered.startswith("📦 补发订单 #2（原订单 #1）已送达，请马上检查。")
     assert "2026-11-22 10:00 前（48 小时内）" in delivered  # its own claim window
     await bot.say(c.ming, "/claims")
-    assert f"#{claim_id}" in bot.texts(c.ming)[0]
+    assert "已补发" in bot.texts(c.ming)[0]
+    await bot.say(c.li, f"/claim {claim_id}")
+    assert "李审核 · 补发（补发订单 #2），不退款" in bot.texts(c.li)[0]
 
 
 async def test_a_wrong_item_is_replaced(bot):

@@ -62,6 +62,12 @@ async def test_a_return_from_address_to_refund(bot):
         refund = await s.scalar(select(Refund))
         item = await s.get(OrderItem, 1)
     assert (refund.amount_minor, item.refunded_minor, item.paid_minor) == (7800, 7800, 7800)
+    await bot.say(c.li, "/claim 1")
+    [history] = bot.texts(c.li)
+    assert "小明 · 申请 7 天无理由退货，收货后退款 ¥78.00" in history
+    assert "小明 · 会员寄回退货，填写了快递单号" in history
+    assert "王团长 · 团长确认收到退货，退款进入审核" in history
+    assert "李审核 · 通过，退款 ¥78.00" in history
     # Confirmed twice: said who did it first.
     await bot.say(wang, "/returned 1")
     assert bot.htmls(wang) == [t("resolutions.refuse.return_already_received", claim=1,
