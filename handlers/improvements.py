@@ -39,7 +39,7 @@ def _say(w: Who, say: guided.Say) -> messages.Html:
     if say.key == "alert.noted" and not params.get("supplier"):
         params["supplier"] = w.t("reports.alert.unknown_supplier")
     text = w.t(f"reports.{say.key}", **params)
-    return messages.Html(_refusal(w, say.refusal) + "\n" + text) if say.refusal else text
+    return messages.Html(_refusal(w, say.refusal) + "\n" + text) if say.refusal is not None else text
 
 
 async def alert_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
