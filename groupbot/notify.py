@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
@@ -145,22 +145,17 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
     """Send what is due, oldest first. Returns how many were sent."""
     now = rt.clock.now()
     async with rt.tx() as session:
-        rows = list(
-            await session.scalars(
+        # Two index-friendly reads of ix_outbox_due (community, status, not_before) rather
+        # than one OR of statuses, which SQLite answers by scanning every row ever sent.
+        rows = []
+        for status, due_by in ((OUTBOX_PENDING, now), (OUTBOX_SENDING, now - SENDING_LEASE)):
+            rows += await session.scalars(
                 claimable(select(OutboxMessage))  # several processes: disjoint rows
-                .where(
-                    or_(
-                        (OutboxMessage.status == OUTBOX_PENDING)
-                        & (OutboxMessage.not_before <= now),
-                        (OutboxMessage.status == OUTBOX_SENDING)
-                        & (OutboxMessage.not_before <= now - SENDING_LEASE),
-                    ),
-                    OutboxMessage.community_id == rt.community_id,
-                )
+                .where(OutboxMessage.community_id == rt.community_id,
+                       OutboxMessage.status == status, OutboxMessage.not_before <= due_by)
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(limit)
-            )
-        )
+                .limit(limit))
+        rows = sorted(rows, key=lambda r: (r.not_before, r.id))[:limit]
         for row in rows:
             row.status, row.not_before = OUTBOX_SENDING, now
             row.attempts += 1
