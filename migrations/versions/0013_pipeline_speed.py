@@ -1,4 +1,4 @@
-"""pipeline speed: the card jobs read only the claims that need a card or an edit
+"""pipeline: the card jobs read only the claims that need a card or an edit; outbox holders
 
 Revision ID: 0013
 Revises: 0010
@@ -41,9 +41,16 @@ def upgrade() -> None:
                     **_partial(CARD_TO_POST))
     op.create_index("ix_claim_reviews_stale_cards", "claim_reviews", ["claim_id"],
                     unique=False, **_partial(CARDS_STALE))
+    # Which process holds an outbox row it is sending (taken over once that process is dead).
+    op.add_column("outbox", sa.Column("sending_by", sa.String(length=80), nullable=True))
+    op.add_column("posts", sa.Column("attempted_by", sa.String(length=80), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("posts", schema=None, table_kwargs=IDS_KEPT) as batch_op:
+        batch_op.drop_column("attempted_by")
+    with op.batch_alter_table("outbox", schema=None, table_kwargs=IDS_KEPT) as batch_op:
+        batch_op.drop_column("sending_by")
     op.drop_index("ix_claim_reviews_stale_cards", table_name="claim_reviews")
     op.drop_index("ix_claim_reviews_to_post", table_name="claim_reviews")
     with op.batch_alter_table("claim_reviews", schema=None, table_kwargs=IDS_KEPT) as batch_op:
