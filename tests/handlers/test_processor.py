@@ -1,6 +1,7 @@
 """The update processor: chats side by side, one chat in order, and a chat waiting for slow
-work (a photo check) holds up nobody else — however many such chats there are (the claim
-rush: PTB's sixteen slots, all taken by photo checks, kept other members' /help waiting)."""
+work (a photo's download and check, ``slot_released``) holds up nobody else — however many
+such chats there are (the claim rush: PTB's sixteen slots, all taken by photo checks, kept
+other members' /help waiting 10 s)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 
 from telegram import Update
 
-from handlers.processor import PerChatUpdateProcessor
+from handlers.processor import PerChatUpdateProcessor, slot_released
 
 
 def private_update(update_id: int, chat_id: int) -> Update:
@@ -24,7 +25,8 @@ async def test_a_hundred_chats_waiting_on_slow_work_do_not_hold_up_another_chat(
     order: list[tuple[int, str]] = []
 
     async def slow_photo(chat: int) -> None:
-        await checks_done.wait()
+        async with slot_released():  # as handlers/photo_intake.py waits for the check
+            await checks_done.wait()
         order.append((chat, "photo"))
 
     async def quick_help(chat: int) -> None:
@@ -45,3 +47,22 @@ async def test_a_hundred_chats_waiting_on_slow_work_do_not_hold_up_another_chat(
     for n in range(100):  # within one chat, still in order: the photo, then the /help
         assert [what for chat, what in order if chat == 1000 + n] == ["photo", "help"]
     assert processor.in_flight == 0
+
+
+async def test_work_is_served_first_come_first_served_within_the_slots():
+    """A burst (a hundred members tapping "join" at once) is worked on sixteen at a time in
+    arrival order, so the first ones are answered first rather than all of them late."""
+    processor = PerChatUpdateProcessor()
+    running, most, finished = 0, 0, []
+
+    async def join(chat: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0)
+        running -= 1
+        finished.append(chat)
+
+    await asyncio.gather(*(processor.process_update(private_update(n, 2000 + n), join(2000 + n))
+                           for n in range(100)))
+    assert most == 16 and finished == [2000 + n for n in range(100)]
