@@ -39,7 +39,7 @@ from benchmarks.seeding import (  # noqa: E402
     sequences_past_explicit_ids,
     when,
 )
-from groupbot import claims, deals, notify  # noqa: E402
+from groupbot import claims, deal_card, deals, notify  # noqa: E402
 from groupbot.broadcasts.schedule import start_due  # noqa: E402
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING  # noqa: E402
 from groupbot.reviews import clocks, payouts, queue  # noqa: E402
@@ -77,9 +77,9 @@ async def seed(rt: Runtime, backend: str, size: int) -> None:
     false = "0" if backend == "sqlite" else "false"
     statements = [
         # Every claim has its review row; the old pending ones were re-announced and escalated.
-        "INSERT INTO claim_reviews (claim_id, version, card_posted_at, card_round, auto, "
+        "INSERT INTO claim_reviews (claim_id, version, cards_version, card_posted_at, card_round, auto, "
         "reannounced_at, escalated_at, decision, decided_at) "
-        f"SELECT id, 1, submitted_at, 1, {false}, "
+        f"SELECT id, 1, 1, submitted_at, 1, {false}, "
         "CASE WHEN status = :pending AND id < :fresh_from THEN :reannounced END, "
         "CASE WHEN status = :pending AND id < :fresh_from THEN :escalated END, "
         "CASE WHEN status = :approved THEN 'approve' END, "
@@ -134,7 +134,7 @@ def timed(rt: Runtime) -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
         ("/queue: waiting for photos", rolled_back(rt, queue.waiting_for_photos)),
         ("/payouts: due refunds", rolled_back(rt, payouts.due)),
         ("tick: deals.close_due", as_ticked(rt, deals.close_due)),
-        ("tick: deals.refresh_cards", as_ticked(rt, deals.refresh_cards)),
+        ("tick: deals.refresh_cards", as_ticked(rt, deal_card.refresh_cards)),
         ("tick: claims.idle_out", as_ticked(rt, claims.idle_out)),
         ("tick: reviews_cards.post_cards", as_ticked(rt, handlers.reviews_cards.post_cards)),
         ("tick: review clocks", as_ticked(rt, clocks.run)),

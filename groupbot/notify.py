@@ -2,10 +2,13 @@
 
 Exactly once: a row is keyed by what it is about (e.g. ``order:12:warning``), so enqueuing it
 twice — a retried request, a double tap, a restart — adds nothing. The dispatcher marks a row
-``sending`` and commits before calling Telegram, then ``sent`` with the message id; a row left in
-``sending`` by a crash is retried after a lease, which is the only window where Telegram (which
-has no idempotent send) could deliver twice. 429 is honoured by postponing the row; 403 marks it
-``blocked`` and it is not retried; organizers see both with /undelivered.
+``sending`` by this process (``sending_by``, its heartbeat id) and commits before calling
+Telegram, then ``sent`` with the message id in one UPDATE as soon as Telegram answers. A row
+left ``sending`` by a process that died is taken over once that process's heartbeat is older
+than ``process_lease_seconds`` (seconds, not minutes). Telegram has no idempotent send, so the
+one window where a message can go out twice is a kill between Telegram accepting it and that
+UPDATE's commit. 429 is honoured by postponing the row; 403 marks it ``blocked`` and it is not
+retried; organizers see both with /undelivered.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
@@ -31,7 +34,10 @@ from groupbot.models.messaging import (
     OUTBOX_SENDING,
     OUTBOX_SENT,
 )
+from groupbot.models.scale import ProcessBeat
 from groupbot.runtime import Runtime
+from groupbot.scale import beats
+from groupbot.scale.updates import wall_now
 
 log = logging.getLogger(__name__)
 
@@ -144,30 +150,52 @@ STILL_WANTED: dict[str, StillWanted] = {}
 async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
     """Send what is due, oldest first. Returns how many were sent."""
     now = rt.clock.now()
+    me = beats.me(rt)
     async with rt.tx() as session:
-        rows = list(
-            await session.scalars(
-                claimable(select(OutboxMessage))  # several processes: disjoint rows
-                .where(
-                    or_(
-                        (OutboxMessage.status == OUTBOX_PENDING)
-                        & (OutboxMessage.not_before <= now),
-                        (OutboxMessage.status == OUTBOX_SENDING)
-                        & (OutboxMessage.not_before <= now - SENDING_LEASE),
-                    ),
-                    OutboxMessage.community_id == rt.community_id,
-                )
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(limit)
-            )
-        )
+        # Index-friendly reads of ix_outbox_due (community, status, not_before) rather than
+        # one OR of statuses, which SQLite answers by scanning every row ever sent.
+        due = [OutboxMessage.status == OUTBOX_PENDING, OutboxMessage.not_before <= now]
+        rows = list(await session.scalars(_due(rt, due, limit)))
+        # Rows another process marked "sending" and did not finish: taken over as soon as
+        # that process is dead (silent past its lease), not after a fixed wait.
+        rows += await session.scalars(_due(rt, [
+            OutboxMessage.status == OUTBOX_SENDING, OutboxMessage.sending_by != me,
+            ~select(ProcessBeat.id).where(
+                ProcessBeat.id == OutboxMessage.sending_by,
+                ProcessBeat.seen_at > wall_now() - _process_lease(rt)).exists()], limit))
+        # Rows from before holders were recorded (revision 0014): the old fixed lease.
+        rows += await session.scalars(_due(rt, [
+            OutboxMessage.status == OUTBOX_SENDING, OutboxMessage.sending_by.is_(None),
+            OutboxMessage.not_before <= now - SENDING_LEASE], limit))
+        rows = sorted(rows, key=lambda r: (r.not_before, r.id))[:limit]
         for row in rows:
-            row.status, row.not_before = OUTBOX_SENDING, now
+            row.status, row.not_before, row.sending_by = OUTBOX_SENDING, now, me
             row.attempts += 1
     sent = 0
     for row in rows:
         sent += await _send_one(rt, sender, row.id)
     return sent
+
+
+def _due(rt: Runtime, conditions: list[Any], limit: int) -> Any:
+    return (claimable(select(OutboxMessage))  # several processes: disjoint rows
+            .where(OutboxMessage.community_id == rt.community_id, *conditions)
+            .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit))
+
+
+def _process_lease(rt: Runtime) -> timedelta:
+    return timedelta(seconds=rt.settings.process_lease_seconds)
+
+
+async def _record_sent(rt: Runtime, row_id: int, message_id: int) -> None:
+    """The first thing after Telegram accepted a message: one UPDATE, committed. A process
+    killed before this commit leaves the row "sending", and whoever takes it over sends it
+    again: that gap (Telegram's answer on its way back, one UPDATE) is the duplicate window."""
+    async with rt.tx() as session:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id)
+            .values(status=OUTBOX_SENT, message_id=message_id, sent_at=rt.clock.now(),
+                    last_error=None, sending_by=None))
 
 
 async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
@@ -181,9 +209,10 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
             return 0
         chat_id = row.chat_id
         text, buttons = await render_row(session, rt, row)
-    status, error, message_id, delay = OUTBOX_SENT, None, None, None
+    status, error, delay = OUTBOX_SENT, None, None
     try:
-        message_id = await sender.send(chat_id, text, buttons)
+        await _record_sent(rt, row_id, await sender.send(chat_id, text, buttons))
+        return 1
     except RetryLater as exc:
         status, error, delay = OUTBOX_PENDING, str(exc), exc.seconds
     except Migrated as exc:
@@ -208,18 +237,15 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
         row.last_error = error[:300] if error else None
         if status == OUTBOX_PENDING and row.attempts >= MAX_ATTEMPTS:
             status = OUTBOX_FAILED
-        row.status = status
-        if status == OUTBOX_SENT:
-            row.message_id, row.sent_at = message_id, now
-        elif status == OUTBOX_PENDING:
+        row.status, row.sending_by = status, None
+        if status == OUTBOX_PENDING:
             row.not_before = now + timedelta(seconds=delay or 0)
         elif status == OUTBOX_BLOCKED and row.member_id and row.chat_id > 0:
             member = await session.get(Member, row.member_id)
             if member is not None and member.started_at is not None:
                 member.blocked_at = now
-    if status != OUTBOX_SENT:
-        log.info("outbox %s: %s (%s)", row_id, status, error)
-    return int(status == OUTBOX_SENT)
+    log.info("outbox %s: %s (%s)", row_id, status, error)
+    return 0
 
 
 async def recipient_locale(session: AsyncSession, rt: Runtime, chat_id: int,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from groupbot import permissions
 from groupbot.models import (
@@ -170,3 +172,80 @@ async def active_groups(session: AsyncSession, rt_or_community: object) -> list[
         .order_by(Group.title)
     )
     return list(rows)
+
+
+# --- who someone is, remembered per process for read-only updates ----------------------------
+#
+# A /help needs the member's roles and language, which change rarely; reading them (and
+# committing an empty transaction) on every update is most of what a read-only command
+# costs. ``KnownPeople`` keeps what was loaded for a short time. It is dropped at once, in this
+# process, whenever any role row is written (the listeners below see every write to ``roles``,
+# ORM or statement) and again after that commit; other processes forget within the TTL. Only
+# read-only answers use it: a permission check for a staff action reads the roles afresh.
+
+KNOWN_TTL_SECONDS = 30.0
+_roles_generation = 0
+
+
+def roles_changed() -> None:
+    """Every remembered person is stale (a role was granted or withdrawn)."""
+    global _roles_generation
+    _roles_generation += 1
+
+
+class KnownPeople:
+    """Values (the handlers' ``Who``) keyed by person and chat, valid while nobody's roles
+    changed, for ``KNOWN_TTL_SECONDS``, and only for the same ``Person`` (names, language)."""
+
+    def __init__(self, ttl: float = KNOWN_TTL_SECONDS, clock: Any = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self._known: dict[tuple[int, int], tuple[Person, int, float, Any]] = {}
+
+    def get(self, person: Person, chat_id: int) -> Any | None:
+        found = self._known.get((person.telegram_id, chat_id))
+        if found is None:
+            return None
+        seen, generation, until, value = found
+        if seen != person or generation != _roles_generation or self.clock() > until:
+            del self._known[(person.telegram_id, chat_id)]
+            return None
+        return value
+
+    def put(self, person: Person, chat_id: int, value: Any, generation: int) -> None:
+        if generation != _roles_generation:
+            return  # roles changed while it was being read
+        if len(self._known) > 50_000:  # a flood of new people: start over rather than grow
+            self._known.clear()
+        self._known[(person.telegram_id, chat_id)] = (
+            person, generation, self.clock() + self.ttl, value)
+
+
+def roles_generation() -> int:
+    return _roles_generation
+
+
+def _writes_roles(statement: Any) -> bool:
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None) == Role.__tablename__
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _role_statement(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and _writes_roles(
+            state.statement):
+        roles_changed()
+        state.session.info["roles_changed"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _role_objects(session: Session, _flush: UOWTransaction) -> None:
+    if any(isinstance(o, Role) for o in (*session.new, *session.dirty, *session.deleted)):
+        roles_changed()
+        session.info["roles_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _roles_committed(session: Session) -> None:
+    # Again after the commit: a read between the write and the commit saw the old roles.
+    if session.info.pop("roles_changed", False):
+        roles_changed()

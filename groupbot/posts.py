@@ -5,8 +5,9 @@ A deal card, a reviewer's evidence sheet and card, a broadcast's progress messag
 deal's own, so no card exists for a deal that does not). After that commit :func:`deliver`
 takes the send (a conditional update, so two callers never both send it), sends, and records
 the message id. If the process dies between the send and the record, the intent has no
-message id: :func:`due_posts` finds it after ``SEND_LEASE`` and it is sent once more — never a
-third time. Both copies carry the same buttons, and they keep working (they name the deal or
+message id: :func:`due_posts` finds it once that process's heartbeat is older than
+``process_lease_seconds`` (seconds; ``SEND_LEASE`` when the holder is unknown or is this
+process) and it is sent once more — never a third time. Both copies carry the same buttons, and they keep working (they name the deal or
 claim, not the message). A send that certainly did not arrive (429, chat gone) does not count.
 
 A kind registers how it is drawn (at send time, in the chat's language) and what its message
@@ -26,7 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import notify
 from groupbot.models import Post
+from groupbot.models.scale import ProcessBeat
 from groupbot.runtime import Runtime
+from groupbot.scale import beats
+from groupbot.scale.updates import wall_now
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,8 @@ async def intend(session: AsyncSession, rt: Runtime, *, key: str, kind: str, cha
     # commit); the periodic retry only takes it once the lease has passed (they crashed).
     now = rt.clock.now()
     post = Post(key=key, kind=kind, community_id=rt.community_id, chat_id=chat_id,
-                subject_id=subject_id, data=data, attempts=0, attempted_at=now, created_at=now)
+                subject_id=subject_id, data=data, attempts=0, attempted_at=now,
+                attempted_by=beats.me(rt), created_at=now)
     session.add(post)
     await session.flush()
     return post
@@ -70,8 +75,13 @@ async def intend(session: AsyncSession, rt: Runtime, *, key: str, kind: str, cha
 
 def _takeable(rt: Runtime) -> Any:
     cutoff = rt.clock.now() - SEND_LEASE
+    # The process that began the send is dead (silent past its lease): no need to wait.
+    holder_dead = (Post.attempted_by != beats.me(rt)) & ~select(ProcessBeat.id).where(
+        ProcessBeat.id == Post.attempted_by,
+        ProcessBeat.seen_at > wall_now() - timedelta(seconds=rt.settings.process_lease_seconds),
+    ).exists()
     return (Post.message_id.is_(None) & (Post.attempts < MAX_SENDS)
-            & or_(Post.attempted_at.is_(None), Post.attempted_at <= cutoff))
+            & or_(Post.attempted_at.is_(None), Post.attempted_at <= cutoff, holder_dead))
 
 
 async def due_posts(session: AsyncSession, rt: Runtime, limit: int = 50) -> list[int]:
@@ -93,7 +103,7 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     async with rt.tx() as session:
         taken = await session.execute(
             update(Post).where(Post.id == post_id, takeable)
-            .values(attempts=Post.attempts + 1, attempted_at=now)
+            .values(attempts=Post.attempts + 1, attempted_at=now, attempted_by=beats.me(rt))
             .execution_options(synchronize_session=False))
         if taken.rowcount != 1:
             return None

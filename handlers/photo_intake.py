@@ -21,6 +21,7 @@ from groupbot import drafts
 from groupbot.models import Draft
 from groupbot.photo_check import PhotoCheck, check_photo, too_large
 from handlers.common import Who, runtime
+from handlers.processor import slot_released
 from handlers.unit import Unit, unit
 
 
@@ -77,9 +78,10 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str,
                   media: Media, plan: PhotoPlan) -> None:
     """Steps 2 and 3: download and check outside any transaction, then record."""
     rt = runtime(context)
-    file = await context.bot.get_file(media.file_id)
-    data = bytes(await file.download_as_bytearray())
-    check = await check_photo(data, plan.expected, rt.extras.get("evidence"))
+    async with slot_released():  # other chats' updates run while this one waits
+        file = await context.bot.get_file(media.file_id)
+        data = bytes(await file.download_as_bytearray())
+        check = await check_photo(data, plan.expected, rt.extras.get("evidence"))
     async with unit(update, context) as u:
         draft = await drafts.current(u.session, u.w.member, kind)
         if draft is None or not intake.wants_photos(draft):  # cancelled meanwhile

@@ -12,8 +12,10 @@ delivered twice is handled once (groupbot/scale/updates.py).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -24,14 +26,46 @@ from groupbot.scale.updates import UpdateLedger, close_quietly, current_chat
 log = logging.getLogger(__name__)
 
 
+# Updates worked on at once, across chats, served first come first served. An update queued
+# behind its own chat's earlier one holds no slot, and one waiting for slow work that is not
+# ours (a download, the evidence engine: ``slot_released``) gives its slot back meanwhile:
+# with PTB's processor sixteen members' photo checks held every slot and the other members'
+# /help waited behind them (10 s at p99 in the claim rush). Unbounded is worse: a hundred
+# joins at once then share the database pool so evenly that all of them answer late.
+SLOTS = 16
+_held: contextvars.ContextVar[asyncio.Semaphore | None] = contextvars.ContextVar(
+    "update_slot", default=None)
+
+
+@asynccontextmanager
+async def slot_released() -> AsyncIterator[None]:
+    """Around slow work that needs neither the database nor the event loop (downloading a
+    photo, waiting for the evidence engine): another chat's update may run meanwhile."""
+    slots = _held.get()
+    if slots is None:
+        yield
+        return
+    slots.release()
+    try:
+        yield
+    finally:
+        await slots.acquire()
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 16) -> None:
+    def __init__(self, max_concurrent_updates: int = SLOTS) -> None:
         super().__init__(max_concurrent_updates)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.in_flight = 0
         self.ledger: UpdateLedger | None = None
         self.duplicates = 0  # updates dropped as already handled
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Unlike PTB's, the slot is taken once the chat's turn has come: an update queued
+        behind its own chat's slow photo holds no slot another chat could use."""
+        await self.do_process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
@@ -40,11 +74,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.in_flight += 1
         current_chat.set(key)  # this task's context: the update's own coroutine sees it
         try:
-            async with lock:
-                if self.ledger is None or not isinstance(update, Update):
-                    await coroutine
-                else:
-                    await self._once(update, key, coroutine)
+            async with lock, self._slots:
+                held = _held.set(self._slots)
+                try:
+                    if self.ledger is None or not isinstance(update, Update):
+                        await coroutine
+                    else:
+                        await self._once(update, key, coroutine)
+                finally:
+                    _held.reset(held)
         finally:
             self.in_flight -= 1
             self._waiting[key] -= 1

@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from groupbot import evidence, policy, posts
-from groupbot.models import Claim, Post, ReviewCard
+from groupbot.models import Claim, Post
 from groupbot.notify import RetryLater, Sender, SendError
 from groupbot.reviews import auto, card, cards, records
 from groupbot.runtime import Runtime
@@ -98,6 +98,4 @@ async def refresh_cards(rt: Runtime, sender: Sender) -> None:
         except SendError as exc:  # deleted or gone: do not retry forever
             log.info("card %s not edited: %s", row_id, exc)
         async with rt.tx() as session:
-            row = await session.get(ReviewCard, row_id)
-            if row is not None:
-                row.version = max(row.version, version)
+            await cards.edited(session, row_id, version)

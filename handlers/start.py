@@ -31,7 +31,7 @@ async def start(u: Unit) -> None:
     u.out.reply(u.t("start.welcome", name=u.w.member.first_name) + "\n\n" + help_text(u.w))
 
 
-@unit_of_work
+@unit_of_work(read_only=True)  # writes nothing: a known member is answered without a transaction
 async def help_command(u: Unit) -> None:
     rt = u.rt
     desk = await help_hours(u.session, rt, u.w.locale) if rt.settings.desk_chat_ids else None

@@ -28,9 +28,9 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 import messages
-from groupbot import notify
+from groupbot import notify, people
 from groupbot.runtime import Runtime
-from handlers.common import Who, keyboard, locale_of, runtime, who
+from handlers.common import Who, keyboard, locale_of, person, runtime, who
 from handlers.ticks import kick
 
 log = logging.getLogger(__name__)
@@ -182,15 +182,45 @@ class Unit:
 
 
 @asynccontextmanager
-async def unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[Unit]:
+async def unit(update: Update, context: ContextTypes.DEFAULT_TYPE, *,
+               read_only: bool = False) -> AsyncIterator[Unit]:
     """``async with unit(update, context) as u:`` — the body decides; leaving it commits, and
-    only then is what ``u.out`` collected sent."""
+    only then is what ``u.out`` collected sent.
+
+    ``read_only``: the body only reads (e.g. /help). A person this process knows (their roles
+    and language loaded in the last seconds, ``people.KnownPeople``) is answered with no
+    transaction at all: the session connects only if the body reads something, and whatever
+    it read is rolled back. Anyone else goes the usual way, and is remembered."""
     rt = runtime(context)
     out = Out()
+    known = _known(rt, update) if read_only else None
+    if known is not None:
+        async with rt.sessionmaker() as session:  # no round trip unless the body reads
+            yield Unit(update, context, rt, session, known, out)
+        await out.flush(update, context)
+        return
+    generation = people.roles_generation()
     async with rt.tx() as session:
         w = await who(session, rt, update)
         yield Unit(update, context, rt, session, w, out)
+    if read_only and _private(update):
+        _people(rt).put(person(update.effective_user), update.effective_chat.id, w, generation)
     await out.flush(update, context)
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == chat.PRIVATE and update.effective_user is not None
+
+
+def _people(rt: Runtime) -> people.KnownPeople:
+    return rt.extras.setdefault("known_people", people.KnownPeople())
+
+
+def _known(rt: Runtime, update: Update) -> Who | None:
+    if not _private(update):  # a group's language and admins come into it: always read
+        return None
+    return _people(rt).get(person(update.effective_user), update.effective_chat.id)
 
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -198,13 +228,14 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 def unit_of_work(
     decide: Callable[[Unit], Awaitable[Any]] | None = None, *,
-    rolled_back: dict[type[Exception], str] | None = None,
+    rolled_back: dict[type[Exception], str] | None = None, read_only: bool = False,
 ) -> Any:
     """Make a PTB callback from a function that decides one update within a :class:`Unit`.
 
     ``rolled_back`` maps an exception a service raises when the database refused the change
     (e.g. a refund over what was paid) to the catalog key to answer with: the transaction is
-    rolled back, nothing collected is said, and the person gets that answer instead."""
+    rolled back, nothing collected is said, and the person gets that answer instead.
+    ``read_only`` (see :func:`unit`) is for bodies that write nothing."""
 
     def wrap(fn: Callable[[Unit], Awaitable[Any]]) -> Handler:
         caught = tuple(rolled_back or ())
@@ -212,7 +243,7 @@ def unit_of_work(
         @functools.wraps(fn)
         async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             try:
-                async with unit(update, context) as u:
+                async with unit(update, context, read_only=read_only) as u:
                     await fn(u)
             except caught as exc:  # type: ignore[misc]
                 key = next(k for t, k in (rolled_back or {}).items() if isinstance(exc, t))

@@ -2,12 +2,13 @@
 
 When sending starts, the recipients become delivery rows (unique per broadcast and recipient).
 The loop claims due rows in small chunks — committed as ``sending`` before the calls — keeps up
-to ``window`` sends in flight (the rate limiter paces them), and commits the outcomes in
-batches: sent / blocked / gone (group deactivated) / failed, a 429 or a network error puts the
-row back with a delay, a migrated group gets its new id and is sent again. A clean stop lets
-the sends already on their way finish and puts the rest back, so a restart carries on with no
-message sent twice; after a crash the rows left ``sending`` (at most the window) are sent
-again, like the outbox does.
+to ``window`` sends in flight (the rate limiter paces them), records each send the moment
+Telegram answers it (one UPDATE), and commits the other outcomes in batches: blocked / gone
+(group deactivated) / failed, a 429 or a network error puts the row back with a delay, a
+migrated group gets its new id and is sent again. A clean stop lets the sends already on
+their way finish and puts the rest back, so a restart carries on with no message sent twice;
+after a crash the rows left ``sending`` are sent again: only those Telegram had accepted but
+whose UPDATE had not committed yet arrive twice.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ async def deliver(
                 ready.extend(await _claim(rt, broadcast_id, window - len(ready) - len(running)))
             while ready and len(running) < window:
                 job = ready.popleft()
-                running[asyncio.create_task(_send(sender, content, job))] = job
+                running[asyncio.create_task(_send(rt, sender, content, job))] = job
             if not running:
                 if results:
                     await _flush(rt, broadcast_id, results)
@@ -203,10 +204,10 @@ async def _release(rt: Runtime, row_ids: list[int]) -> None:
             .values(status=DELIVERY_PENDING, attempts=D.attempts - 1))
 
 
-async def _send(sender: BroadcastSender, content: tuple[str | None, str | None],
+async def _send(rt: Runtime, sender: BroadcastSender, content: tuple[str | None, str | None],
                 job: _Job) -> Outcome:
     try:
-        return "sent", await sender.send_content(job.chat_id, content[0], content[1])
+        message_id = await sender.send_content(job.chat_id, content[0], content[1])
     except notify.RetryLater as exc:
         return "retry", exc.seconds
     except notify.Migrated as exc:
@@ -222,6 +223,25 @@ async def _send(sender: BroadcastSender, content: tuple[str | None, str | None],
     except Exception as exc:  # a bug must not stop the other 10,000
         log.exception("broadcast send to %s failed", job.chat_id)
         return "error", repr(exc)
+    # Recorded the moment Telegram answered, not with the next batch (which waits for the
+    # loop's other transactions): a process killed now sends again only what was on its way.
+    try:
+        await asyncio.shield(_record_sent(rt, job.row_id, message_id))
+    except asyncio.CancelledError:  # stopping: the last batch records it (this may too)
+        return "sent", message_id
+    except Exception:  # noqa: BLE001 - the database hiccuped: the batch records it instead
+        log.warning("broadcast delivery %s: recorded with the batch", job.row_id, exc_info=True)
+        return "sent", message_id
+    return "recorded", message_id
+
+
+async def _record_sent(rt: Runtime, row_id: int, message_id: int) -> None:
+    async with rt.tx() as session:
+        await session.execute(
+            update(BroadcastDelivery)
+            .where(BroadcastDelivery.id == row_id, BroadcastDelivery.status == DELIVERY_SENDING)
+            .values(status=DELIVERY_SENT, message_id=message_id, sent_at=rt.clock.now(),
+                    last_error=None))
 
 
 async def _flush(rt: Runtime, broadcast_id: int, results: list[tuple[_Job, Outcome]]) -> None:
@@ -232,7 +252,7 @@ async def _flush(rt: Runtime, broadcast_id: int, results: list[tuple[_Job, Outco
         if sent:
             await session.execute(update(BroadcastDelivery), sent)  # by primary key, in bulk
         for job, (kind, value) in results:
-            if kind != "sent":
+            if kind not in ("sent", "recorded"):
                 await _record(session, now, job, kind, value)
 
 

@@ -53,6 +53,9 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The process (groupbot.scale.beats id) that marked the row "sending": while it beats,
+    # nobody else sends it; once it is silent past its lease, another process takes it over.
+    sending_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class Draft(Base):

@@ -30,6 +30,9 @@ class Post(Base):
     # Sends begun: a row is sent once, and once more after a crash between send and record.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The process (heartbeat id) that began the last send: once it is dead, another process
+    # may send again without waiting out the lease (groupbot.posts).
+    attempted_by: Mapped[str | None] = mapped_column(String(80))
     message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

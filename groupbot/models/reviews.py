@@ -28,6 +28,10 @@ REFUND_PAID = "paid"
 TO_REANNOUNCE = "reannounced_at IS NULL AND decided_at IS NULL"
 TO_ESCALATE = "escalated_at IS NULL AND decided_at IS NULL"
 TO_REMIND = "reminded_at IS NULL"
+# A claim whose card is not out yet, and a claim some posted copy of which shows an older
+# version: the card jobs read these few rows, not every pending claim (revision 0014).
+CARD_TO_POST = "card_posted_at IS NULL"
+CARDS_STALE = "cards_version < version"
 
 # Claim statuses added by the review (the claims model keeps the string column).
 CLAIM_COUPON = "coupon"
@@ -51,6 +55,10 @@ class ClaimReview(Base):
               sqlite_where=text(TO_REANNOUNCE), postgresql_where=text(TO_REANNOUNCE)),
         Index("ix_claim_reviews_to_escalate", "claim_id",
               sqlite_where=text(TO_ESCALATE), postgresql_where=text(TO_ESCALATE)),
+        Index("ix_claim_reviews_to_post", "claim_id",
+              sqlite_where=text(CARD_TO_POST), postgresql_where=text(CARD_TO_POST)),
+        Index("ix_claim_reviews_stale_cards", "claim_id",
+              sqlite_where=text(CARDS_STALE), postgresql_where=text(CARDS_STALE)),
         IDS_NEVER_REUSED,
     )
 
@@ -60,6 +68,9 @@ class ClaimReview(Base):
     )
     # Bumped on every change a card shows; cards older than this are edited by the tick.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The oldest version any posted copy shows (None: no copy yet); below ``version`` some
+    # copy needs editing (groupbot.reviews.cards keeps it with the review_cards rows).
+    cards_version: Mapped[int | None] = mapped_column(Integer)
     card_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Each time the claim comes back with more photos a new card goes out: a new round.
     card_round: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
@@ -14,24 +14,25 @@ from groupbot import posts
 from groupbot.evidence import ClaimVerdict, PhotoFindings, ReuseMatch, verdict
 from groupbot.evidence.fonts import supports_cjk
 from groupbot.models import Claim, ClaimReview, Post, ReviewCard
-from groupbot.models.claims import CLAIM_MORE_PHOTOS, CLAIM_PENDING
+from groupbot.models.claims import CLAIM_MORE_PHOTOS
+from groupbot.models.reviews import CARD_TO_POST, CARDS_STALE
 from groupbot.reviews import card
 from groupbot.reviews.evidence import findings_of, tracking_of
 from groupbot.runtime import Runtime
 
 
 async def to_post(session: AsyncSession, rt: Runtime, limit: int = 10) -> list[int]:
-    """Claims whose card is not out yet (new, or back with more photos), oldest first."""
-    missing = await session.scalars(
-        select(Claim.id).outerjoin(ClaimReview, ClaimReview.claim_id == Claim.id)
-        .where(Claim.community_id == rt.community_id, Claim.status == CLAIM_PENDING,
-               ClaimReview.id.is_(None)))
-    for claim_id in list(missing):  # claims from before the review rows existed
-        session.add(ClaimReview(claim_id=claim_id, version=1, auto=False))
-    await session.flush()
+    """Claims whose card is not out yet (new, or back with more photos), oldest first.
+
+    Read from the partial index of review rows without a posted card (``CARD_TO_POST``), so
+    the cost does not grow with the pending backlog; every claim gets its review row when it
+    is submitted (revision 0014 gave one to the claims from before those rows existed)."""
+    # An IN over the few review rows, not a join: given a join, SQLite walks every pending
+    # claim of the community in queue order and looks up each one's review row.
+    wanting = select(ClaimReview.claim_id).where(text(CARD_TO_POST)).scalar_subquery()
     rows = await session.scalars(
-        select(Claim.id).join(ClaimReview, ClaimReview.claim_id == Claim.id)
-        .where(Claim.community_id == rt.community_id, ClaimReview.card_posted_at.is_(None),
+        select(Claim.id)
+        .where(Claim.id.in_(wanting), Claim.community_id == rt.community_id,
                Claim.status != CLAIM_MORE_PHOTOS)
         .order_by(Claim.submitted_at, Claim.id).limit(limit))
     return list(rows)
@@ -55,6 +56,26 @@ async def record(session: AsyncSession, claim_id: int, chat_id: int, message_id:
     session.add(ReviewCard(claim_id=claim_id, chat_id=chat_id, message_id=message_id,
                            locale=locale, version=version,
                            card_round=await _round(session, claim_id)))
+    await session.flush()
+    await _keep_cards_version(session, claim_id)
+
+
+async def edited(session: AsyncSession, card_id: int, version: int) -> None:
+    """A posted copy now shows ``version`` (or cannot be edited any more: it stops asking)."""
+    row = await session.get(ReviewCard, card_id)
+    if row is not None:
+        row.version = max(row.version, version)
+        await session.flush()
+        await _keep_cards_version(session, row.claim_id)
+
+
+async def _keep_cards_version(session: AsyncSession, claim_id: int) -> None:
+    """``claim_reviews.cards_version`` = the oldest version a copy shows, so that the stale
+    scan reads only the claims whose copies lag (partial index ``CARDS_STALE``)."""
+    oldest = (select(func.min(ReviewCard.version)).where(ReviewCard.claim_id == claim_id)
+              .scalar_subquery())
+    await session.execute(update(ClaimReview).where(ClaimReview.claim_id == claim_id)
+                          .values(cards_version=oldest))
 
 
 SHEET, CARD = "review_sheet", "review_card"
@@ -103,10 +124,20 @@ async def posted_in(session: AsyncSession, claim_id: int, chat_id: int) -> bool:
 
 
 async def stale(session: AsyncSession, rt: Runtime, limit: int = 30) -> list[ReviewCard]:
+    """Posted copies showing an older version than their claim's, oldest copy first.
+
+    Two steps, each on an index: the few lagging claims (partial index ``CARDS_STALE``), then
+    their copies by claim. As one join, PostgreSQL (which cannot estimate a column-to-column
+    comparison) walks every posted copy in id order instead."""
+    lagging = list(await session.scalars(
+        select(ClaimReview.claim_id).where(text(CARDS_STALE))))
+    if not lagging:
+        return []
     rows = await session.scalars(
         select(ReviewCard).join(ClaimReview, ClaimReview.claim_id == ReviewCard.claim_id)
         .join(Claim, Claim.id == ReviewCard.claim_id)
-        .where(Claim.community_id == rt.community_id, ReviewCard.version < ClaimReview.version)
+        .where(ReviewCard.claim_id.in_(lagging), Claim.community_id == rt.community_id,
+               ReviewCard.version < ClaimReview.version)
         .order_by(ReviewCard.id).limit(limit))
     return list(rows)
 
