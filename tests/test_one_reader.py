@@ -1,4 +1,4 @@
-"""One rule, one reader: only groupbot/policy.py reads the after-sales settings.
+"""One rule, one reader: only the groupbot/policy package reads the after-sales settings.
 
 The list of those settings is taken from groupbot.policy itself (``policy.SETTINGS``), so a
 new rule joins the check the moment the policy starts reading it. Every other module asks the
@@ -16,8 +16,9 @@ from groupbot import policy
 from groupbot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-# settings.py declares the settings; policy.py is their one reader.
-ALLOWED = {ROOT / "groupbot" / "policy.py", ROOT / "groupbot" / "settings.py"}
+# settings.py declares the settings; the policy package (one module per kind of rule) is their
+# one reader.
+ALLOWED = {*(ROOT / "groupbot" / "policy").glob("*.py"), ROOT / "groupbot" / "settings.py"}
 
 
 def policy_setting_reads(source: str) -> list[tuple[int, str]]:
