@@ -17,7 +17,9 @@ WANG_ID = 7_000_015
 ADDRESS = "上海市浦东新区花木路 88 号 王团长 13800000000"
 SETTINGS = dict(reviewer_ids=frozenset({LI_ID, ZHAO_ID}), reviewers_chat_id=REVIEW_CHAT,
                 organizer_ids=frozenset({WANG_ID}), return_address=ADDRESS,
-                analytics_digest_weekday=0)  # the weekly digest would interleave with clocks
+                # the weekly digest and the return visits (a day after delivery) would
+                # interleave with these clocks
+                analytics_digest_weekday=0, aftercare_visit_days=30)
 TRACKING = "SF1234567890"
 
 
