@@ -1,7 +1,8 @@
 """Photo evidence benchmark: figures per data part, groupbot and a pyzbar + tesseract baseline.
 
     .venv/bin/python benchmarks/evidence.py ../shared/data/evidence-dev [--claims 10]
-        [--gen-waybills 500] [--gen-negatives 250] [--jobs 2] [--no-speed]
+        [--gen-waybills 500] [--gen-negatives 250] [--jobs 2] [--no-speed] [--misses 20]
+        [--dump results.json]
 
 DIR holds photos and a labels.csv in the format of shared/data/evidence-dev (see its
 README). Parts: "dev tuned" (the sources thresholds and heads were chosen on), "dev
