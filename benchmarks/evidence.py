@@ -1,7 +1,8 @@
 """Photo evidence benchmark: figures per data part, groupbot and a pyzbar + tesseract baseline.
 
     .venv/bin/python benchmarks/evidence.py ../shared/data/evidence-dev [--claims 10]
-        [--gen-waybills 500] [--gen-negatives 250] [--jobs 2] [--no-speed]
+        [--gen-waybills 500] [--gen-negatives 250] [--jobs 2] [--no-speed] [--misses 20]
+        [--dump results.json]
 
 DIR holds photos and a labels.csv in the format of shared/data/evidence-dev (see its
 README). Parts: "dev tuned" (the sources thresholds and heads were chosen on), "dev
@@ -147,6 +148,8 @@ def main() -> None:
     ap.add_argument("--baseline-photos", type=int, default=150, help="per part, at most")
     ap.add_argument("--jobs", type=int, default=2, help="processes for the accuracy parts")
     ap.add_argument("--no-speed", action="store_true", help="accuracy figures only")
+    ap.add_argument("--misses", type=int, default=20, help="missed photos listed a kind and part")
+    ap.add_argument("--dump", type=Path, help="write every photo's labels and results (JSON)")
     args = ap.parse_args()
     rows = list(csv.DictReader((args.dir / "labels.csv").open(encoding="utf-8")))
     data = {r["file"]: (args.dir / r["file"]).read_bytes() for r in rows}
@@ -163,11 +166,14 @@ def main() -> None:
                 seed, round(args.gen_waybills * share), round(args.gen_negatives * share), bg,
                 Path(scratch) / name.replace(" ", "-"))
     pyzbar, tess = acc.baseline_tools()
-    ours, theirs = {}, {}
+    ours, theirs, missed, dumped = {}, {}, {}, {}
     for k, (name, items) in enumerate(parts.items()):
         tasks = acc.plan(items, seed=k, other_order=name.startswith("dev"))
         res = acc.run(tasks, args.jobs, args.baseline_photos if pyzbar or tess else 0)
         ours[name] = acc.figures(tasks, res)
+        missed[name] = acc.misses(tasks, res, args.misses)
+        dumped[name] = [{"row": i.row, "tries": t, "result": x}
+                        for (i, t), x in zip(tasks, res, strict=True)]
         if pyzbar or tess:
             theirs[name] = acc.baseline_figures(tasks, res)
         print(f"{name}: done", file=sys.stderr)
@@ -175,6 +181,12 @@ def main() -> None:
     print(acc.table(ours))
     print(f"\npyzbar + tesseract baseline (at most {args.baseline_photos} photos a part)")
     print(acc.table(theirs) if theirs else "n/a: neither pyzbar (libzbar0) nor tesseract installed")
+    print("\nmisses (groupbot)")
+    for name, lines in missed.items():
+        print(f"{name}:")
+        print("\n".join(lines))
+    if args.dump:
+        args.dump.write_text(json.dumps(dumped, indent=1, default=str), encoding="utf-8")
     print("\nheads (models/heads.json):")
     for k, v in json.loads(HEADS_PATH.read_text())["metrics"].items():
         print(f"  {k}: {v}")

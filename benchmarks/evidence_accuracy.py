@@ -183,6 +183,48 @@ def figures(tasks: list[tuple[Item, list[list[str]]]], res: list[dict]) -> dict[
     }
 
 
+def misses(tasks: list[tuple[Item, list[list[str]]]], res: list[dict],
+           limit: int) -> list[str]:
+    """What went wrong, one line a photo (at most ``limit`` a kind), so a failed target
+    says where to look: unmatched legible labels, false matches, waybill errors, goods
+    errors, and the damage scores' means per class."""
+    pairs = [(i.row, x) for (i, _), x in zip(tasks, res, strict=True)]
+    kinds: dict[str, list[str]] = {
+        "tracking no. not matched": [], "false match": [], "waybill false positive": [],
+        "waybill missed": [], "goods wrong": []}
+
+    def line(r: dict[str, str], x: dict) -> str:
+        read = ",".join(x["barcodes"]) or "-"
+        return f"{r['file']} {r['category']} [{r['source_repo']}] barcodes={read} {r['notes']}"
+
+    for r, x in pairs:
+        if r["tracking_number"] and not x["matched"]:
+            kinds["tracking no. not matched"].append(f"{r['tracking_number']}: {line(r, x)}")
+        if any(x["probes"]) or (not r["tracking_number"] and x["matched"]):
+            kinds["false match"].append(line(r, x))
+        if x["waybill"] and r["has_waybill"] != "1":
+            kinds["waybill false positive"].append(line(r, x))
+        if not x["waybill"] and r["has_waybill"] == "1":
+            kinds["waybill missed"].append(line(r, x))
+        if r["has_goods"] in ("0", "1") and x["goods"] != (r["has_goods"] == "1"):
+            kinds["goods wrong"].append(f"said {'goods' if x['goods'] else 'none'}: {line(r, x)}")
+    out = []
+    for kind, lines in kinds.items():
+        if lines:
+            out.append(f"  {kind}: {len(lines)}")
+            out += [f"    {t}" for t in lines[:limit]]
+            if len(lines) > limit:
+                out.append(f"    ... {len(lines) - limit} more")
+    scores: dict[str, list[float]] = {"0": [], "1": []}
+    for r, x in pairs:
+        if r["goods_damaged"] in scores and x["damage"] is not None:
+            scores[r["goods_damaged"]].append(x["damage"])
+    if scores["0"] and scores["1"]:
+        out.append(f"  damage score mean: fresh {sum(scores['0']) / len(scores['0']):.3f}, "
+                   f"rotten {sum(scores['1']) / len(scores['1']):.3f}")
+    return out or ["  none"]
+
+
 def baseline_figures(tasks: list[tuple[Item, list[list[str]]]], res: list[dict]) -> dict[str, str]:
     pyzbar, tess = baseline_tools()
     pairs = [(i.row, x["baseline"]) for (i, _), x in zip(tasks, res, strict=True)
