@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import logging
-import os
-import threading
 from collections.abc import Sequence
 from typing import Literal
 
@@ -35,22 +33,7 @@ DEFAULT_TIMEOUT_S = 20.0
 FULL_OCR_PHOTOS = 2
 
 
-# Photo checks are background work: when the CPU is short, the event loop's replies go first.
-# Linux keeps a nice value per thread, so this lowers only the worker (thread or process).
-WORKER_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    try:
-        me = threading.get_native_id()
-        now = os.getpriority(os.PRIO_PROCESS, me)
-        os.setpriority(os.PRIO_PROCESS, me, min(19, now + WORKER_NICENESS))
-    except (AttributeError, OSError):  # not Linux, or not allowed: the normal priority
-        log.debug("evidence worker keeps its priority", exc_info=True)
-
-
 def _worker_init() -> None:
-    _lower_priority()
     goods.warm_up()
 
 
