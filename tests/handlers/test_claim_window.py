@@ -55,6 +55,9 @@ async def test_a_non_perishable_order_three_days_after_delivery_can_be_claimed(b
     assert claim_buttons(notice) == [t("orders.claim_button")]
 
     bot.clock.advance(days=3)
+    await tick_now(bot.app)  # the return visit (issue 14) was due the day after delivery
+    await bot.settle()
+    assert bot.htmls(ming) == [t("aftercare.visit.ask", products="保温杯")]
     await bot.say(ming, "/myorders")
     title, listed = bot.replies(ming)
     assert title["html"] == t("orders.myorders_title")
@@ -76,6 +79,9 @@ async def test_fresh_produce_keeps_48_hours_everywhere(bot):
                                hours=48)
 
     bot.clock.advance(days=3)
+    await tick_now(bot.app)  # the return visit (issue 14) was due the day after delivery
+    await bot.settle()
+    assert bot.htmls(ming) == [t("aftercare.visit.ask", products="沃柑")]
     await bot.say(ming, "/myorders")
     _title, listed = bot.replies(ming)
     assert claim_buttons(listed) == []  # the window closed a day ago

@@ -122,6 +122,8 @@ async def test_window_passed_is_explained(bot):
     bot.clock.advance(hours=49)
     await tick_now(bot.app)  # the reminder was due 6 h before the deadline: too late now
     await bot.settle()
+    # What did come meanwhile is the return visit (issue 14), the day after delivery.
+    assert bot.htmls(ming) == [t("aftercare.visit.ask", products="沃柑")]
     await bot.say(ming, "/claim")
     [listing] = bot.texts(ming)
     assert t("claims.pick_order") in listing
