@@ -66,6 +66,17 @@ def _promise_rows(locale: str, report: Report) -> list[list[str]]:
     return rows
 
 
+PACKAGING_COLUMNS = ("side", "name", "damaged", "intact", "photo")
+
+
+def _packaging_rows(locale: str, report: Report) -> list[list[str]]:
+    """The damage claims' outer-packaging answers: every courier, then every supplier."""
+    side = lambda key: str(messages.t(locale, f"reports.csv.packaging.{key}"))  # noqa: E731
+    return [[side(name), s.name, str(s.damaged), str(s.intact), str(s.photo)]
+            for name, sides in (("courier", report.packaging.by_courier),
+                                ("supplier", report.packaging.by_supplier)) for s in sides]
+
+
 def render_csv(locale: str, report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -78,5 +89,9 @@ def render_csv(locale: str, report: Report) -> bytes:
     writer.writerow([""])  # an empty row that still has a first cell, for scripts that read r[0]
     writer.writerow([str(messages.t(locale, f"reports.csv.{c}")) for c in PROMISE_COLUMNS])
     writer.writerows(_promise_rows(locale, report))
+    writer.writerow([""])
+    writer.writerow([str(messages.t(locale, f"reports.csv.packaging.{c}"))
+                     for c in PACKAGING_COLUMNS])
+    writer.writerows(_packaging_rows(locale, report))
     # UTF-8 with a BOM: Excel, which most organizers open it with, then reads Chinese right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

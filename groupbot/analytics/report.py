@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot.analytics import cells, rates
 from groupbot.analytics import promises as promises_
+from groupbot.analytics.packaging import Packaging, packaging
 from groupbot.analytics.period import Period
 from groupbot.analytics.rates import DIMENSIONS, Figures, Reason
 from groupbot.models.analytics import IMPROVEMENT_OPEN, BatchAlert, Improvement
@@ -28,6 +29,7 @@ class Report:
     alerts: int  # batch alerts raised in the period
     improvements_open: int
     improvements_overdue: int
+    packaging: Packaging  # the damage claims' outer-packaging answers (courier vs supplier)
 
     @property
     def empty(self) -> bool:
@@ -62,4 +64,5 @@ async def build(session: AsyncSession, community_id: int, period: Period, *, now
         total=total[0] if total else None, by=by,
         reasons=await rates.top_reasons(session, community_id, period),
         promises=await promises_.promises(session, community_id, period, now, min_sample),
-        alerts=int(alerts or 0), improvements_open=open_, improvements_overdue=overdue)
+        alerts=int(alerts or 0), improvements_open=open_, improvements_overdue=overdue,
+        packaging=await packaging(session, community_id, period))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import messages
 from groupbot.analytics import labels
 from groupbot.analytics.intervals import percent
+from groupbot.analytics.packaging import DAMAGED, INTACT, PHOTO
 from groupbot.analytics.rates import worst
 from groupbot.analytics.report import Report
 
@@ -29,6 +30,25 @@ def _promises(locale: str, report: Report, payout_days: int, review_days: int) -
                    complaints=_no_data(locale, p.complaints_open),
                    overdue=_no_data(locale, p.complaints_overdue)),
     ]
+
+
+def _packaging(locale: str, report: Report) -> str | None:
+    """Damaged outer packaging by courier, intact by supplier (the top three of each)."""
+    p = report.packaging
+    if not p.answered:
+        return None
+    sep = str(messages.t(locale, "reports.sep"))
+
+    def top(sides, answer: str) -> str:
+        named = [s for s in sides if getattr(s, answer)][:WORST]
+        return sep.join(str(messages.t(
+            locale, "reports.packaging_item", count=getattr(s, answer),
+            name=s.name or messages.t(locale, "reports.packaging_unknown"))) for s in named) or "—"
+
+    return messages.t(locale, "reports.packaging", answered=p.answered,
+                      damaged=p.total(DAMAGED), couriers=messages.Html(top(p.by_courier, DAMAGED)),
+                      intact=p.total(INTACT),
+                      suppliers=messages.Html(top(p.by_supplier, INTACT)), photo=p.total(PHOTO))
 
 
 def summary(locale: str, report: Report, *, payout_days: int, review_days: int) -> messages.Html:
@@ -65,6 +85,8 @@ def summary(locale: str, report: Report, *, payout_days: int, review_days: int) 
                                         cumulative=percent(r.cumulative_share)))
                          for r in report.reasons[:4])
         lines.append(messages.t(locale, "reports.reasons", items=messages.Html(items)))
+    if (packed := _packaging(locale, report)) is not None:
+        lines.append(packed)
     lines.extend(_promises(locale, report, payout_days, review_days))
     lines.append(messages.t(locale, "reports.improvements", open=report.improvements_open,
                             overdue=report.improvements_overdue, alerts=report.alerts))
