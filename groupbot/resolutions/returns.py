@@ -14,7 +14,8 @@ confirmed within ``return_confirm_days`` is escalated to the organizers once.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +68,7 @@ async def start(session: AsyncSession, rt: Runtime, member: Member, order: Order
         return Refusal.of("not_your_order")
     decision = may_return(rt, order)
     if not decision.ok:
-        return Refusal.of(decision.code, **dict(decision.params))
+        return decision
     rules = _rules(rt)
     if not rules.return_to:
         return Refusal.of("no_return_address")
@@ -198,16 +199,20 @@ async def confirm_received(session: AsyncSession, rt: Runtime, organizer: Member
     return back, claim
 
 
+def _due(rt: Runtime, status: str, done: Any, since: Any, cutoff: datetime) -> Any:
+    """Returns in ``status`` whose ``done`` mark is unset and ``since`` is past ``cutoff``,
+    oldest first, claimed for this process (SKIP LOCKED)."""
+    return claimable(select(ReturnRequest).where(
+        ReturnRequest.community_id == rt.community_id, ReturnRequest.status == status,
+        done.is_(None), since <= cutoff).order_by(since).limit(100))
+
+
 async def remind_due(rt: Runtime, sender: Sender) -> None:
     """Remind, once, a member who has not given the return's tracking number in time."""
     async with rt.tx() as session:
         cutoff = rt.clock.now() - timedelta(days=_rules(rt).return_remind_days)
-        due = await session.scalars(claimable(
-            select(ReturnRequest).where(
-                ReturnRequest.community_id == rt.community_id,
-                ReturnRequest.status == RETURN_OPEN, ReturnRequest.reminded_at.is_(None),
-                ReturnRequest.requested_at <= cutoff)
-            .order_by(ReturnRequest.requested_at).limit(100)))
+        due = await session.scalars(_due(rt, RETURN_OPEN, ReturnRequest.reminded_at,
+                                         ReturnRequest.requested_at, cutoff))
         for back in list(due):
             back.reminded_at = rt.clock.now()
             member = await session.get(Member, back.member_id)
@@ -225,12 +230,8 @@ async def escalate_due(rt: Runtime, sender: Sender) -> None:
     """A return on its way back for ``return_confirm_days`` and not confirmed: organizers."""
     async with rt.tx() as session:
         cutoff = rt.clock.now() - timedelta(days=_rules(rt).return_escalate_days)
-        due = await session.scalars(claimable(
-            select(ReturnRequest).where(
-                ReturnRequest.community_id == rt.community_id,
-                ReturnRequest.status == RETURN_SHIPPED, ReturnRequest.escalated_at.is_(None),
-                ReturnRequest.shipped_at <= cutoff)
-            .order_by(ReturnRequest.shipped_at).limit(100)))
+        due = await session.scalars(_due(rt, RETURN_SHIPPED, ReturnRequest.escalated_at,
+                                         ReturnRequest.shipped_at, cutoff))
         found = list(due)
         organizers = await orders.organizers_reachable(session, rt) if found else []
         for back in found:
