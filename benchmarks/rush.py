@@ -1,7 +1,7 @@
 """Claim rush: ``--claimants`` members file photo claims at once while other members ask /help.
 
     .venv/bin/python benchmarks/rush.py [--claimants 100] [--photos 1] [--chatter 2]
-                                        [--database-url URL]
+                                        [--database-url URL] [--setting NAME=VALUE ...]
 
 Three processes on loopback: the sandbox (``python -m groupbot.sandbox``), the bot
 (``groupbot run``, polling it, evidence engine inside), and this driver. The driver plays the
@@ -182,7 +182,9 @@ async def main(args: argparse.Namespace) -> None:
         async with Control(port) as ctl:
             await ctl.wait_up()
             organizer, members, talkers = await people(ctl, args.claimants)
-            bot = bot_proc(bot_env(port, url, organizer_ids=[organizer], tick_seconds=1), work)
+            extra = dict(kv.split("=", 1) for kv in args.setting)
+            bot = bot_proc(bot_env(port, url, organizer_ids=[organizer], tick_seconds=1, **extra),
+                           work)
             bot.start()
             t0 = time.monotonic()
             notices = await setup(ctl, organizer, members, talkers)
@@ -231,4 +233,6 @@ if __name__ == "__main__":
     parser.add_argument("--photos", type=int, default=1, help="photos per claim")
     parser.add_argument("--chatter", type=float, default=2.0, help="/help per second")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a bot setting for this run, e.g. rate_overall_per_second=1000")
     asyncio.run(main(parser.parse_args()))

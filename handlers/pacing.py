@@ -13,6 +13,11 @@ A 429 answers "too fast": broadcast sends then pause for ``retry_after`` and the
 to the delivery loop, which reschedules that recipient; an ordinary request waits it out and is
 retried (up to ``max_retries``) — a broadcast's long wait never holds a reply.
 
+Queued sends (the periodic passes: the outbox, posts, cards) are marked ``QUEUED``: when a
+group's 20-a-minute bucket is used up they are not held here (one pass at a time per process,
+so a wait of 3 s per group message would hold every other chat's notices behind it) but
+refused at once with :class:`ChatBudgetSpent`; the queue keeps the message and comes back.
+
 Fair replies: waiting chats are served round-robin (each request is tagged with its chat's
 turn, start-time fair queuing), so one busy chat — or a hundred claimants' acknowledgements —
 cannot push other people's replies behind all of theirs: a chat's n-th waiting reply goes after
@@ -44,9 +49,15 @@ log = logging.getLogger(__name__)
 
 URGENT = 0
 BROADCAST = 1  # pass as rate_limit_args to mark a broadcast send
+QUEUED = 2  # urgent, but a used-up chat budget answers ChatBudgetSpent instead of waiting
 # Methods that create messages: these are what Telegram's ~30/s overall limit counts.
 _NOT_A_MESSAGE = {"sendchataction"}
 _ALSO_MESSAGES = {"copymessage", "copymessages", "forwardmessage", "forwardmessages"}
+
+
+class ChatBudgetSpent(RetryAfter):
+    """A QUEUED request found its chat's budget used up: nothing went to Telegram; the caller's
+    queue keeps the message and tries again after ``retry_after``."""
 
 
 def is_message(endpoint: str) -> bool:
@@ -188,10 +199,19 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         if self.shared is not None:
             await self.shared.close()
 
-    async def _chat_slot(self, chat_id: int | str, spec: tuple[float, float]) -> None:
+    async def _chat_slot(
+        self, chat_id: int | str, spec: tuple[float, float], patient: bool = True
+    ) -> None:
         capacity, rate = spec
-        if self.shared is not None and await self.shared.take(f"chat:{chat_id}", rate, capacity):
-            return
+        if self.shared is not None:
+            bucket_key = f"chat:{chat_id}"
+            if patient and await self.shared.take(bucket_key, rate, capacity):
+                return
+            if not patient and (wait := await self.shared.try_take(
+                    bucket_key, rate, capacity)) is not None:
+                if wait > 0:
+                    raise ChatBudgetSpent(timedelta(seconds=wait))
+                return
         now = time.monotonic()
         bucket = self._chats.get(chat_id)
         if bucket is None:
@@ -199,6 +219,8 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                 self._chats = {k: b for k, b in self._chats.items()
                                if b.tokens + (now - b.stamp) * rate < capacity}
             bucket = self._chats[chat_id] = _Bucket(capacity, now, asyncio.Lock())
+        if not patient and bucket.lock.locked():  # others already wait for this chat
+            raise ChatBudgetSpent(timedelta(seconds=1 / rate))
         async with bucket.lock:  # first come, first served within one chat
             while True:
                 now = time.monotonic()
@@ -207,6 +229,8 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                 if bucket.tokens >= 1:
                     bucket.tokens -= 1
                     return
+                if not patient:
+                    raise ChatBudgetSpent(timedelta(seconds=(1 - bucket.tokens) / rate))
                 await asyncio.sleep((1 - bucket.tokens) / rate)
 
     async def process_request(
@@ -219,6 +243,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         priority = BROADCAST if rate_limit_args == BROADCAST else URGENT
+        patient = rate_limit_args != QUEUED
         chat_id = data.get("chat_id")
         try:
             chat_id = int(chat_id)  # type: ignore[arg-type]
@@ -230,7 +255,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         attempt = 0
         while True:
             if in_group:
-                await self._chat_slot(chat_id, self.group)  # type: ignore[arg-type]
+                await self._chat_slot(chat_id, self.group, patient)  # type: ignore[arg-type]
             elif message and priority == BROADCAST and isinstance(chat_id, int):
                 # Replies answer someone who just wrote: only broadcast sends are held to it.
                 await self._chat_slot(chat_id, self.private)

@@ -6,9 +6,17 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from groupbot.notify import Blocked, Buttons, ChatGone, Migrated, RetryLater, SendError
+from groupbot.notify import (
+    Blocked,
+    Buttons,
+    ChatBusy,
+    ChatGone,
+    Migrated,
+    RetryLater,
+    SendError,
+)
 from handlers.common import keyboard
-from handlers.pacing import retry_seconds
+from handlers.pacing import QUEUED, ChatBudgetSpent, retry_seconds
 
 
 def _markup(buttons: Buttons | None):
@@ -16,8 +24,12 @@ def _markup(buttons: Buttons | None):
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot) -> None:
+    """``queued``: for the periodic passes, whose rows wait in the database: a group whose
+    per-minute budget is used up answers ChatBusy at once instead of holding the pass."""
+
+    def __init__(self, bot: Bot, *, queued: bool = False) -> None:
         self.bot = bot
+        self.limit = QUEUED if queued else None
 
     async def send(
         self, chat_id: int, text: str, buttons: Buttons | None = None, photo: bytes | None = None
@@ -25,11 +37,13 @@ class TelegramSender:
         try:
             if photo is not None:
                 message = await self.bot.send_photo(
-                    chat_id, photo, caption=text, reply_markup=_markup(buttons)
+                    chat_id, photo, caption=text, reply_markup=_markup(buttons),
+                    rate_limit_args=self.limit,
                 )
             else:
                 message = await self.bot.send_message(
-                    chat_id, text, reply_markup=_markup(buttons), disable_web_page_preview=True
+                    chat_id, text, reply_markup=_markup(buttons), disable_web_page_preview=True,
+                    rate_limit_args=self.limit,
                 )
         except Exception as exc:
             raise _translate(exc) from exc
@@ -41,7 +55,7 @@ class TelegramSender:
         try:
             await self.bot.edit_message_text(
                 text, chat_id, message_id, reply_markup=_markup(buttons),
-                disable_web_page_preview=True,
+                disable_web_page_preview=True, rate_limit_args=self.limit,
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
@@ -52,6 +66,8 @@ class TelegramSender:
 
 
 def _translate(exc: Exception) -> SendError:
+    if isinstance(exc, ChatBudgetSpent):
+        return ChatBusy(retry_seconds(exc))
     if isinstance(exc, RetryAfter):
         return RetryLater(retry_seconds(exc))
     if isinstance(exc, ChatMigrated):

@@ -19,7 +19,8 @@ JOBS_KEY = "groupbot.periodic"
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_due(runtime(context), TelegramSender(context.bot), context.bot_data[JOBS_KEY])
+    await run_due(runtime(context), TelegramSender(context.bot, queued=True),
+                  context.bot_data[JOBS_KEY])
 
 
 async def _beat(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,7 +48,7 @@ def busy(application: Application) -> bool:
 async def tick_now(application: Application) -> None:
     """Run every periodic job once (tests and the demo call this after moving the clock)."""
     rt = application.bot_data["groupbot.runtime"]
-    await run_due(rt, TelegramSender(application.bot), application.bot_data[JOBS_KEY])
+    await run_due(rt, TelegramSender(application.bot, queued=True), application.bot_data[JOBS_KEY])
 
 
 def register(app: Application, jobs: Sequence[Periodic], interval: float) -> None:

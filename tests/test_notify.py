@@ -48,3 +48,52 @@ def test_texts_survive_the_json_round_trip():
     assert back == value
     assert texts.render("zh-Hans", back).endswith("<b>x</b>")
     assert "&lt;桃&gt;" in texts.render("zh-Hans", back)
+
+
+class BusyGroup(Recorder):
+    """A group whose per-minute budget is used up after ``room`` messages."""
+
+    def __init__(self, group_chat: int, room: int) -> None:
+        super().__init__()
+        self.group_chat, self.room = group_chat, room
+
+    async def send(self, chat_id, text, buttons=None, photo=None) -> int:
+        if chat_id == self.group_chat:
+            if self.room == 0:
+                raise notify.ChatBusy(30)
+            self.room -= 1
+        return await super().send(chat_id, text, buttons, photo)
+
+
+async def test_a_busy_group_waits_on_its_own_and_keeps_its_order(runtime):
+
+    from sqlalchemy import select
+
+    from groupbot.models import OutboxMessage
+
+    async with runtime.tx() as session:
+        group = await group_row(runtime, session)
+        ming = await member(runtime, session, 7, "小明")
+        for n in range(5):  # the group's rows are older than the member's notice
+            await notify.enqueue(session, runtime, notify.Outgoing(
+                key=f"test:g{n}", kind="order_warning", chat_id=group.chat_id,
+                message=texts.text("orders.confirmed", order=n)))
+        runtime.clock.advance(seconds=1)
+        await notify.enqueue(session, runtime, notify.Outgoing(
+            key="test:m", kind="claim_submitted", chat_id=ming.telegram_id, member_id=ming.id,
+            message=texts.text("orders.confirmed", order=99)))
+    sender = BusyGroup(group.chat_id, room=2)
+    assert await notify.dispatch_due(runtime, sender) == 3  # two into the group, then the member
+    assert sorted(c for c, _, _ in sender.sent) == sorted([group.chat_id] * 2 + [ming.telegram_id])
+    async with runtime.tx() as session:
+        waiting = list(await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.status == notify.OUTBOX_PENDING).order_by(OutboxMessage.id)))
+    assert [w.key for w in waiting] == ["test:g2", "test:g3", "test:g4"]
+    assert {w.attempts for w in waiting} == {0}  # waiting for the budget is not an attempt
+    assert len({w.not_before for w in waiting}) == 1  # together, so they keep their order
+    assert await notify.dispatch_due(runtime, sender) == 0  # not before the budget refills
+    runtime.clock.advance(seconds=31)
+    sender.room = 5
+    assert await notify.dispatch_due(runtime, sender) == 3
+    assert [t for _, t, _ in sender.sent[3:]] == [
+        texts.render("zh-Hans", texts.text("orders.confirmed", order=n)) for n in (2, 3, 4)]

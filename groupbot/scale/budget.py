@@ -67,24 +67,33 @@ class SharedBudget:
                    reserve: float = 0.0) -> bool:
         """Wait until ``cost`` tokens of ``bucket`` are ours. False: Redis is unreachable
         and the caller must limit on its own."""
-        from redis.exceptions import RedisError
-
         while True:
-            try:
-                wait = int(await self._script(
-                    keys=[self._key(bucket), self._key("broadcast-pause")],
-                    args=[rate, capacity, cost, reserve]))
-            except (RedisError, OSError) as exc:
-                if not self._warned:
-                    log.warning("shared send budget unavailable (%s): limiting locally", exc)
-                self._warned, self.available = True, False
+            wait = await self.try_take(bucket, rate, capacity, cost, reserve)
+            if wait is None:
                 return False
-            if self._warned:
-                log.info("shared send budget back")
-            self._warned, self.available = False, True
             if wait <= 0:
                 return True
-            await asyncio.sleep(wait / 1000)
+            await asyncio.sleep(wait)
+
+    async def try_take(self, bucket: str, rate: float, capacity: float, cost: float = 1.0,
+                       reserve: float = 0.0) -> float | None:
+        """One try: 0 when the tokens are ours, else the seconds before asking again; None when
+        Redis is unreachable (the caller limits on its own)."""
+        from redis.exceptions import RedisError
+
+        try:
+            wait = int(await self._script(
+                keys=[self._key(bucket), self._key("broadcast-pause")],
+                args=[rate, capacity, cost, reserve]))
+        except (RedisError, OSError) as exc:
+            if not self._warned:
+                log.warning("shared send budget unavailable (%s): limiting locally", exc)
+            self._warned, self.available = True, False
+            return None
+        if self._warned:
+            log.info("shared send budget back")
+        self._warned, self.available = False, True
+        return max(0, wait) / 1000
 
     async def pause_broadcasts(self, seconds: float) -> None:
         from redis.exceptions import RedisError

@@ -6,7 +6,13 @@ import asyncio
 import pytest
 from telegram.error import RetryAfter
 
-from handlers.pacing import BROADCAST, PriorityRateLimiter
+from handlers.pacing import (
+    BROADCAST,
+    QUEUED,
+    ChatBudgetSpent,
+    PriorityRateLimiter,
+    retry_seconds,
+)
 
 
 def limiter(per_second: float = 50) -> PriorityRateLimiter:
@@ -78,4 +84,25 @@ async def test_a_cancelled_broadcast_send_is_recorded_if_it_had_left_and_dropped
     with pytest.raises(asyncio.CancelledError):
         await second
     assert calls == ["first"]
+    await rl.shutdown()
+
+
+async def test_a_queued_send_into_a_spent_group_is_refused_at_once_and_costs_nothing():
+    rl = PriorityRateLimiter(100, group_per_minute=2)
+    sent: list[int] = []
+
+    async def call():
+        sent.append(1)
+        return True
+
+    await send(rl, call, -500, QUEUED)
+    await send(rl, call, -500, QUEUED)  # the group's burst of two is used up
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    with pytest.raises(ChatBudgetSpent) as refused:
+        await send(rl, call, -500, QUEUED)
+    assert loop.time() - start < 0.1 and len(sent) == 2  # no wait, nothing went out
+    assert 25 <= retry_seconds(refused.value) <= 30  # 2 a minute: the next one in ~30 s
+    await send(rl, call, 42, QUEUED)  # a private chat is not held by the group
+    assert len(sent) == 3
     await rl.shutdown()

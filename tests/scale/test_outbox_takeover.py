@@ -4,6 +4,7 @@ reaches its reader once — those sent before the kill are not sent again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -70,16 +71,25 @@ async def test_a_killed_processs_outbox_rows_go_out_once_after_its_heartbeat_lap
             raise AssertionError("process A was meant to die")
         except Killed:
             pass
-        async with bot.rt.tx() as s:
-            states = list(await s.execute(select(OutboxMessage.status, OutboxMessage.sending_by)
-                                          .order_by(OutboxMessage.id)))
-        assert states == [(OUTBOX_SENT, None)] * SENT_BEFORE_THE_KILL + [
-            (OUTBOX_SENDING, beats.me(a))] * (len(people) - SENT_BEFORE_THE_KILL)
+        # A's chats are sent side by side: the sends Telegram accepted before the kill are
+        # recorded by their own lanes (a real SIGKILL may catch one between the two: the
+        # duplicate window benchmarks/crash.py measures).
+        for _ in range(200):
+            async with bot.rt.tx() as s:
+                rows = list(await s.execute(select(
+                    OutboxMessage.chat_id, OutboxMessage.status, OutboxMessage.sending_by)))
+            if [st for _, st, _ in rows].count(OUTBOX_SENT) >= SENT_BEFORE_THE_KILL:
+                break
+            await asyncio.sleep(0.05)
+        states = sorted((st, by) for _, st, by in rows)
+        assert states == [(OUTBOX_SENDING, beats.me(a))] * (
+            len(people) - SENT_BEFORE_THE_KILL) + [(OUTBOX_SENT, None)] * SENT_BEFORE_THE_KILL
+        held = {chat for chat, st, _ in rows if st == OUTBOX_SENDING}
 
         # A's heartbeat is fresh: B leaves its rows alone (A may still be sending them).
         await tick_now(bot.app)
         assert await notify.dispatch_due(bot.rt, TelegramSender(bot.app.bot)) == 0
-        unsent = people[SENT_BEFORE_THE_KILL:]
+        unsent = [p for p in people if p.id in held]
         assert all(bot.sb.bot_messages(p) == [] for p in unsent)
 
         # A has been silent for longer than its lease: B takes the rows over at once.
