@@ -58,6 +58,7 @@ from handlers.pacing import PriorityRateLimiter
 from handlers.processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
+TELEGRAM_CONNECTIONS = 16  # HTTP connections to the Bot API per process (see build_application)
 
 
 def build_application(
@@ -82,6 +83,14 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        # PTB's default pool of 256 connections costs CPU on every request: httpcore scans its
+        # whole pool per request (and idle connections against the whole pool again), so
+        # in the claim rush, once the pool had grown, the event loop spent most of its time
+        # there (py-spy) and every reply waited. The sends are paced to ~30 a second anyway;
+        # 16 connections carry that with room even at 300 ms a request, and a request waits
+        # for one up to 30 s rather than PTB's 1 s before giving up.
+        .connection_pool_size(TELEGRAM_CONNECTIONS)
+        .pool_timeout(30)
         # Replies first, broadcasts in what is left under the overall limit (handlers/pacing);
         # with Redis, one budget for every process of this token.
         .rate_limiter(

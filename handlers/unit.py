@@ -31,6 +31,7 @@ import messages
 from groupbot import notify, people
 from groupbot.runtime import Runtime
 from handlers.common import Who, keyboard, locale_of, person, runtime, who
+from handlers.processor import slot_released
 from handlers.ticks import kick
 
 log = logging.getLogger(__name__)
@@ -97,14 +98,19 @@ class Out:
             self.said.insert(0, _Say("answer"))  # a tap always gets its spinner stopped
         # The answer to a tap first (Telegram shows a spinner until then), the rest in order.
         ordered = sorted(self.said, key=lambda s: s.how != "answer")
-        for say in ordered:
-            try:
-                if say.work is not None:
-                    await say.work()
-                else:
-                    await _speak(update, context, say)
-            except (TelegramError, notify.SendError) as exc:  # committed: a lost reply is logged
-                log.warning("after commit, %s failed: %s", say.how, exc)
+        # Speaking waits for the send budget, not for the database: the update's processing
+        # slot goes to another chat meanwhile (the chat's own order still holds). Else, when
+        # a hundred claimants' replies queue for Telegram's 30 a second, they hold every slot
+        # and a member's /help waits for one behind them.
+        async with slot_released():
+            for say in ordered:
+                try:
+                    if say.work is not None:
+                        await say.work()
+                    else:
+                        await _speak(update, context, say)
+                except (TelegramError, notify.SendError) as exc:  # committed: logged
+                    log.warning("after commit, %s failed: %s", say.how, exc)
         if self.kicked:
             kick(context)
 
