@@ -55,7 +55,7 @@ from groupbot import claims, drafts, policy  # noqa: E402
 from groupbot.evidence import phash_image, reuse_probes  # noqa: E402
 from groupbot.models import Claim, ClaimPhoto, Draft, Order, OutboxMessage, Product  # noqa: E402
 from groupbot.models.claims import CLAIM_APPROVED  # noqa: E402
-from groupbot.models.photo_bands import BAND_BITS, PAIRS, band_rows  # noqa: E402
+from groupbot.models.photo_bands import band_rows, block_values  # noqa: E402
 from groupbot.orders import NewItem, create_order  # noqa: E402
 from groupbot.people import Person, mark_started, upsert_member  # noqa: E402
 from groupbot.reviews.evidence import evidence_for, known_photos  # noqa: E402
@@ -141,13 +141,9 @@ def _photo_rows(community_id: int, ids: np.ndarray, claim_ids: np.ndarray,
 
 
 def _band_columns(hashes: np.ndarray, ids: np.ndarray) -> Iterator[tuple[int, list, list, list]]:
-    """Per band pair (the index's second key column): band values, hashes, photo ids, in
-    the index's key order."""
-    unsigned = hashes.view(np.uint64)
-    mask = np.uint64((1 << BAND_BITS) - 1)
-    for n, (i, j) in enumerate(PAIRS):
-        values = (((unsigned >> np.uint64(BAND_BITS * i)) & mask) << np.uint64(BAND_BITS)
-                  | ((unsigned >> np.uint64(BAND_BITS * j)) & mask)).astype(np.int64)
+    """Per block (the index's second key column): band values, hashes, photo ids, in the
+    index's key order."""
+    for n, values in enumerate(block_values(hashes)):
         order = np.lexsort((ids, hashes, values))
         yield n, values[order].tolist(), hashes[order].tolist(), ids[order].tolist()
 
