@@ -27,7 +27,7 @@ from groupbot.evidence import (
 )
 from groupbot.evidence.phash import popcount
 from groupbot.models import ClaimPhoto, Shipment
-from groupbot.models.photo_bands import VALUE_BITS, band_keys, parse_hash
+from groupbot.models.photo_bands import VALUE_BITS, block_values, parse_hash
 
 
 def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
@@ -142,12 +142,13 @@ _SIMILAR_POSTGRES = text(
 
 def probe_keys(probes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(key, probe) of every band key of every probe, ordered by key (a key is band_no and
-    band_value in one integer)."""
-    pairs = sorted({(band_no << VALUE_BITS | value, probe) for probe in set(probes)
-                    for band_no, value in band_keys(probe)})
-    keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
-    owners = np.fromiter((p for _, p in pairs), dtype=np.uint64, count=len(pairs))
-    return keys, owners
+    band_value in one integer). Vectorised: a claim has ~250 probes of 52 keys each."""
+    unique = np.unique(np.fromiter(probes, dtype=np.uint64, count=len(probes)))
+    columns = block_values(unique)
+    keys = np.concatenate([(n << VALUE_BITS) | c for n, c in enumerate(columns)])
+    owners = np.tile(unique, len(columns))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], owners[order]
 
 
 async def _similar(session: AsyncSession, community_id: int, probes: list[int]) -> set[int]:
@@ -157,12 +158,11 @@ async def _similar(session: AsyncSession, community_id: int, probes: list[int]) 
     keys, owners = probe_keys(probes)
     distinct = np.unique(keys).tolist()
     if session.get_bind().dialect.name == "postgresql":
-        result = await session.execute(_SIMILAR_POSTGRES,
-                                       {"community": community_id, "keys": distinct})
+        rows = (await session.execute(_SIMILAR_POSTGRES,
+                                      {"community": community_id, "keys": distinct})).all()
     else:
-        result = await session.execute(_SIMILAR_SQLITE, {"community": community_id,
-                                                          "keys": json.dumps(distinct)})
-    rows = result.all()
+        rows = await _sqlite_rows(session, {"community": community_id,
+                                            "keys": json.dumps(distinct)})
     if not rows:
         return set()
     found = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
@@ -176,6 +176,20 @@ async def _similar(session: AsyncSession, community_id: int, probes: list[int]) 
     pair = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count) + first[row]
     near = popcount(hashes[row] ^ owners[pair]) <= REUSE_MAX_DISTANCE
     return {int(i) for i in np.unique(ids[row[near]])}
+
+
+async def _sqlite_rows(session: AsyncSession, params: dict[str, Any]) -> Sequence[Any]:
+    """The candidates through the driver's own cursor, on the session's connection and in its
+    transaction: at a million photos they are ~10,000 rows, and building a Row object for
+    each cost as much as the index lookups themselves."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    cursor = await driver.execute(_SIMILAR_SQLITE.text, params)
+    try:
+        return await cursor.fetchall()
+    finally:
+        await cursor.close()
 
 
 def summarise(
