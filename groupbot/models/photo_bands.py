@@ -1,24 +1,29 @@
 """The re-use index: every claim photo's pHash cut into bands, so an earlier photo within the
 re-use distance is found through an index instead of by comparing against every photo.
 
-Pigeonhole: two 64-bit hashes at Hamming distance d <= REUSE_MAX_DISTANCE (6) differ in at most
-d of the BAND_COUNT (8) bands of 8 bits, so at least 8 - 6 = 2 bands are equal, hence at least
-one *pair* of bands is equal. A row per (photo, pair of bands) keys a 16-bit value: a lookup
-reads the photos sharing one pair exactly, about N / 65536 per key for N photos, where single
-8-bit bands would read N / 256 per key (the probe's keys number ~1000 either way, since the
-81 crop probes of a photo are close to each other). The candidates' full hashes are then
-checked exactly, so nothing within the distance is missed and nothing beyond it is reported.
+Pigeonhole over blocks of bands: the 64 bits are 16 bands of 4 bits; two hashes at Hamming
+distance d <= REUSE_MAX_DISTANCE (6) differ in at most 6 of the bands. ``BLOCKS`` is a family
+of 52 five-band blocks chosen so that any 6 bands leave at least one block untouched (a
+covering design, checked over all 8,008 choices of 6 bands by tests/reviews/test_reuse_lookup.py),
+so the two hashes agree on the whole 20 bits of at least one block. A row per (photo, block)
+keys those 20 bits: a lookup reads the photos sharing one block exactly, about N / 1,048,576
+per key for N photos. The earlier index (revisions 0006-0014) keyed pairs of 8-bit bands
+(28 rows a photo, 16 bits): about N / 65,536 per key, so at a million photos a claim's ~5,000
+probe keys read ~74,000 rows and the lookup grew with N; now ~10,000 keys read ~10,000.
+The candidates' full hashes are then checked exactly, so nothing within the distance is
+missed and nothing beyond it is reported.
 
 The rows are written by a mapper event whenever a ClaimPhoto with a hash is inserted (or its
-hash changes), whatever path stored it, and go with the photo (ON DELETE CASCADE).
+hash changes), whatever path stored it, and go with the photo (ON DELETE CASCADE). Revision
+0015 rewrote the rows of the photos stored before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import combinations
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
@@ -36,19 +41,33 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 from groupbot.models.base import Base, PrimaryKey
 from groupbot.models.claims import ClaimPhoto
 
-BAND_COUNT = 8
+BAND_COUNT = 16
 BAND_BITS = 64 // BAND_COUNT
-PAIRS = tuple(combinations(range(BAND_COUNT), 2))  # 28 band pairs, numbered by position
+# Any 6 of the 16 bands miss at least one of these blocks (greedy covering design, fixed
+# here: changing it changes every stored row, i.e. needs a revision that rewrites them).
+BLOCKS: tuple[tuple[int, ...], ...] = (
+    (0, 1, 3, 5, 14), (0, 1, 3, 10, 15), (0, 1, 4, 12, 13), (0, 1, 5, 6, 11), (0, 1, 6, 7, 15),
+    (0, 1, 8, 9, 10), (0, 2, 3, 6, 7), (0, 2, 4, 8, 15), (0, 2, 10, 12, 13), (0, 2, 11, 13, 14),
+    (0, 3, 7, 10, 11), (0, 3, 9, 11, 12), (0, 4, 5, 11, 15), (0, 4, 7, 9, 14), (0, 4, 8, 9, 11),
+    (0, 5, 7, 8, 12), (0, 6, 13, 14, 15), (1, 2, 3, 11, 15), (1, 2, 4, 5, 7), (1, 2, 4, 6, 14),
+    (1, 2, 7, 9, 15), (1, 2, 9, 12, 14), (1, 3, 6, 12, 13), (1, 3, 7, 8, 14), (1, 4, 8, 10, 11),
+    (1, 5, 6, 8, 15), (1, 5, 9, 13, 15), (1, 7, 11, 12, 13), (2, 3, 4, 9, 10), (2, 3, 5, 7, 13),
+    (2, 3, 6, 8, 9), (2, 5, 6, 11, 13), (2, 5, 8, 11, 15), (2, 6, 7, 10, 11), (2, 8, 9, 12, 13),
+    (2, 10, 12, 14, 15), (3, 4, 5, 6, 10), (3, 4, 5, 12, 14), (3, 4, 9, 11, 13), (3, 5, 7, 8, 9),
+    (3, 7, 11, 14, 15), (3, 8, 10, 12, 15), (4, 6, 7, 8, 13), (4, 6, 9, 12, 15),
+    (4, 7, 10, 12, 14), (5, 6, 9, 10, 14), (5, 7, 9, 11, 12), (5, 8, 10, 13, 14),
+    (6, 8, 9, 13, 14), (6, 8, 11, 12, 14), (6, 10, 11, 13, 15), (7, 9, 10, 13, 15),
+)
 _MASK = (1 << BAND_BITS) - 1
-VALUE_BITS = 2 * BAND_BITS  # a band_value holds one pair of bands
+VALUE_BITS = BAND_BITS * len(BLOCKS[0])  # a band_value holds one block's bands
 
 
 class PhotoHashBand(Base):
-    """One pair of bands of one claim photo's stored pHash.
+    """One block of bands of one claim photo's stored pHash (``band_no``: its index in BLOCKS).
 
     The primary key is the lookup itself and carries the whole hash, so a lookup reads only
     this index: on SQLite the table *is* that index (WITHOUT ROWID, rows with the same band
-    pair stored together); on PostgreSQL it is answered by an index-only scan.
+    block stored together); on PostgreSQL it is answered by an index-only scan.
     """
 
     __tablename__ = "photo_hash_bands"
@@ -79,9 +98,29 @@ def parse_hash(text: str | None) -> int | None:
 
 
 def band_keys(value: int) -> list[tuple[int, int]]:
-    """(band_no, band_value) of every pair of bands of a 64-bit hash."""
+    """(band_no, band_value) of every block of a 64-bit hash."""
     bands = [(value >> (BAND_BITS * i)) & _MASK for i in range(BAND_COUNT)]
-    return [(n, (bands[i] << BAND_BITS) | bands[j]) for n, (i, j) in enumerate(PAIRS)]
+    keys = []
+    for n, block in enumerate(BLOCKS):
+        v = 0
+        for i in block:
+            v = v << BAND_BITS | bands[i]
+        keys.append((n, v))
+    return keys
+
+
+def block_values(hashes: np.ndarray) -> list[np.ndarray]:
+    """``band_keys`` for many hashes at once (int64 or uint64): one array per block."""
+    unsigned = hashes.astype(np.int64).view(np.uint64)
+    mask, width = np.uint64(_MASK), np.uint64(BAND_BITS)
+    bands = [(unsigned >> np.uint64(BAND_BITS * i)) & mask for i in range(BAND_COUNT)]
+    out = []
+    for block in BLOCKS:
+        v = np.zeros(len(unsigned), dtype=np.uint64)
+        for i in block:
+            v = v << width | bands[i]
+        out.append(v.astype(np.int64))
+    return out
 
 
 def to_signed(value: int) -> int:

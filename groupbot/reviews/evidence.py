@@ -27,7 +27,7 @@ from groupbot.evidence import (
 )
 from groupbot.evidence.phash import popcount
 from groupbot.models import ClaimPhoto, Shipment
-from groupbot.models.photo_bands import VALUE_BITS, band_keys, parse_hash, to_signed
+from groupbot.models.photo_bands import VALUE_BITS, block_values, parse_hash
 
 
 def findings_of(stored: dict[str, Any] | None) -> PhotoFindings | None:
@@ -95,10 +95,10 @@ async def known_photos(
     """The community's earlier claim photos that ``photos`` may re-use, however many there are.
 
     Two indexed lookups instead of a scan: the same Telegram file, and the photos sharing a
-    pair of pHash bands with one of a photo's probes (see groupbot.models.photo_bands), whose
-    whole hash is then checked against that photo's probes. Every earlier photo within the
-    re-use distance is among the result, so ``find_reuse`` over it answers as it would over
-    all of them. Newest first, as find_reuse breaks ties.
+    block of pHash bands with one of the photos' probes (see groupbot.models.photo_bands),
+    whose whole hash is then checked against the probes. Every earlier photo within the
+    re-use distance of a probe is among the result, so ``find_reuse`` over it answers as it
+    would over all of them. Newest first, as find_reuse breaks ties.
     """
     unique_ids = sorted({p.file_unique_id for p in photos if p.file_unique_id})
     found: set[int] = set()
@@ -106,8 +106,10 @@ async def known_photos(
         found.update(await session.scalars(select(ClaimPhoto.id).where(
             ClaimPhoto.community_id == community_id,
             ClaimPhoto.file_unique_id.in_(unique_ids))))
-    for photo in photos:
-        found.update(await _similar(session, community_id, probes_of(photo)))
+    # One lookup for the whole claim: its photos' probes share no work per photo, and a
+    # candidate near any probe is handed to find_reuse, which matches photo by photo.
+    found.update(await _similar(session, community_id,
+                                sorted({v for p in photos for v in probes_of(p)})))
     if not found:
         return []
     query = select(ClaimPhoto.claim_id, ClaimPhoto.id, ClaimPhoto.phash,
@@ -122,47 +124,72 @@ async def known_photos(
     ]
 
 
-# The probes' band keys go to the database as one array (one parameter, one statement
-# whatever the number of probes) and each drives a lookup of the band index. PostgreSQL also
-# checks the distance itself (bit_count), so only the matches travel; SQLite has no popcount,
-# so its candidates are checked here.
+# The probes' distinct band keys go to the database as one parameter (one statement whatever
+# the number of probes and photos) and each drives one lookup of the band index. The rows
+# found (about one per key at a million photos) come back with the key and the whole hash
+# and are checked here, each against the probes that have its key.
 _SIMILAR_SQLITE = text(
-    "SELECT b.photo_id, b.phash FROM json_each(:keys) AS k "
+    "SELECT k.value, b.photo_id, b.phash FROM json_each(:keys) AS k "
     "CROSS JOIN photo_hash_bands AS b "  # CROSS JOIN: SQLite loops over the keys first
     f"WHERE b.community_id = :community AND b.band_no = (k.value >> {VALUE_BITS}) "
     f"AND b.band_value = (k.value & {(1 << VALUE_BITS) - 1})")
 _SIMILAR_POSTGRES = text(
-    "SELECT DISTINCT b.photo_id "
-    "FROM unnest(CAST(:keys AS bigint[]), CAST(:probes AS bigint[])) AS k(key, probe) "
+    "SELECT k.key, b.photo_id, b.phash FROM unnest(CAST(:keys AS bigint[])) AS k(key) "
     "JOIN photo_hash_bands AS b ON b.community_id = :community "
     f"AND b.band_no = (k.key >> {VALUE_BITS}) "
-    f"AND b.band_value = (k.key & {(1 << VALUE_BITS) - 1}) "
-    "WHERE bit_count(CAST(b.phash # k.probe AS bit(64))) <= :distance")
+    f"AND b.band_value = (k.key & {(1 << VALUE_BITS) - 1})")
+
+
+def probe_keys(probes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(key, probe) of every band key of every probe, ordered by key (a key is band_no and
+    band_value in one integer). Vectorised: a claim has ~250 probes of 52 keys each."""
+    unique = np.unique(np.fromiter(probes, dtype=np.uint64, count=len(probes)))
+    columns = block_values(unique)
+    keys = np.concatenate([(n << VALUE_BITS) | c for n, c in enumerate(columns)])
+    owners = np.tile(unique, len(columns))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], owners[order]
 
 
 async def _similar(session: AsyncSession, community_id: int, probes: list[int]) -> set[int]:
     """Ids of the photos within REUSE_MAX_DISTANCE of one of ``probes``."""
     if not probes:
         return set()
+    keys, owners = probe_keys(probes)
+    distinct = np.unique(keys).tolist()
     if session.get_bind().dialect.name == "postgresql":
-        pairs = sorted({(band_no << VALUE_BITS | value, to_signed(probe)) for probe in probes
-                        for band_no, value in band_keys(probe)})
-        return set(await session.scalars(_SIMILAR_POSTGRES, {
-            "community": community_id, "keys": [k for k, _ in pairs],
-            "probes": [p for _, p in pairs], "distance": REUSE_MAX_DISTANCE}))
-    keys = sorted({band_no << VALUE_BITS | value for probe in probes
-                   for band_no, value in band_keys(probe)})
-    rows = (await session.execute(_SIMILAR_SQLITE, {
-        "community": community_id, "keys": json.dumps(keys)})).all()
+        rows = (await session.execute(_SIMILAR_POSTGRES,
+                                      {"community": community_id, "keys": distinct})).all()
+    else:
+        rows = await _sqlite_rows(session, {"community": community_id,
+                                            "keys": json.dumps(distinct)})
     if not rows:
         return set()
     found = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
-                        count=2 * len(rows)).reshape(-1, 2)
-    ids, hashes = found[:, 0], found[:, 1].view(np.uint64)  # the stored signed 64 bits
-    nearest = np.full(len(rows), 64, dtype=np.int64)
-    for probe in set(probes):
-        nearest = np.minimum(nearest, popcount(hashes ^ np.uint64(probe)))
-    return {int(i) for i in ids[nearest <= REUSE_MAX_DISTANCE]}
+                        count=3 * len(rows)).reshape(-1, 3)
+    row_keys, ids = found[:, 0], found[:, 1]
+    hashes = found[:, 2].view(np.uint64)  # the stored signed 64 bits
+    # Each row against the probes its key came from (about one a key), not all of them.
+    first = np.searchsorted(keys, row_keys, side="left")
+    count = np.searchsorted(keys, row_keys, side="right") - first
+    row = np.repeat(np.arange(len(rows)), count)
+    pair = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count) + first[row]
+    near = popcount(hashes[row] ^ owners[pair]) <= REUSE_MAX_DISTANCE
+    return {int(i) for i in np.unique(ids[row[near]])}
+
+
+async def _sqlite_rows(session: AsyncSession, params: dict[str, Any]) -> Sequence[Any]:
+    """The candidates through the driver's own cursor, on the session's connection and in its
+    transaction: at a million photos they are ~10,000 rows, and building a Row object for
+    each cost as much as the index lookups themselves."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    cursor = await driver.execute(_SIMILAR_SQLITE.text, params)
+    try:
+        return await cursor.fetchall()
+    finally:
+        await cursor.close()
 
 
 def summarise(

@@ -3,13 +3,17 @@ community, through the band index: nothing within the distance is missed, howeve
 
 import random
 from datetime import timedelta
+from itertools import combinations
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import func, insert, select
 
+from groupbot.db import downgrade, upgrade
 from groupbot.evidence import REUSE_MAX_DISTANCE, phash_image, reuse_probes
 from groupbot.models import Claim, ClaimPhoto, Community, PhotoHashBand, Product
+from groupbot.models.photo_bands import BAND_BITS, BAND_COUNT, BLOCKS, band_keys, block_values
 from groupbot.people import ensure_community
 from groupbot.reviews.evidence import evidence_for, known_photos
 from tests.factories import member, order_for
@@ -112,8 +116,8 @@ async def test_every_photo_within_the_distance_is_a_candidate_and_none_beyond(ru
             s.add(ClaimPhoto(claim_id=earlier.id, community_id=community.id, position=i,
                              file_id=f"f{i}", file_unique_id=f"u{i}", phash=f"{value:016x}"))
         await s.flush()
-        assert await s.scalar(select(func.count()).select_from(PhotoHashBand)) == 28 * len(
-            stored)
+        assert await s.scalar(select(func.count()).select_from(PhotoHashBand)) == len(
+            BLOCKS) * len(stored)
         found = {}
         for distance, value in enumerate(stored):  # a probe `distance` bits away from each
             probe = ClaimPhoto(file_unique_id=f"p{distance}", phash=None, findings={
@@ -132,3 +136,64 @@ def test_the_probes_of_a_photo_share_a_band_pair_with_its_cropped_original():
     stored = int(phash_image(original), 16)
     best = min((int(p, 16) ^ stored).bit_count() for p in reuse_probes(cropped))
     assert best <= REUSE_MAX_DISTANCE
+
+
+def test_any_six_bands_leave_a_block_whole():
+    # The index's promise: 6 differing bits touch at most 6 bands, and some block avoids them.
+    assert BAND_COUNT * BAND_BITS == 64
+    for touched in combinations(range(BAND_COUNT), REUSE_MAX_DISTANCE):
+        assert any(not set(block) & set(touched) for block in BLOCKS), touched
+
+
+def test_six_bits_anywhere_keep_one_key():
+    rng = random.Random(3)
+    for _ in range(2000):
+        value = rng.getrandbits(64)
+        near = _flip(value, REUSE_MAX_DISTANCE, rng)
+        assert set(band_keys(value)) & set(band_keys(near))
+
+
+def test_the_bulk_band_values_are_the_rows_submit_writes():
+    rng = random.Random(5)
+    values = [rng.getrandbits(64) for _ in range(200)]
+    columns = block_values(np.array(values, dtype=np.uint64))
+    assert [[(n, int(c[i])) for n, c in enumerate(columns)] for i in range(len(values))] == [
+        band_keys(v) for v in values]
+
+
+async def test_revision_0015_rewrites_the_rows_both_ways(runtime):
+    rt = runtime
+    rng = random.Random(11)
+    values = [rng.getrandbits(64) for _ in range(3)]
+    async with rt.tx() as s:
+        community = await ensure_community(s, rt.settings)
+        claim = await _claim(rt, s, community.id, "stored")
+        photos = [ClaimPhoto(claim_id=claim.id, community_id=community.id, position=i,
+                             file_id=f"f{i}", file_unique_id=f"u{i}", phash=f"{v:016x}")
+                  for i, v in enumerate(values)]
+        photos.append(ClaimPhoto(claim_id=claim.id, community_id=community.id, position=9,
+                                 file_id="f-x", file_unique_id="u-x", phash=None))
+        s.add_all(photos)
+        await s.flush()
+        ids = [p.id for p in photos[:3]]
+
+    async def stored() -> list[tuple]:
+        async with rt.tx() as s:
+            return sorted((await s.execute(select(
+                PhotoHashBand.photo_id, PhotoHashBand.band_no, PhotoHashBand.band_value,
+                PhotoHashBand.phash))).all())
+
+    def rows(keys_of) -> list[tuple]:
+        return sorted((i, n, k, v - (1 << 64) if v >= 1 << 63 else v)
+                      for i, v in zip(ids, values, strict=True) for n, k in keys_of(v))
+
+    def pairs(v: int) -> list[tuple[int, int]]:
+        bands = [(v >> (8 * i)) & 0xFF for i in range(8)]
+        return [(n, bands[i] << 8 | bands[j])
+                for n, (i, j) in enumerate(combinations(range(8), 2))]
+
+    assert await stored() == rows(band_keys)
+    await downgrade(rt.engine, "0014")
+    assert await stored() == rows(pairs)
+    await upgrade(rt.engine)
+    assert await stored() == rows(band_keys)
