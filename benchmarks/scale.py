@@ -48,9 +48,11 @@ import asyncpg  # noqa: E402
 from groupbot.evidence.synth import make_claim_photo  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432"
-DB = "groupbot_bench"
+# GROUPBOT_SCALE_DB / GROUPBOT_SCALE_REDIS_DB: another database (dropped and created anew)
+# and Redis db (flushed), so two runs on one machine do not share state.
+DB = os.environ.get("GROUPBOT_SCALE_DB", "groupbot_bench")
 URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
-REDIS = "redis://127.0.0.1:6379/15"
+REDIS = f"redis://127.0.0.1:6379/{os.environ.get('GROUPBOT_SCALE_REDIS_DB', '15')}"
 TOKEN = "123456:SANDBOX-TOKEN"
 SECRET = "bench-secret"
 TRACKING = "SF7751671905686"
@@ -91,8 +93,10 @@ class Proc:
 class Cluster:
     """The sandbox, bot processes and workers, started and killed by name."""
 
-    def __init__(self, *, limits: bool, rate: int, extra: dict[str, str] | None = None) -> None:
+    def __init__(self, *, limits: bool, rate: int, extra: dict[str, str] | None = None,
+                 stored_log: Path | None = None) -> None:
         self.limits, self.rate, self.extra = limits, rate, extra or {}
+        self.stored_log = stored_log  # the sandbox writes when it stored each message
         self.sandbox: Proc | None = None
         self.bots: list[Proc] = []
         self.workers: list[Proc] = []
@@ -114,6 +118,8 @@ class Cluster:
 
     async def start_sandbox(self) -> None:
         args = [PY, "-m", "groupbot.sandbox", "--port", str(self.sandbox_port)]
+        if self.stored_log is not None:
+            args = [PY, __file__, "--sandbox", str(self.sandbox_port), str(self.stored_log)]
         if self.limits:
             args.append("--limits")
         proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.DEVNULL)
@@ -367,18 +373,79 @@ async def leader_backend(conn: asyncpg.Connection, key: int) -> int | None:
         "AND ((classid::bigint << 32) | objid::bigint) = $1", key)
 
 
-async def bench_chaos(orders: int, claims: int, audience: int, every: float) -> dict[str, Any]:
+# Every message id the bot records (outbox, broadcast deliveries, posts), with the bot's own
+# time for it (sent_at: taken as the answer is handled) and the time of the COMMIT itself: a
+# deferred constraint trigger fires inside the commit. Compared with the time the sandbox
+# stored the message, it is the window in which a SIGKILL makes a message go out twice.
+SENT_LOG = """
+CREATE TABLE bench_sent (tbl text, row_id bigint, chat_id bigint, message_id bigint,
+                         answered double precision, committed double precision);
+CREATE FUNCTION bench_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO bench_sent VALUES (TG_TABLE_NAME, NEW.id, NEW.chat_id, NEW.message_id,
+      extract(epoch FROM NEW.sent_at), extract(epoch FROM clock_timestamp()));
+  RETURN NULL;
+END $$;
+""" + "".join(f"""
+CREATE CONSTRAINT TRIGGER bench_sent_{t} AFTER UPDATE ON {t} DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW WHEN (NEW.message_id IS NOT NULL AND NEW.message_id IS DISTINCT FROM OLD.message_id)
+  EXECUTE FUNCTION bench_sent();
+""" for t in ("outbox", "broadcast_deliveries", "posts"))
+
+
+def run_sandbox(port: int, log_path: str, limits: bool) -> None:
+    """The sandbox, writing down when it stored each message (Telegram "has" it from then)."""
+    from groupbot.sandbox.server import Sandbox
+
+    sandbox = Sandbox(TOKEN, port=port, enforce_limits=limits)
+    seen: set[tuple[int, int]] = set()
+    out = open(log_path, "w", buffering=1)  # noqa: SIM115 - line-buffered: SIGTERM loses none
+
+    def stored(chat_id: int, message_id: int) -> None:
+        if (chat_id, message_id) not in seen:  # edits and deletions are reported too
+            seen.add((chat_id, message_id))
+            out.write(f"{time.time():.6f} {chat_id} {message_id}\n")
+
+    sandbox.state.observers.append(stored)
+
+    async def run() -> None:
+        await sandbox.start()
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def quantiles(values: list[float]) -> str:
+    """p50 / p90 / p99 / max in milliseconds."""
+    if not values:
+        return "-"
+    v = sorted(values)
+    at = [v[min(len(v) - 1, int(q * len(v)))] for q in (0.5, 0.9, 0.99)] + [v[-1]]
+    return " / ".join(f"{x * 1000:.0f}" for x in at)
+
+
+@dataclass
+class Kill:
+    at: float  # time.time() of the SIGKILL
+    victim: str
+    leader: bool
+    doubled: list[tuple[str, float]]  # (kind, ms from Telegram storing it to the kill)
+
+
+async def bench_chaos(orders: int, claims: int, audience: int, every: float,
+                      dump: Path | None = None) -> dict[str, Any]:
     from groupbot.scale.locks import lock_key
 
     await fresh_database()
     review_room = -1_009_000_001
-    cluster = Cluster(limits=True, rate=30, extra={
+    stored_log = Path(f"/tmp/{DB}-stored-{os.getpid()}.log")
+    cluster = Cluster(limits=True, rate=30, stored_log=stored_log, extra={
         "GROUPBOT_REVIEWERS_CHAT_ID": str(review_room),
         "GROUPBOT_REVIEWER_IDS": "7000001"})
     await cluster.start_sandbox()
     conn = await asyncpg.connect(f"{PG}/{DB}")
     failovers: list[float] = []
-    kills = 0
+    kills: list[Kill] = []
     try:
         await cluster.post("/users", {"first_name": "李审核", "user_id": 7000001,
                                       "started": True})
@@ -386,6 +453,7 @@ async def bench_chaos(orders: int, claims: int, audience: int, every: float) -> 
                                        "admins": [7000001], "chat_id": review_room})
         await cluster.post(f"/groups/{review_room}/bot", {"by": 7000001})
         seeded = await seed_chaos(orders, claims, audience, cluster)
+        await conn.execute(SENT_LOG)
         key = lock_key(f"{DB}/public", "leader")
 
         async def finished() -> bool:
@@ -409,12 +477,13 @@ async def bench_chaos(orders: int, claims: int, audience: int, every: float) -> 
             victim = random.choice([b for b in cluster.bots if b.proc.returncode is None])
             before = await leader_backend(conn, key)
             killed_at = time.monotonic()
+            wall = time.time()
             cluster.kill(victim)
             await victim.proc.wait()
-            kills += 1
             await asyncio.sleep(0.3)
             alive = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
                                         before) if before else 0
+            kills.append(Kill(wall, victim.name, bool(before and not alive), []))
             if before and not alive:  # it was the leader: time until another one leads
                 for _ in range(3000):
                     if await leader_backend(conn, key) not in (None, before):
@@ -427,6 +496,12 @@ async def bench_chaos(orders: int, claims: int, audience: int, every: float) -> 
                 raise TimeoutError("the chaos run did not finish in 30 minutes")
         elapsed = time.monotonic() - start
         await asyncio.sleep(3)
+        # When the sandbox stored each message, and when (if ever) the bot committed its id.
+        stored = read_stored(stored_log)
+        recorded = {(r["chat_id"], r["message_id"]): r
+                    for r in await conn.fetch("SELECT * FROM bench_sent")}
+        windows: dict[str, list[tuple[float, float]]] = {}  # kind → (answer, record) seconds
+        unrecorded: list[dict[str, Any]] = []
         people = seeded["people"]
         sent_twice = lost = twice_broadcast = 0
         for user in people[:-1]:
@@ -438,21 +513,75 @@ async def bench_chaos(orders: int, claims: int, audience: int, every: float) -> 
                                         "status = 'sent'", user["id"])
             owed = 1 + len(expected)  # the broadcast and its outbox messages
             lost += max(0, owed - len(msgs))
+            for m in msgs:
+                kind = "broadcast" if BROADCAST in (m.get("html") or "") else "notice"
+                _window(kind, user["id"], m, stored, recorded, windows, unrecorded, texts)
         room = await cluster.get(f"/chats/{review_room}/messages?bot_only=1")
+        room_texts = Counter(m.get("html") or m.get("text") or "" for m in room)
+        for m in room:
+            _window("review room", review_room, m, stored, recorded, windows, unrecorded,
+                    room_texts)
+        for u in unrecorded:  # sent twice: the kill that came next cut its first record
+            # A request already written when its sender died is stored a little after the
+            # kill (negative ms: it was on the wire at the SIGKILL).
+            after = [k for k in kills if k.at >= u["stored"] - 1.0] if u["twice"] else []
+            if after:
+                after[0].doubled.append((u["kind"], (after[0].at - u["stored"]) * 1000))
         cards = Counter(m["html"].split("</b>")[0] for m in room
                         if "售后申请 #" in (m.get("html") or "") and m.get("text"))
         stats = await cluster.get("/stats")
         undelivered = await conn.fetchval(
             "SELECT count(*) FROM outbox WHERE status NOT IN ('sent', 'cancelled') "
             "AND not_before <= now()")
+        if dump is not None:
+            write_json(dump, {"kills": [k.__dict__ for k in kills], "unrecorded": unrecorded,
+                              "windows": windows})
         return {"elapsed": elapsed, "kills": kills, "sent_twice": sent_twice,
                 "twice_broadcast": twice_broadcast,
                 "lost": lost + undelivered, "cards": len(cards),
                 "cards_doubled": sum(n - 1 for n in cards.values()),
-                "rejected_429": stats.get("rejected_429", 0), "failovers": failovers}
+                "rejected_429": stats.get("rejected_429", 0), "failovers": failovers,
+                "windows": windows, "unrecorded": unrecorded}
     finally:
         await conn.close()
         await cluster.stop()
+        forget(stored_log)
+
+
+def read_stored(path: Path) -> dict[tuple[int, int], float]:
+    stored: dict[tuple[int, int], float] = {}
+    for line in path.read_text().splitlines():
+        at, chat, mid = line.split()
+        stored[(int(chat), int(mid))] = float(at)
+    return stored
+
+
+def write_json(path: Path, data: Any) -> None:
+    import json
+
+    path.write_text(json.dumps(data, default=str))
+
+
+def forget(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _window(kind: str, chat_id: int, m: dict[str, Any], stored: dict[tuple[int, int], float],
+            recorded: dict[tuple[int, int], Any], windows: dict[str, list[tuple[float, float]]],
+            unrecorded: list[dict[str, Any]], texts: Counter[str]) -> None:
+    """One bot message: how long from the sandbox storing it to the commit of its record
+    (a message never recorded is listed, ``twice`` when the chat got its text again)."""
+    key = (chat_id, m["message_id"])
+    at = stored.get(key)
+    if at is None:
+        return
+    r = recorded.get(key)
+    if r is None:
+        text = m.get("html") or m.get("text") or ""
+        unrecorded.append({"kind": kind, "chat_id": chat_id, "message_id": m["message_id"],
+                           "stored": at, "twice": texts[text] > 1, "text": text[:40]})
+        return
+    windows.setdefault(kind, []).append((r["answered"] - at, r["committed"] - r["answered"]))
 
 
 def table(rows: list[list[str]]) -> str:
@@ -480,11 +609,24 @@ async def main(args: argparse.Namespace) -> None:
                 rows.append([str(bots), str(workers), f"{rate:.2f}", f"{rate / base:.2f}"])
                 print(table(rows), "\n", flush=True)
     if args.only in (None, "chaos"):
-        r = await bench_chaos(args.orders, args.claims, args.broadcast, args.kill_every)
+        # --burn N: N busy loops beside the run (same niceness), standing in for the load of
+        # a shared machine, so runs of two versions can be compared under the same load.
+        burners = [await asyncio.create_subprocess_exec(PY, "-c", "while True: pass")
+                   for _ in range(args.burn)]
+        try:
+            r = await bench_chaos(args.orders, args.claims, args.broadcast, args.kill_every,
+                                  args.dump)
+        finally:
+            for b in burners:
+                b.kill()
+                await b.wait()
         fo = r["failovers"]
+        kills: list[Kill] = r["kills"]
         print(table([
             [f"3 processes, SIGKILL every {args.kill_every:g} s", "value"],
-            ["run time (s)", f"{r['elapsed']:.0f}"], ["processes killed", str(r["kills"])],
+            ["run time (s)", f"{r['elapsed']:.0f}"],
+            ["processes killed (of them leaders)",
+             f"{len(kills)} ({sum(k.leader for k in kills)})"],
             ["messages sent twice", str(r["sent_twice"])],
             ["… of them the broadcast", str(r["twice_broadcast"])],
             ["… of them outbox notices", str(r["sent_twice"] - r["twice_broadcast"])],
@@ -495,10 +637,27 @@ async def main(args: argparse.Namespace) -> None:
             ["leader failovers", str(len(fo))],
             ["failover s (max / mean)",
              f"{max(fo):.2f} / {sum(fo) / len(fo):.2f}" if fo else "-"],
-        ]), flush=True)
+        ]), "\n", flush=True)
+        # The duplicate window, per kind of message: from the sandbox storing a message to the
+        # bot's "sent" commit, split at the bot's own sent_at (taken as it handles the answer).
+        rows = [["window (ms: p50 / p90 / p99 / max)", "messages", "answer → bot",
+                 "bot → commit", "stored → commit"]]
+        for kind, w in sorted(r["windows"].items()):
+            rows.append([kind, str(len(w)), quantiles([a for a, _ in w]),
+                         quantiles([b for _, b in w]), quantiles([a + b for a, b in w])])
+        print(table(rows), "\n", flush=True)
+        rows = [["kill", "victim", "leader",
+                 "sent twice: stored … ms before the kill (< 0: after, it was on the wire)"]]
+        for n, k in enumerate(kills, 1):
+            rows.append([str(n), k.victim, "yes" if k.leader else "",
+                         ", ".join(f"{kind} {ms:.0f}" for kind, ms in k.doubled) or "-"])
+        print(table(rows), flush=True)
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--sandbox"]:
+        run_sandbox(int(sys.argv[2]), sys.argv[3], "--limits" in sys.argv[4:])
+        raise SystemExit(0)
     if sys.argv[1:2] == ["--photo-client"]:
         mode, photos, concurrency = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         asyncio.run(photo_client(mode, photos, concurrency))
@@ -511,4 +670,6 @@ if __name__ == "__main__":
     parser.add_argument("--claims", type=int, default=20)
     parser.add_argument("--broadcast", type=int, default=2000)
     parser.add_argument("--kill-every", type=float, default=10.0)
+    parser.add_argument("--burn", type=int, default=0, help="chaos: busy loops beside it")
+    parser.add_argument("--dump", type=Path, help="chaos: write kills and windows as JSON here")
     asyncio.run(main(parser.parse_args()))

@@ -3,12 +3,13 @@
 When sending starts, the recipients become delivery rows (unique per broadcast and recipient).
 The loop claims due rows in small chunks — committed as ``sending`` before the calls — keeps up
 to ``window`` sends in flight (the rate limiter paces them), records each send the moment
-Telegram answers it (one UPDATE), and commits the other outcomes in batches: blocked / gone
-(group deactivated) / failed, a 429 or a network error puts the row back with a delay, a
-migrated group gets its new id and is sent again. A clean stop lets the sends already on
-their way finish and puts the rest back, so a restart carries on with no message sent twice;
-after a crash the rows left ``sending`` are sent again: only those Telegram had accepted but
-whose UPDATE had not committed yet arrive twice.
+Telegram answers it (:class:`Recorder`: one autocommitted UPDATE on a connection of its own),
+and commits the other outcomes in batches: blocked / gone (group deactivated) / failed, a 429
+or a network error puts the row back with a delay, a migrated group gets its new id and is
+sent again. A clean stop lets the sends already on their way finish and puts the rest back, so
+a restart carries on with no message sent twice. After a crash the rows left ``sending`` are
+sent again once nobody can still be sending them (claimed longer ago than the process lease):
+only those Telegram had accepted but whose UPDATE had not committed yet arrive twice.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from groupbot import notify
 from groupbot.broadcasts import progress, targets
@@ -45,9 +46,11 @@ from groupbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 WINDOW = 32  # sends in flight: enough to keep 30/s flowing while each waits for its slot
-# Outcomes are committed as they come (and every 64): a process killed mid-broadcast sends
-# again only what was on its way, not the last half second of recorded-later sends.
-FLUSH_SECONDS = 0.0
+# Sends are recorded by the Recorder as they are answered; what is left for the batch (blocked,
+# failed, retry later — none of them sent twice if the process dies first) is committed every
+# half second, and the cancel and the progress message are looked at as often: not two
+# transactions per send in the leader's event loop, which delays the recording of every send.
+FLUSH_SECONDS = 0.5
 IDLE_POLL = 0.2  # how often to look again when the rows left wait for their retry time
 MAX_ATTEMPTS = 4  # network errors and the like; a 429 is retried until MAX_RETRY_LATER
 MAX_RETRY_LATER = 12
@@ -92,16 +95,21 @@ async def deliver(
     loop = asyncio.get_running_loop()
     ready: deque[_Job] = deque()
     running: dict[asyncio.Task[Outcome], _Job] = {}
+    answered: set[int] = set()  # rows Telegram has answered: their tasks are never cancelled
     results: list[tuple[_Job, Outcome]] = []
     flushed = loop.time()
     cancelled = False
+    recorder = await Recorder.open(rt)
     try:
         while not stopping() and not cancelled:
             if len(ready) + len(running) <= window // 2:
-                ready.extend(await _claim(rt, broadcast_id, window - len(ready) - len(running)))
+                mine = {job.row_id for job in [*ready, *running.values()]}
+                ready.extend(await _claim(rt, broadcast_id, window - len(ready) - len(running),
+                                          mine))
             while ready and len(running) < window:
                 job = ready.popleft()
-                running[asyncio.create_task(_send(rt, sender, content, job))] = job
+                running[asyncio.create_task(
+                    _send(sender, content, job, recorder, answered))] = job
             if not running:
                 if results:
                     await _flush(rt, broadcast_id, results)
@@ -113,19 +121,26 @@ async def deliver(
                 continue
             done, _ = await asyncio.wait(running, timeout=0.25,
                                          return_when=asyncio.FIRST_COMPLETED)
-            results += [(running.pop(task), task.result()) for task in done]
-            if len(results) >= 64 or (results and loop.time() - flushed >= FLUSH_SECONDS):
-                await _flush(rt, broadcast_id, results)
+            for task in done:
+                job = running.pop(task)
+                answered.discard(job.row_id)
+                results.append((job, task.result()))
+            unrecorded = any(kind == "sent" for _, (kind, _v) in results)
+            if len(results) >= 64 or unrecorded or loop.time() - flushed >= FLUSH_SECONDS:
+                if results:
+                    await _flush(rt, broadcast_id, results)
                 results, flushed = [], loop.time()
                 # Stopped by the organizer: the sends still waiting for a slot are dropped.
                 cancelled = await _status(rt, broadcast_id) != BROADCAST_SENDING
                 await progress.show(rt, sender, broadcast_id)
     finally:
         # Stopping: a send already on its way to Telegram finishes and is recorded (the
-        # sender shields it); one still waiting for its slot is cancelled and goes back with
-        # the rows claimed but not started, so the next start sends them (and only them).
-        for task in running:
-            task.cancel()
+        # sender shields it, and a task Telegram answered is not cancelled); one still waiting
+        # for its slot is cancelled and goes back with the rows claimed but not started, so
+        # the next start sends them (and only them).
+        for task, job in running.items():
+            if job.row_id not in answered:
+                task.cancel()
         if running:
             await asyncio.wait(running)
         for task, job in running.items():
@@ -133,6 +148,7 @@ async def deliver(
                 ready.append(job)
             else:
                 results.append((job, task.result()))
+        await recorder.close()
         if results:
             await _flush(rt, broadcast_id, results)
         if ready:
@@ -165,21 +181,35 @@ async def _prepare(rt: Runtime, broadcast_id: int) -> tuple[str | None, str | No
                     for r in found
                 ])
         else:
-            orphan = DELIVERY_PENDING if b.status == BROADCAST_SENDING else DELIVERY_CANCELLED
-            await session.execute(
-                update(BroadcastDelivery)
-                .where(BroadcastDelivery.broadcast_id == broadcast_id,
-                       BroadcastDelivery.status == DELIVERY_SENDING)
-                .values(status=orphan))
+            await _orphans(session, rt, broadcast_id, b.status, set())
         return b.text_html, b.photo_file_id
 
 
-async def _claim(rt: Runtime, broadcast_id: int, limit: int) -> list[_Job]:
+async def _orphans(session: AsyncSession, rt: Runtime, broadcast_id: int, status: str | None,
+                   mine: set[int]) -> None:
+    """Rows left "sending" by a process that died (or stopped leading) go back — or are
+    cancelled with the broadcast — once nobody can still be sending them: claimed longer ago
+    than the process lease (a live process answers or puts back its claimed rows well within
+    it). Taking them at once, as before, sent again what a live ex-leader still had on the
+    wire; now only a send cut by a crash between Telegram's answer and its record is doubled.
+    """
+    D = BroadcastDelivery
+    stale = rt.clock.now() - timedelta(seconds=rt.settings.process_lease_seconds)
+    await session.execute(
+        update(D).where(D.broadcast_id == broadcast_id, D.status == DELIVERY_SENDING,
+                        D.not_before <= stale, D.id.not_in(mine))
+        .values(status=DELIVERY_PENDING if status == BROADCAST_SENDING else DELIVERY_CANCELLED))
+
+
+async def _claim(rt: Runtime, broadcast_id: int, limit: int, mine: set[int]) -> list[_Job]:
+    """Up to ``limit`` due rows, marked "sending" (``not_before`` now says when they were
+    claimed); ``mine``: the rows this loop holds, never taken back from it."""
     if limit <= 0:
         return []
     now = rt.clock.now()
     async with rt.tx() as session:
         status = await session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+        await _orphans(session, rt, broadcast_id, status, mine)
         if status != BROADCAST_SENDING:
             return []  # cancelled: nothing more goes out
         D = BroadcastDelivery
@@ -192,7 +222,7 @@ async def _claim(rt: Runtime, broadcast_id: int, limit: int) -> list[_Job]:
         if rows:
             await session.execute(
                 update(D).where(D.id.in_([r[0] for r in rows]))
-                .values(status=DELIVERY_SENDING, attempts=D.attempts + 1))
+                .values(status=DELIVERY_SENDING, attempts=D.attempts + 1, not_before=now))
     return [_Job(r[0], r[1], r[2], r[3] + 1) for r in rows]
 
 
@@ -204,8 +234,8 @@ async def _release(rt: Runtime, row_ids: list[int]) -> None:
             .values(status=DELIVERY_PENDING, attempts=D.attempts - 1))
 
 
-async def _send(rt: Runtime, sender: BroadcastSender, content: tuple[str | None, str | None],
-                job: _Job) -> Outcome:
+async def _send(sender: BroadcastSender, content: tuple[str | None, str | None], job: _Job,
+                recorder: Recorder, answered: set[int]) -> Outcome:
     try:
         message_id = await sender.send_content(job.chat_id, content[0], content[1])
     except notify.RetryLater as exc:
@@ -223,11 +253,12 @@ async def _send(rt: Runtime, sender: BroadcastSender, content: tuple[str | None,
     except Exception as exc:  # a bug must not stop the other 10,000
         log.exception("broadcast send to %s failed", job.chat_id)
         return "error", repr(exc)
+    answered.add(job.row_id)  # from here on the loop lets this task finish
     # Recorded the moment Telegram answered, not with the next batch (which waits for the
     # loop's other transactions): a process killed now sends again only what was on its way.
     try:
-        await asyncio.shield(_record_sent(rt, job.row_id, message_id))
-    except asyncio.CancelledError:  # stopping: the last batch records it (this may too)
+        await recorder.sent(job.row_id, message_id)
+    except asyncio.CancelledError:  # stopping anyway: the last batch records it
         return "sent", message_id
     except Exception:  # noqa: BLE001 - the database hiccuped: the batch records it instead
         log.warning("broadcast delivery %s: recorded with the batch", job.row_id, exc_info=True)
@@ -235,13 +266,93 @@ async def _send(rt: Runtime, sender: BroadcastSender, content: tuple[str | None,
     return "recorded", message_id
 
 
-async def _record_sent(rt: Runtime, row_id: int, message_id: int) -> None:
-    async with rt.tx() as session:
-        await session.execute(
-            update(BroadcastDelivery)
-            .where(BroadcastDelivery.id == row_id, BroadcastDelivery.status == DELIVERY_SENDING)
-            .values(status=DELIVERY_SENT, message_id=message_id, sent_at=rt.clock.now(),
-                    last_error=None))
+class NotRecorded(Exception):
+    """The write that carried this send failed or was cancelled: the batch records it."""
+
+
+_SENT = (update(BroadcastDelivery)
+         .where(BroadcastDelivery.id == bindparam("b_row"),
+                BroadcastDelivery.status == DELIVERY_SENDING)
+         .values(status=DELIVERY_SENT, message_id=bindparam("b_message"),
+                 sent_at=bindparam("b_at"), last_error=None))
+
+
+class Recorder:
+    """Records answered sends as "sent" at once, the shortest way to a commit.
+
+    A SIGKILL between Telegram storing a message and the commit of its record sends it twice,
+    and that gap grows with every round trip and every wait for the event loop in between.
+    On PostgreSQL this writes on a connection of its own (detached from the pool: never waits
+    behind the loop's or the tick's transactions for a pooled one, no pre-ping) in autocommit
+    (one round trip: no BEGIN, no COMMIT); answers that arrive while a write is on its way go
+    together in the next one. The connection is idle between writes and holds no transaction.
+    On SQLite (one process) a short transaction from the pool does the same.
+    """
+
+    def __init__(self, rt: Runtime, conn: AsyncConnection | None) -> None:
+        self.rt, self.conn = rt, conn
+        self._lock = asyncio.Lock()
+        self._queued: list[tuple[int, int, asyncio.Future[None]]] = []
+
+    @classmethod
+    async def open(cls, rt: Runtime) -> Recorder:
+        if rt.engine.dialect.name != "postgresql":
+            return cls(rt, None)
+        try:
+            conn = await rt.engine.connect()
+            conn.sync_connection.detach()  # type: ignore[union-attr]  # closed, not pooled
+            # Autocommit on the driver's connection itself: nothing to reset on a return to
+            # the pool, as there is none.
+            raw = await conn.get_raw_connection()
+            rt.engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
+            return cls(rt, conn)
+        except Exception:  # noqa: BLE001 - record through the pool instead
+            log.warning("broadcast recorder: no connection of its own", exc_info=True)
+            return cls(rt, None)
+
+    async def sent(self, row_id: int, message_id: int) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((row_id, message_id, done))
+        async with self._lock:  # free: this write starts now; else it joins the next one
+            if not done.done():
+                batch, self._queued = self._queued, []
+                try:
+                    await self._write([(row, message) for row, message, _ in batch])
+                except BaseException:
+                    for *_, waiting in batch:
+                        if waiting is not done and not waiting.done():
+                            waiting.set_exception(NotRecorded())
+                    raise
+                for *_, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_result(None)
+        await done
+
+    async def _write(self, sends: list[tuple[int, int]]) -> None:
+        params = [{"b_row": row, "b_message": message, "b_at": self.rt.clock.now()}
+                  for row, message in sends]
+        if self.conn is None:
+            async with self.rt.tx() as session:  # Core executemany, not the ORM's bulk update
+                await (await session.connection()).execute(_SENT, params)
+            return
+        try:
+            await self.conn.execute(_SENT, params)
+        except Exception:
+            conn, self.conn = self.conn, None  # the pool's sessions from now on
+            await _close_quietly(conn)
+            raise
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await _close_quietly(conn)
+
+
+async def _close_quietly(conn: AsyncConnection) -> None:
+    try:
+        await conn.close()
+    except Exception:  # noqa: BLE001 - a broken connection: nothing left to close
+        log.debug("broadcast recorder connection not closed cleanly", exc_info=True)
 
 
 async def _flush(rt: Runtime, broadcast_id: int, results: list[tuple[_Job, Outcome]]) -> None:
