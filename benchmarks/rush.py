@@ -66,8 +66,9 @@ class Person:
 
 
 async def help_chatter(ctl: Control, people: list[Person], rate: float, out: list[float],
-                       stop: asyncio.Event) -> None:
+                       stop: asyncio.Event, when: list[tuple[float, float]] | None = None) -> None:
     free = list(people)
+    when = [] if when is None else when
     tasks = set()
 
     async def one(p: Person) -> None:
@@ -75,6 +76,7 @@ async def help_chatter(ctl: Control, people: list[Person], rate: float, out: lis
         await ctl.say(p.id, p.id, "/help")
         await p.next_message()
         out.append(time.monotonic() - start)
+        when.append((start, out[-1]))
         free.append(p)
 
     while not stop.is_set():
@@ -198,9 +200,11 @@ async def main(args: argparse.Namespace) -> None:
             await talk
             during: list[float] = []
             stop = asyncio.Event()
-            talk = asyncio.create_task(help_chatter(ctl, talkers, args.chatter, during, stop))
-            done: list[float] = []
+            when: list[tuple[float, float]] = []
             t0 = time.monotonic()
+            talk = asyncio.create_task(help_chatter(ctl, talkers, args.chatter, during, stop,
+                                                    when))
+            done: list[float] = []
             results = await asyncio.gather(
                 *[claim(m, notices[m.id], photos[i], done) for i, m in enumerate(members)],
                 return_exceptions=True)
@@ -224,6 +228,9 @@ async def main(args: argparse.Namespace) -> None:
                 ("", "n", "p50", "p99"), rows)
     print(f"claims completed {len(done)}/{args.claimants}; failed {len(failed)}"
           + (f" (first: {failed[0]!r:.200})" if failed else ""))
+    slow = sorted(when, key=lambda w: -w[1])[:8]
+    print("slowest /help during the rush (seconds into the rush: answer time): " + ", ".join(
+        f"{start - t0:.1f} s: {took * 1000:.0f} ms" for start, took in sorted(slow)))
     print("target: /help p99 during the rush ≤ 1000 ms; every claim completes")
 
 

@@ -21,7 +21,9 @@ refused at once with :class:`ChatBudgetSpent`; the queue keeps the message and c
 Fair replies: waiting chats are served round-robin (each request is tagged with its chat's
 turn, start-time fair queuing), so one busy chat — or a hundred claimants' acknowledgements —
 cannot push other people's replies behind all of theirs: a chat's n-th waiting reply goes after
-every other chat's first.
+every other chat's first. A chat's turn also counts what it was sent in the last seconds
+(halving every ``USAGE_HALF_LIFE``): when a hundred claimants each wait for their next step's
+reply, a member who just sent /help is not the hundred-and-first in line but goes first.
 
 Several processes: with ``shared`` (groupbot/scale/budget.py, Redis) every slot is also taken
 from the token's one budget, so N processes together keep Telegram's limits; replies keep a
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 URGENT = 0
 BROADCAST = 1  # pass as rate_limit_args to mark a broadcast send
+USAGE_HALF_LIFE = 10.0  # seconds: how long a chat's recent messages count against its turn
 QUEUED = 2  # urgent, but a used-up chat budget answers ChatBudgetSpent instead of waiting
 # Methods that create messages: these are what Telegram's ~30/s overall limit counts.
 _NOT_A_MESSAGE = {"sendchataction"}
@@ -85,21 +88,31 @@ class Pacer:
     ) -> None:
         self.rate, self.capacity, self.clock = rate, burst, clock
         self.tokens, self.stamp = burst, clock()
-        self._waiting: list[tuple[int, int, int, float, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, float, int, float, asyncio.Future[None]]] = []
         self._seq = itertools.count()
-        self._turn = 0  # the turn of the last one served
-        self._last_turn: dict[tuple[int, object], int] = {}  # each chat's latest turn taken
+        self._turn = 0.0  # the turn of the last one served
+        self._last_turn: dict[tuple[int, object], float] = {}  # each chat's latest turn taken
+        self._used: dict[tuple[int, object], tuple[float, float]] = {}  # (sent lately, when)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.paused_until: dict[int, float] = {}
 
-    def _next_turn(self, priority: int, chat: object) -> int:
+    def _next_turn(self, priority: int, chat: object) -> float:
         if chat is None:
             return self._turn + 1
+        key = (priority, chat)
+        now = self.clock()
         if len(self._last_turn) > 10_000:  # forget chats whose turns are all served
             self._last_turn = {k: v for k, v in self._last_turn.items() if v > self._turn}
-        turn = max(self._turn, self._last_turn.get((priority, chat), 0)) + 1
-        self._last_turn[(priority, chat)] = turn
+            self._used = {k: u for k, u in self._used.items() if k in self._last_turn}
+        # What the chat was sent lately (halving every USAGE_HALF_LIFE seconds) puts it that
+        # many turns back: a member who just asked goes before a hundred claimants who each
+        # got an answer a moment ago, though every one of them has one reply waiting too.
+        used, at = self._used.get(key, (0.0, now))
+        used *= 0.5 ** ((now - at) / USAGE_HALF_LIFE)
+        self._used[key] = (used + 1, now)
+        turn = max(self._turn + used, self._last_turn.get(key, 0)) + 1
+        self._last_turn[key] = turn
         return turn
 
     async def take(self, priority: int, cost: float = 1.0, chat: object = None) -> None:

@@ -43,6 +43,22 @@ async def test_a_busy_chat_does_not_push_another_chats_reply_behind_all_of_its_o
     assert order == ["a0", "b", "c", "d", *(f"a{i}" for i in range(1, 30))]
 
 
+async def test_a_member_who_just_asked_goes_before_claimants_answered_a_moment_ago():
+    rl = PriorityRateLimiter(20, 600)
+    order: list[str] = []
+    call = recorder(order)
+    # Ten claimants each got an answer a moment ago and now wait for their next step's reply;
+    # a member who has not written for a while asks /help just after them.
+    await asyncio.gather(*(send(rl, call(f"step1-{n}"), 100 + n) for n in range(10)))
+    steps = [asyncio.create_task(send(rl, call(f"step2-{n}"), 100 + n)) for n in range(10)]
+    await asyncio.sleep(0)
+    helped = asyncio.create_task(send(rl, call("help"), 7))
+    await asyncio.gather(*steps, helped)
+    await rl.shutdown()
+    assert order.index("help") <= 11  # at most one step reply before it, not ten
+    assert sorted(x for x in order[10:] if x != "help") == [f"step2-{n}" for n in range(10)]
+
+
 @pytest.fixture
 async def budgets():
     """Two processes' budgets for one bot token (a fresh prefix per test)."""
