@@ -96,7 +96,7 @@ def build_application(
         .rate_limiter(
             PriorityRateLimiter(
                 settings.rate_overall_per_second, settings.rate_group_per_minute, max_retries=3,
-                shared=_shared_budget(settings),
+                shared=_shared_budget(settings), connections=TELEGRAM_CONNECTIONS,
             )
         )
         .concurrent_updates(processor)

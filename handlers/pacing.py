@@ -33,6 +33,7 @@ reserve there that broadcast sends may not touch, and a 429 pauses every process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -191,7 +192,12 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         private_per_second: float = 1.0,
         private_burst: float = 4.0,
         shared: SharedBudget | None = None,
+        connections: int | None = None,
     ) -> None:
+        # At most ``connections`` requests on the wire, the rest wait here in order: httpcore
+        # re-scans every queued request against every connection whenever one finishes, so a
+        # hundred taps' answers queued in its pool cost the event loop seconds (py-spy).
+        self._wire = asyncio.Semaphore(connections) if connections else None
         # A small burst: the slack of Telegram's own bucket absorbs network jitter instead.
         self.pacer = Pacer(overall_per_second, burst or max(1.0, overall_per_second / 10))
         self.shared = shared
@@ -203,6 +209,9 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self.private = (private_burst, private_per_second)
         self.max_retries = max_retries
         self._chats: dict[int | str, _Bucket] = {}
+
+    def _on_the_wire(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self._wire if self._wire is not None else contextlib.nullcontext()
 
     async def initialize(self) -> None:
         pass
@@ -279,9 +288,10 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                     await self.shared.take("all", rate, capacity, cost,
                                            self.reserve if priority == BROADCAST else 0.0)
             try:
-                if priority != BROADCAST:
-                    return await callback(*args, **kwargs)
-                return await _uncancellable(callback(*args, **kwargs))
+                async with self._on_the_wire():
+                    if priority != BROADCAST:
+                        return await callback(*args, **kwargs)
+                    return await _uncancellable(callback(*args, **kwargs))
             except RetryAfter as exc:
                 wait = retry_seconds(exc)
                 # Telegram says we are too fast: broadcast sends back off whoever hit it.

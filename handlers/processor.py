@@ -33,6 +33,26 @@ log = logging.getLogger(__name__)
 # /help waited behind them (10 s at p99 in the claim rush). Unbounded is worse: a hundred
 # joins at once then share the database pool so evenly that all of them answer late.
 SLOTS = 16
+# Commands that only read (their unit is ``read_only``, e.g. /help): in a lane of slots of
+# their own, so a hundred claimants' steps holding every slot (each waiting for the database
+# or its turn on the event loop) do not keep a member's /help waiting for one.
+READ_ONLY_SLOTS = 16
+_read_only_commands: set[str] = set()
+
+
+def read_only_commands(*names: str) -> None:
+    """Declare private-chat commands whose handler only reads (registered with it)."""
+    _read_only_commands.update(names)
+
+
+def _read_only(update: object) -> bool:
+    if not isinstance(update, Update) or update.message is None or not update.message.text:
+        return False
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return False
+    word = update.message.text.split(maxsplit=1)[0]
+    return word.startswith("/") and word[1:].split("@", 1)[0] in _read_only_commands
+
 _held: contextvars.ContextVar[asyncio.Semaphore | None] = contextvars.ContextVar(
     "update_slot", default=None)
 
@@ -56,6 +76,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = SLOTS) -> None:
         super().__init__(max_concurrent_updates)
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._read_only_slots = asyncio.BoundedSemaphore(READ_ONLY_SLOTS)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.in_flight = 0
@@ -74,8 +95,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.in_flight += 1
         current_chat.set(key)  # this task's context: the update's own coroutine sees it
         try:
-            async with lock, self._slots:
-                held = _held.set(self._slots)
+            slots = self._read_only_slots if _read_only(update) else self._slots
+            async with lock, slots:
+                held = _held.set(slots)
                 try:
                     if self.ledger is None or not isinstance(update, Update):
                         await coroutine

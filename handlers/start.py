@@ -10,6 +10,7 @@ from groupbot.permissions import USE_BOT
 from handlers.common import Who, add_commands, commands_for
 from handlers.desk_common import help_hours, service_row
 from handlers.permits import permitted
+from handlers.processor import read_only_commands
 from handlers.unit import Unit, unit_of_work
 
 
@@ -46,6 +47,7 @@ async def start_in_group(u: Unit) -> None:
 
 def register(app: Application) -> None:
     add_commands(USE_BOT, "start", "help")
+    read_only_commands("help")  # help_command is a read-only unit
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", permitted(USE_BOT, start), private))
     app.add_handler(CommandHandler("help", permitted(USE_BOT, help_command), private))

@@ -9,14 +9,14 @@ import asyncio
 
 from telegram import Update
 
-from handlers.processor import PerChatUpdateProcessor, slot_released
+from handlers.processor import PerChatUpdateProcessor, read_only_commands, slot_released
 
 
-def private_update(update_id: int, chat_id: int) -> Update:
+def private_update(update_id: int, chat_id: int, text: str = "/help") -> Update:
     user = {"id": chat_id, "is_bot": False, "first_name": f"成员{chat_id}"}
     return Update.de_json({"update_id": update_id, "message": {
         "message_id": update_id, "date": 0, "chat": {"id": chat_id, "type": "private"},
-        "from": user, "text": "/help"}}, None)
+        "from": user, "text": text}}, None)
 
 
 async def test_a_hundred_chats_waiting_on_slow_work_do_not_hold_up_another_chat():
@@ -66,3 +66,27 @@ async def test_work_is_served_first_come_first_served_within_the_slots():
     await asyncio.gather(*(processor.process_update(private_update(n, 2000 + n), join(2000 + n))
                            for n in range(100)))
     assert most == 16 and finished == [2000 + n for n in range(100)]
+
+
+async def test_a_read_only_command_does_not_wait_for_a_slot_the_claim_steps_hold():
+    """A hundred claimants' taps hold every slot (each busy with the database, not waiting on
+    slow outside work); a member's /help, a read-only unit, has a lane of its own."""
+    read_only_commands("help")
+    processor = PerChatUpdateProcessor()
+    steps_done = asyncio.Event()
+    order: list[int] = []
+
+    async def claim_step(chat: int) -> None:
+        await steps_done.wait()
+
+    async def quick_help(chat: int) -> None:
+        order.append(chat)
+
+    steps = [asyncio.create_task(processor.process_update(
+        private_update(n, 3000 + n, text="撤销"), claim_step(3000 + n))) for n in range(100)]
+    await asyncio.sleep(0)
+    await asyncio.wait_for(processor.process_update(private_update(999, 7), quick_help(7)), 2)
+    assert order == [7]
+    steps_done.set()
+    await asyncio.gather(*steps)
+    assert processor.in_flight == 0
