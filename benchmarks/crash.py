@@ -281,7 +281,9 @@ async def main(args: argparse.Namespace) -> None:
                     n = counter
                     member = Person(ctl, await ctl.user(f"成员{n}", started=True), args.patience)
                     await ctl.post(f"/groups/{group}/join", user_id=member.id)
-                    await ctl.say(member.id, member.id, "/start")
+                    # Like every other step: a /start lost to a kill is sent again.
+                    await member.act_until(member.id, member.say(member.id, "/start"),
+                                           lambda ms: ms[-1] if ms else None)
                     members.append(member)
                     try:
                         await story(cast, n, member)
