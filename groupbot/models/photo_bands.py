@@ -98,19 +98,14 @@ def parse_hash(text: str | None) -> int | None:
 
 
 def band_keys(value: int) -> list[tuple[int, int]]:
-    """(band_no, band_value) of every block of a 64-bit hash."""
-    bands = [(value >> (BAND_BITS * i)) & _MASK for i in range(BAND_COUNT)]
-    keys = []
-    for n, block in enumerate(BLOCKS):
-        v = 0
-        for i in block:
-            v = v << BAND_BITS | bands[i]
-        keys.append((n, v))
-    return keys
+    """(band_no, band_value) of every block of a 64-bit hash (``block_values`` for one)."""
+    columns = block_values(np.array([value], dtype=np.uint64))
+    return [(n, int(c[0])) for n, c in enumerate(columns)]
 
 
 def block_values(hashes: np.ndarray) -> list[np.ndarray]:
-    """``band_keys`` for many hashes at once (int64 or uint64): one array per block."""
+    """The band value of every block (one array per block, in BLOCKS order) for many hashes
+    at once (int64 or uint64): what the index stores and what a lookup probes."""
     unsigned = hashes.astype(np.int64).view(np.uint64)
     mask, width = np.uint64(_MASK), np.uint64(BAND_BITS)
     bands = [(unsigned >> np.uint64(BAND_BITS * i)) & mask for i in range(BAND_COUNT)]
