@@ -25,6 +25,7 @@ import handlers.groups
 import handlers.improvements
 import handlers.orders
 import handlers.permits
+import handlers.polling
 import handlers.reports
 import handlers.resolutions
 import handlers.resolutions_staff
@@ -108,6 +109,8 @@ def build_application(
     if settings.webhook_url:  # one web server per process: the webhook and the intake
         application.bot_data[WEB_KEY] = WebServer()
         handlers.webhook.register(application)
+    else:  # polling: what was fetched is kept until handled, so a crash loses none of it
+        handlers.polling.install(application, rt, processor)
     # Claim photos are checked off the event loop; models load on the first photo. With
     # evidence workers (procrastinate) the analysis runs there instead (groupbot/worker).
     engine = rt.extras.setdefault(
@@ -181,6 +184,7 @@ async def _post_init(application: Application) -> None:
             rt, on_commit=lambda: application.create_task(handlers.ticks.tick_now(application)),
             web_server=application.bot_data.get(WEB_KEY))
     await set_bot_commands(application.bot)
+    await handlers.polling.put_back_unfinished(application)
     log.info("groupbot ready as @%s (community %s)", rt.bot_username, rt.community_id)
 
 

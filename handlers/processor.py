@@ -6,7 +6,9 @@ else, so different chats run side by side. The processor also knows when it is i
 the tests and the demo use to wait for the bot to finish.
 
 With webhook replicas (``ledger`` set) the order holds across processes too, and an update
-delivered twice is handled once (groupbot/scale/updates.py).
+delivered twice is handled once (groupbot/scale/updates.py). In polling mode (``inbox`` set)
+each update is marked done once handled, so a restart handles again only what a crash cut
+short (handlers/polling.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from groupbot.scale.updates import UpdateLedger, close_quietly, current_chat
+from groupbot.scale.updates import PolledUpdates, UpdateLedger, close_quietly, current_chat
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
         self.in_flight = 0
         self.ledger: UpdateLedger | None = None
+        self.inbox: PolledUpdates | None = None  # polling: marked done here (handlers/polling)
         self.duplicates = 0  # updates dropped as already handled
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -89,7 +92,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self.do_process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _chat_key(update)
+        key = chat_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         self.in_flight += 1
@@ -100,7 +103,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 held = _held.set(slots)
                 try:
                     if self.ledger is None or not isinstance(update, Update):
-                        await coroutine
+                        await coroutine  # PTB's own error handling catches what a handler raises
+                        await self._done(update, key)
                     else:
                         await self._once(update, key, coroutine)
                 finally:
@@ -127,6 +131,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 raise
             await self.ledger.done(update.update_id)
 
+    async def _done(self, update: object, key: int) -> None:
+        if self.inbox is None or not isinstance(update, Update):
+            return
+        try:
+            await self.inbox.done(update.update_id, key)
+        except Exception:  # handled anyway; a restart now would handle it once more
+            log.warning("could not mark update %s done", update.update_id, exc_info=True)
+
     async def initialize(self) -> None:
         pass
 
@@ -134,7 +146,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def _chat_key(update: object) -> int:
+def chat_key(update: object) -> int:
     if isinstance(update, Update):
         if update.effective_chat is not None:
             return update.effective_chat.id

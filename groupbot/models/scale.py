@@ -15,6 +15,7 @@ from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, UTCDateTime
 PROCESS_BOT = "bot"
 PROCESS_WORKER = "worker"
 
+UPDATE_RECEIVED = "received"  # polled and kept, not handled yet (handlers/polling.py)
 UPDATE_TAKEN = "taken"  # a process is handling it (or died doing so: its lease tells)
 UPDATE_DONE = "done"
 
@@ -39,7 +40,10 @@ class ProcessBeat(Base):
 
 class TakenUpdate(Base):
     """A Telegram update some process took: ``update_id`` is unique, so a second delivery
-    (Telegram retries, or a load balancer's) finds it and is not handled again."""
+    (Telegram retries, or a load balancer's) finds it and is not handled again.
+
+    In polling mode the update itself is kept here (``payload``) from the moment it is
+    fetched until it is done, so a restart handles what a crash left in the queue."""
 
     __tablename__ = "scale_updates"
 
@@ -49,6 +53,8 @@ class TakenUpdate(Base):
     holder: Mapped[str] = mapped_column(String(80))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # dropped once done
+    refed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # restarts
 
 
 class PhotoCheckJob(Base):

@@ -7,12 +7,16 @@ recorded first (unique): a second delivery of an update that is done, or being h
 live process, is dropped. One left "taken" by a process that died is taken over by the next
 delivery — the dead holder's chat lock is gone with its connection, so whoever holds the lock
 now is the only one working on that chat.
+
+Polling (one process) keeps each fetched update here until it is done (``PolledUpdates``), so
+a crash loses none of those Telegram was already told were received.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import socket
 import uuid
@@ -21,18 +25,23 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from groupbot.models.scale import UPDATE_DONE, UPDATE_TAKEN, TakenUpdate
+from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, UPDATE_TAKEN, TakenUpdate
 from groupbot.scale.locks import locks_of
+
+log = logging.getLogger(__name__)
 
 CHAT = "chat"
 # The chat whose update is being handled (set by the update processor): per-chat order for
 # work handed to other processes, e.g. a member's photo checks on the evidence workers.
 current_chat: contextvars.ContextVar[int] = contextvars.ContextVar("current_chat", default=0)
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before
+# An update that was in the queue at this many crashes in a row is the likely cause of them
+# (e.g. a photo that kills the process): the next restart logs it and leaves it.
+REFEED_AT_MOST = 3
 
 
 def process_id() -> str:
@@ -99,6 +108,76 @@ class UpdateLedger:
         async with self.rt.tx() as session:
             return await session.scalar(
                 select(TakenUpdate.status).where(TakenUpdate.update_id == update_id))
+
+
+def _insert(rt: Any) -> Any:
+    return pg_insert if rt.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+class PolledUpdates:
+    """Polling mode's record of the updates fetched from Telegram and not handled yet.
+
+    The next getUpdates call confirms a batch to Telegram, which then never sends it again;
+    an update still in this process's queue at a crash would be lost. So each batch is kept
+    here before it is confirmed, and marked done once handled; a restart handles again what
+    was kept and not done, in order, before polling for more."""
+
+    def __init__(self, rt: Any, holder: str) -> None:
+        self.rt = rt
+        self.holder = holder
+
+    async def keep(self, updates: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """``(update_id, chat_key, payload)`` of one fetched batch, kept in one transaction."""
+        now = wall_now()
+        async with self.rt.tx() as session:
+            await session.execute(
+                _insert(self.rt)(TakenUpdate).values([
+                    {"update_id": update_id, "chat_key": chat_key, "status": UPDATE_RECEIVED,
+                     "holder": self.holder, "taken_at": now, "payload": payload, "refed": 0}
+                    for update_id, chat_key, payload in updates])
+                .on_conflict_do_nothing(index_elements=["update_id"]))
+
+    async def done(self, update_id: int, chat_key: int) -> None:
+        """Handled (or failed in a way a retry would repeat). An upsert: a quick update may
+        be done before its batch's keep has committed, and the keep must not undo that."""
+        now = wall_now()
+        insert = _insert(self.rt)(TakenUpdate).values(
+            update_id=update_id, chat_key=chat_key, status=UPDATE_DONE, holder=self.holder,
+            taken_at=now, done_at=now, payload=None, refed=0)
+        async with self.rt.tx() as session:
+            await session.execute(insert.on_conflict_do_update(
+                index_elements=["update_id"],
+                set_={"status": UPDATE_DONE, "done_at": now, "payload": None}))
+
+    async def known(self, update_ids: list[int]) -> set[int]:
+        async with self.rt.tx() as session:
+            return set(await session.scalars(
+                select(TakenUpdate.update_id).where(TakenUpdate.update_id.in_(update_ids))))
+
+    async def newest(self) -> int:
+        """The highest update id kept or done: Telegram may send any update up to it again."""
+        async with self.rt.tx() as session:
+            newest = await session.scalar(select(func.max(TakenUpdate.update_id)))
+        return int(newest or 0)
+
+    async def unfinished(self) -> list[dict[str, Any]]:
+        """The payloads of kept updates not done, oldest first, counting this re-feed. One
+        re-fed ``REFEED_AT_MOST`` times already is left (logged), not handled again."""
+        async with self.rt.tx() as session:
+            rows = list(await session.scalars(
+                select(TakenUpdate).where(TakenUpdate.status == UPDATE_RECEIVED)
+                .order_by(TakenUpdate.update_id)))
+            again: list[dict[str, Any]] = []
+            for row in rows:
+                if row.refed >= REFEED_AT_MOST or row.payload is None:
+                    log.warning("update %s was in the queue at %s crashes: left unhandled",
+                                row.update_id, row.refed)
+                    row.status, row.done_at, row.payload = UPDATE_DONE, wall_now(), None
+                    continue
+                row.refed += 1
+                row.holder = self.holder
+                again.append(row.payload)
+        return again
 
 
 def close_quietly(coroutine: object) -> None:

@@ -1,0 +1,106 @@
+"""Polling loses no update at a crash: what was fetched (and so confirmed to Telegram by the
+next getUpdates) is kept until handled, and a restart handles it — once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from telegram import Update
+
+import messages
+from groupbot.app import build_application
+from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, TakenUpdate
+from groupbot.scale.updates import REFEED_AT_MOST, wall_now
+from tests.conftest import engine_for
+from tests.harness import BotHarness
+from tests.scale.helpers import wait_until
+
+
+async def usual_start_reply(bot: BotHarness, name: str) -> str:
+    """What any member called ``name`` is answered to /start (said by someone else first)."""
+    other = bot.sb.add_user("小红", language_code="zh-hans")
+    await bot.say(other, "/start")
+    [reply] = bot.texts(other)
+    assert reply.startswith(messages.t("zh-Hans", "start.welcome", name="小红"))
+    return reply.replace("小红", name)
+
+
+async def kept(bot: BotHarness) -> dict[int, str]:
+    async with bot.rt.tx() as s:
+        return dict((await s.execute(select(TakenUpdate.update_id, TakenUpdate.status))).all())
+
+
+async def polls_but_never_handles(bot: BotHarness) -> BotHarness:
+    """A process that fetches updates and dies before handling them: its Updater polls (so
+    Telegram is told they arrived), its Application never takes them off the queue."""
+    dying = BotHarness(bot.sb, bot.settings, engine_for(bot.settings.database_url), bot.clock)
+    dying.rt = bot.rt
+    dying.app = build_application(dying.settings, runtime=bot.rt)
+    await dying.app.initialize()
+    await dying.app.post_init(dying.app)
+    await dying.app.updater.start_polling(poll_interval=0.0, timeout=1,
+                                          allowed_updates=Update.ALL_TYPES)
+    return dying
+
+
+async def die(dying: BotHarness) -> None:
+    """SIGKILL, as far as the queue is concerned: nothing left in it is handled."""
+    await dying.app.updater.stop()
+    await dying.app.shutdown()
+
+
+async def test_a_start_fetched_just_before_a_crash_is_answered_after_the_restart(bot):
+    await bot.stop()
+    ming = bot.sb.add_user("小明", language_code="zh-hans")
+    dying = await polls_but_never_handles(bot)
+    sent = await bot.sb.send_text(ming, ming, "/start")
+    # Fetched and confirmed: Telegram would not send it again.
+    await wait_until(lambda: not bot.sb.state.updates and bot.sb.state.fetched_upto > 0)
+    assert list((await kept(bot)).values()) == [UPDATE_RECEIVED]
+    await die(dying)
+    assert bot.texts(ming) == []
+
+    await bot.start()
+    await bot.settle()
+    assert bot.texts(ming) == [await usual_start_reply(bot, "小明")]
+    assert set((await kept(bot)).values()) == {UPDATE_DONE}
+    await bot.restart()  # handled and marked done: a second restart says nothing again
+    await bot.settle()
+    assert bot.texts(ming) == []
+    assert sent["text"] == "/start"
+
+
+async def test_an_update_kept_and_sent_again_by_telegram_is_handled_once(bot):
+    """The process kept the batch and died before its next getUpdates confirmed it: the
+    restart takes it from the database and Telegram delivers it again; one answer."""
+    await bot.stop()
+    ming = bot.sb.add_user("小明", language_code="zh-hans")
+    await bot.sb.send_text(ming, ming, "/start")
+    payload = dict(bot.sb.state.updates[-1])
+    update_id = payload["update_id"]
+    async with bot.rt.tx() as s:  # what the dead process's keep wrote
+        s.add(TakenUpdate(update_id=update_id, chat_key=ming.id, status=UPDATE_RECEIVED,
+                          holder="dead:1:x", taken_at=wall_now(), payload=payload, refed=0))
+    assert bot.sb.state.updates  # not confirmed: Telegram still has it for the next poll
+
+    await bot.start()
+    await bot.settle()
+    await wait_until(lambda: not bot.sb.state.updates)
+    await bot.settle()
+    assert bot.texts(ming) == [await usual_start_reply(bot, "小明")]
+    assert (await kept(bot))[update_id] == UPDATE_DONE
+
+
+async def test_an_update_in_the_queue_at_every_crash_is_left_after_three_restarts(bot):
+    await bot.stop()
+    ming = bot.sb.add_user("小明", language_code="zh-hans")
+    await bot.sb.send_text(ming, ming, "/start")
+    payload = dict(bot.sb.state.updates[-1])
+    bot.sb.state.confirm(payload["update_id"] + 1)
+    async with bot.rt.tx() as s:  # re-fed at each of the last three starts, never finished
+        s.add(TakenUpdate(update_id=payload["update_id"], chat_key=ming.id,
+                          status=UPDATE_RECEIVED, holder="dead:1:x", taken_at=wall_now(),
+                          payload=payload, refed=REFEED_AT_MOST))
+    await bot.start()
+    await bot.settle()
+    assert bot.texts(ming) == []
+    assert (await kept(bot))[payload["update_id"]] == UPDATE_DONE
