@@ -160,11 +160,16 @@ async def setup(ctl: Control, organizer: int, members: list[Person],
     await ctl.say(organizer, organizer, "/delivered deal 1")
     await ctl.post("/settle", quiet=2.0, timeout=300)
     notices = {}
+    deadline = time.monotonic() + 120  # "quiet" can come while notices wait for their turn
     for m in members:
-        mine = await ctl.bot_messages(m.id)
+        while True:
+            mine = await ctl.bot_messages(m.id)
+            found = [x for x in mine if any(d.startswith("claim:new:") for _, d in buttons(x))]
+            if found or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         m.seen = len(mine)
-        notices[m.id] = [x for x in mine
-                         if any(d.startswith("claim:new:") for _, d in buttons(x))][-1]
+        notices[m.id] = found[-1]
     for t in talkers:
         t.seen = len(await ctl.bot_messages(t.id))
     return notices

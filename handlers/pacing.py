@@ -19,11 +19,12 @@ so a wait of 3 s per group message would hold every other chat's notices behind 
 refused at once with :class:`ChatBudgetSpent`; the queue keeps the message and comes back.
 
 Fair replies: waiting chats are served round-robin (each request is tagged with its chat's
-turn, start-time fair queuing), so one busy chat — or a hundred claimants' acknowledgements —
-cannot push other people's replies behind all of theirs: a chat's n-th waiting reply goes after
-every other chat's first. A chat's turn also counts what it was sent in the last seconds
-(halving every ``USAGE_HALF_LIFE``): when a hundred claimants each wait for their next step's
-reply, a member who just sent /help is not the hundred-and-first in line but goes first.
+turn, start-time fair queuing, handlers/fair_turns.py), so one busy chat — or a hundred
+claimants' acknowledgements — cannot push other people's replies behind all of theirs: a
+chat's n-th waiting reply goes after every other chat's first. A chat's turn also counts what
+it was sent in the last seconds (halving every ``fair_turns.USAGE_HALF_LIFE``): when a hundred claimants
+each wait for their next step's reply, a member who just sent /help is not the
+hundred-and-first in line but goes first. The same order holds for a free connection.
 
 Several processes: with ``shared`` (groupbot/scale/budget.py, Redis) every slot is also taken
 from the token's one budget, so N processes together keep Telegram's limits; replies keep a
@@ -47,12 +48,12 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from groupbot.scale.budget import SharedBudget
+from handlers.fair_turns import Turns, WireGate
 
 log = logging.getLogger(__name__)
 
 URGENT = 0
 BROADCAST = 1  # pass as rate_limit_args to mark a broadcast send
-USAGE_HALF_LIFE = 10.0  # seconds: how long a chat's recent messages count against its turn
 QUEUED = 2  # urgent, but a used-up chat budget answers ChatBudgetSpent instead of waiting
 # Methods that create messages: these are what Telegram's ~30/s overall limit counts.
 _NOT_A_MESSAGE = {"sendchataction"}
@@ -91,34 +92,14 @@ class Pacer:
         self.tokens, self.stamp = burst, clock()
         self._waiting: list[tuple[int, float, int, float, asyncio.Future[None]]] = []
         self._seq = itertools.count()
-        self._turn = 0.0  # the turn of the last one served
-        self._last_turn: dict[tuple[int, object], float] = {}  # each chat's latest turn taken
-        self._used: dict[tuple[int, object], tuple[float, float]] = {}  # (sent lately, when)
+        self.turns = Turns(clock)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.paused_until: dict[int, float] = {}
 
-    def _next_turn(self, priority: int, chat: object) -> float:
-        if chat is None:
-            return self._turn + 1
-        key = (priority, chat)
-        now = self.clock()
-        if len(self._last_turn) > 10_000:  # forget chats whose turns are all served
-            self._last_turn = {k: v for k, v in self._last_turn.items() if v > self._turn}
-            self._used = {k: u for k, u in self._used.items() if k in self._last_turn}
-        # What the chat was sent lately (halving every USAGE_HALF_LIFE seconds) puts it that
-        # many turns back: a member who just asked goes before a hundred claimants who each
-        # got an answer a moment ago, though every one of them has one reply waiting too.
-        used, at = self._used.get(key, (0.0, now))
-        used *= 0.5 ** ((now - at) / USAGE_HALF_LIFE)
-        self._used[key] = (used + 1, now)
-        turn = max(self._turn + used, self._last_turn.get(key, 0)) + 1
-        self._last_turn[key] = turn
-        return turn
-
     async def take(self, priority: int, cost: float = 1.0, chat: object = None) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (priority, self._next_turn(priority, chat), next(self._seq), cost, future)
+        entry = (priority, self.turns.next(priority, chat), next(self._seq), cost, future)
         heapq.heappush(self._waiting, entry)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
@@ -152,7 +133,7 @@ class Pacer:
                 need = min(cost, self.capacity)
                 if self.tokens >= need:
                     heapq.heappop(self._waiting)
-                    self._turn = max(self._turn, turn)
+                    self.turns.served(turn)
                     self.tokens -= cost  # a media group may leave a debt: the next ones wait
                     future.set_result(None)
                     continue
@@ -197,7 +178,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         # At most ``connections`` requests on the wire, the rest wait here in order: httpcore
         # re-scans every queued request against every connection whenever one finishes, so a
         # hundred taps' answers queued in its pool cost the event loop seconds (py-spy).
-        self._wire = asyncio.Semaphore(connections) if connections else None
+        self._wire = WireGate(connections) if connections else None
         # A small burst: the slack of Telegram's own bucket absorbs network jitter instead.
         self.pacer = Pacer(overall_per_second, burst or max(1.0, overall_per_second / 10))
         self.shared = shared
@@ -210,8 +191,12 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self.max_retries = max_retries
         self._chats: dict[int | str, _Bucket] = {}
 
-    def _on_the_wire(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        return self._wire if self._wire is not None else contextlib.nullcontext()
+    def _on_the_wire(
+        self, priority: int, chat: object
+    ) -> contextlib.AbstractAsyncContextManager[Any]:
+        if self._wire is None:
+            return contextlib.nullcontext()
+        return self._wire.slot(priority, chat)
 
     async def initialize(self) -> None:
         pass
@@ -288,7 +273,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                     await self.shared.take("all", rate, capacity, cost,
                                            self.reserve if priority == BROADCAST else 0.0)
             try:
-                async with self._on_the_wire():
+                async with self._on_the_wire(priority, chat_id):
                     if priority != BROADCAST:
                         return await callback(*args, **kwargs)
                     return await _uncancellable(callback(*args, **kwargs))
