@@ -26,6 +26,11 @@ it was sent in the last seconds (halving every ``fair_turns.USAGE_HALF_LIFE``): 
 each wait for their next step's reply, a member who just sent /help is not the
 hundred-and-first in line but goes first. The same order holds for a free connection.
 
+Shortest job first: the answer to a read-only command (/help: one question, one message) goes
+ahead of the replies of multi-step flows (``QUICK``). When a hundred claimants' next steps
+arrive together they fill the budget for seconds, and a member who is as active as they are
+(a chatty group) would otherwise wait a whole round of them for one line of help.
+
 Several processes: with ``shared`` (groupbot/scale/budget.py, Redis) every slot is also taken
 from the token's one budget, so N processes together keep Telegram's limits; replies keep a
 reserve there that broadcast sends may not touch, and a 429 pauses every process's broadcasts.
@@ -48,10 +53,13 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from groupbot.scale.budget import SharedBudget
+from groupbot.scale.updates import current_chat
 from handlers.fair_turns import Turns, WireGate
+from handlers.processor import quick_answer
 
 log = logging.getLogger(__name__)
 
+QUICK = -1  # the answer to a read-only command (/help): one message, asked a moment ago
 URGENT = 0
 BROADCAST = 1  # pass as rate_limit_args to mark a broadcast send
 QUEUED = 2  # urgent, but a used-up chat budget answers ChatBudgetSpent instead of waiting
@@ -250,12 +258,21 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         priority = BROADCAST if rate_limit_args == BROADCAST else URGENT
+        if priority == URGENT and quick_answer.get():
+            # Shortest job first: someone who asked one question gets the one answer before
+            # the next step of a flow another member is in the middle of. When a hundred
+            # claimants' steps arrive at once they fill the 30-a-second budget for seconds,
+            # and turn by turn the /help went after all of them.
+            priority = QUICK
         patient = rate_limit_args != QUEUED
         chat_id = data.get("chat_id")
         try:
             chat_id = int(chat_id)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             pass
+        # A tap's answer names no chat: it takes its turn as the chat whose update asked for
+        # it, else a hundred claimants' answers all went first, as if from chats never served.
+        turn_of = chat_id if chat_id is not None else (current_chat.get() or None)
         in_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
         message = is_message(endpoint)
         cost = float(len(data.get("media") or ()) or 1) if message else 0.0
@@ -273,7 +290,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                     await self.shared.take("all", rate, capacity, cost,
                                            self.reserve if priority == BROADCAST else 0.0)
             try:
-                async with self._on_the_wire(priority, chat_id):
+                async with self._on_the_wire(priority, turn_of):
                     if priority != BROADCAST:
                         return await callback(*args, **kwargs)
                     return await _uncancellable(callback(*args, **kwargs))

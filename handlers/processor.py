@@ -57,6 +57,10 @@ def _read_only(update: object) -> bool:
 
 _held: contextvars.ContextVar[asyncio.Semaphore | None] = contextvars.ContextVar(
     "update_slot", default=None)
+# Set while a read-only command is handled: its answer goes ahead of the steps of other
+# members' flows when the send budget is short (handlers/pacing.py).
+quick_answer: contextvars.ContextVar[bool] = contextvars.ContextVar("quick_answer",
+                                                                    default=False)
 
 
 @asynccontextmanager
@@ -98,7 +102,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.in_flight += 1
         current_chat.set(key)  # this task's context: the update's own coroutine sees it
         try:
-            slots = self._read_only_slots if _read_only(update) else self._slots
+            read_only = _read_only(update)
+            quick_answer.set(read_only)
+            slots = self._read_only_slots if read_only else self._slots
             async with lock, slots:
                 held = _held.set(slots)
                 try:

@@ -70,7 +70,8 @@ class ForumMixin(ViewsMixin):
         data: bytes,
         caption: str | None = None,
     ) -> JSON:
-        content: JSON = {"photo": self.state.files.photo_json(self.state.files.add_photo(data))}
+        content: JSON = {"photo": self.state.files.photo_json(
+            await self.state.files.add_photo_off_loop(data))}
         self._caption(content, caption)
         self._in_topic(user, chat, thread_id, content)
         return self._user_post(user, chat, content, caption, None)

@@ -71,7 +71,7 @@ class PeopleMixin(GroupsMixin):
     ) -> JSON:
         """``html=True`` lets the caption carry <b>, <i>, <a href>… as a client's formatting."""
         try:
-            ladder = self.state.files.add_photo(data)
+            ladder = await self.state.files.add_photo_off_loop(data)
         except ApiError as err:
             raise ValueError(f"not a usable photo: {err.description}") from err
         content: JSON = {"photo": self.state.files.photo_json(ladder)}

@@ -13,6 +13,7 @@ from handlers.pacing import (
     PriorityRateLimiter,
     retry_seconds,
 )
+from handlers.processor import quick_answer
 
 
 def limiter(per_second: float = 50) -> PriorityRateLimiter:
@@ -106,3 +107,26 @@ async def test_a_queued_send_into_a_spent_group_is_refused_at_once_and_costs_not
     await send(rl, call, 42, QUEUED)  # a private chat is not held by the group
     assert len(sent) == 3
     await rl.shutdown()
+
+
+async def test_the_answer_to_a_read_only_command_goes_before_the_queued_steps_of_flows():
+    rl = limiter(50)
+    order: list[str] = []
+
+    async def call(name):
+        order.append(name)
+        return True
+
+    steps = [asyncio.create_task(send(rl, call, 200 + i, None, f"step{i}")) for i in range(20)]
+    await asyncio.sleep(0.05)
+    before = len(order)
+
+    async def help_answer():
+        quick_answer.set(True)  # as the processor marks a /help update
+        await send(rl, call, 9, None, "help")
+
+    await asyncio.create_task(help_answer())
+    await asyncio.gather(*steps)
+    await rl.shutdown()
+    assert before < 15 and order.index("help") <= before + 1
+    assert sorted(order) == sorted(["help", *(f"step{i}" for i in range(20))])

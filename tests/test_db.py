@@ -1,0 +1,77 @@
+"""SQLite's one writer at a time: in one process the writers queue, first come first served
+(not SQLite's busy handler, whose sleeps let whoever retries next win), readers are not held
+by them, and a rolled-back or failed writer lets the next one in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import event, text
+
+from groupbot.db import make_engine, make_sessionmaker, transaction
+
+
+@pytest.fixture
+async def sqlite(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE tally (n INTEGER)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_burst_of_writers_is_served_one_after_another_in_arrival_order(sqlite):
+    sessions = make_sessionmaker(sqlite)
+    inside = 0
+    most = 0
+    arrived: list[int] = []  # the order the INSERTs reach the engine (before the queue)
+    finished: list[int] = []
+
+    @event.listens_for(sqlite.sync_engine, "before_cursor_execute", insert=True)
+    def reaching(_conn, _cursor, statement, parameters, *_args) -> None:
+        if statement.startswith("INSERT"):
+            arrived.append(parameters[0])
+
+    async def write(n: int) -> None:
+        nonlocal inside, most
+        async with transaction(sessions) as s:
+            await s.execute(text("INSERT INTO tally VALUES (:n)"), {"n": n})
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.01)  # other steps of the unit, on the event loop
+            await s.execute(text("UPDATE tally SET n = n + 1000 WHERE n = :n"), {"n": n})
+            inside -= 1
+            finished.append(n)
+
+    await asyncio.gather(*(write(n) for n in range(40)))
+    async with transaction(sessions) as s:
+        rows = (await s.execute(text("SELECT count(*), min(n) FROM tally"))).one()
+    assert tuple(rows) == (40, 1000)
+    assert most == 1  # the second writer waited for the first one's commit
+    assert finished == arrived
+
+
+async def test_a_reader_is_not_held_by_a_writer_and_a_rollback_lets_the_next_writer_in(sqlite):
+    sessions = make_sessionmaker(sqlite)
+    wrote = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer_that_fails() -> None:
+        with pytest.raises(RuntimeError):
+            async with transaction(sessions) as s:
+                await s.execute(text("INSERT INTO tally VALUES (1)"))
+                wrote.set()
+                await release.wait()
+                raise RuntimeError("the unit failed")
+
+    failing = asyncio.create_task(writer_that_fails())
+    await wrote.wait()
+    async with transaction(sessions) as s:  # reads while the writer holds the lock
+        assert await s.scalar(text("SELECT count(*) FROM tally")) == 0
+    release.set()
+    await failing
+    async with transaction(sessions) as s:
+        await s.execute(text("INSERT INTO tally VALUES (2)"))
+    async with transaction(sessions) as s:
+        assert list(await s.scalars(text("SELECT n FROM tally"))) == [2]
