@@ -23,6 +23,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from groupbot.scale.handled import Handling, handling
 from groupbot.scale.updates import PolledUpdates, UpdateLedger, close_quietly, current_chat
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 held = _held.set(slots)
                 try:
                     if self.ledger is None or not isinstance(update, Update):
+                        now = self._handling(update, key, self.inbox)
                         await coroutine  # PTB's own error handling catches what a handler raises
-                        await self._done(update, key)
+                        await self._done(update, key, now)
                     else:
                         await self._once(update, key, coroutine)
                 finally:
@@ -130,15 +132,28 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 log.info("update %s was handled already: dropped", update.update_id)
                 close_quietly(coroutine)
                 return
+            now = self._handling(update, key, self.ledger)
             try:
                 await coroutine
             except Exception:  # PTB's error handler saw it; a retry would fail the same way
-                await self.ledger.done(update.update_id)
+                if not (now and now.done):
+                    await self.ledger.done(update.update_id, key)
                 raise
-            await self.ledger.done(update.update_id)
+            if not (now and now.done):
+                await self.ledger.done(update.update_id, key)
 
-    async def _done(self, update: object, key: int) -> None:
-        if self.inbox is None or not isinstance(update, Update):
+    @staticmethod
+    def _handling(update: object, key: int,
+                  record: PolledUpdates | UpdateLedger | None) -> Handling | None:
+        """This task's update, for its first write to mark done (groupbot/scale/handled.py)."""
+        if record is None or not isinstance(update, Update):
+            return None
+        now = Handling(update.update_id, key, record.holder)
+        handling.set(now)
+        return now
+
+    async def _done(self, update: object, key: int, now: Handling | None) -> None:
+        if self.inbox is None or not isinstance(update, Update) or (now and now.done):
             return
         try:
             await self.inbox.done(update.update_id, key)

@@ -25,11 +25,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, UPDATE_TAKEN, TakenUpdate
+from groupbot.scale.handled import done_statement
 from groupbot.scale.locks import locks_of
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,10 @@ class UpdateLedger:
             row.holder, row.taken_at = self.holder, now
             return True
 
-    async def done(self, update_id: int) -> None:
+    async def done(self, update_id: int, chat_key: int) -> None:
         async with self.rt.tx() as session:
-            await session.execute(
-                update(TakenUpdate).where(TakenUpdate.update_id == update_id)
-                .values(status=UPDATE_DONE, done_at=wall_now()))
+            await session.execute(done_statement(self.rt.engine.dialect.name, update_id,
+                                                 chat_key, self.holder))
 
     async def forget_old(self) -> int:
         """Drop records older than any redelivery (the leader calls it now and then)."""
@@ -138,16 +138,11 @@ class PolledUpdates:
                 .on_conflict_do_nothing(index_elements=["update_id"]))
 
     async def done(self, update_id: int, chat_key: int) -> None:
-        """Handled (or failed in a way a retry would repeat). An upsert: a quick update may
-        be done before its batch's keep has committed, and the keep must not undo that."""
-        now = wall_now()
-        insert = _insert(self.rt)(TakenUpdate).values(
-            update_id=update_id, chat_key=chat_key, status=UPDATE_DONE, holder=self.holder,
-            taken_at=now, done_at=now, payload=None, refed=0)
+        """Handled without a write of its own (else that write marked it: scale/handled.py),
+        or failed in a way a retry would repeat."""
         async with self.rt.tx() as session:
-            await session.execute(insert.on_conflict_do_update(
-                index_elements=["update_id"],
-                set_={"status": UPDATE_DONE, "done_at": now, "payload": None}))
+            await session.execute(done_statement(self.rt.engine.dialect.name, update_id,
+                                                 chat_key, self.holder))
 
     async def known(self, update_ids: list[int]) -> set[int]:
         async with self.rt.tx() as session:

@@ -3,16 +3,22 @@ next getUpdates) is kept until handled, and a restart handles it — once."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from telegram import Update
 
 import messages
 from groupbot.app import build_application
+from groupbot.models import Deal
 from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, TakenUpdate
 from groupbot.scale.updates import REFEED_AT_MOST, wall_now
+from handlers.ticks import tick_now
+from handlers.unit import Out
 from tests.conftest import engine_for
+from tests.factories import community_with_bot
 from tests.harness import BotHarness
 from tests.scale.helpers import wait_until
+
+DEAL = "/deal 阳山水蜜桃 25.8/斤 20:00 限购5 库存6"
 
 
 async def usual_start_reply(bot: BotHarness, name: str) -> str:
@@ -104,3 +110,40 @@ async def test_an_update_in_the_queue_at_every_crash_is_left_after_three_restart
     await bot.settle()
     assert bot.texts(ming) == []
     assert (await kept(bot))[payload["update_id"]] == UPDATE_DONE
+
+
+class Killed(BaseException):
+    """SIGKILL, as far as the dying code can tell: nothing after it runs."""
+
+
+async def test_a_deal_decided_just_before_a_crash_is_not_decided_again_after_the_restart(
+        bot, monkeypatch):
+    """The /deal's transaction committed (the deal, its card's intent, and the update marked
+    done), then the process died before it spoke. After the restart the card is posted once
+    from its intent, and the /deal is not handled a second time."""
+    c = await community_with_bot(bot, "小明")
+
+    async def dies_before_speaking(self, update, context):
+        raise Killed
+
+    monkeypatch.setattr(Out, "flush", dies_before_speaking)
+    await bot.sb.send_text(c.organizer, c.group, DEAL)
+    await bot.settle()
+    assert bot.replies(c.group) == []
+    async with bot.rt.tx() as s:
+        assert await s.scalar(select(func.count()).select_from(Deal)) == 1
+    await bot.stop()
+    monkeypatch.undo()
+
+    await bot.start()
+    await tick_now(bot.app)
+    await bot.settle()
+    [card] = bot.replies(c.group)
+    assert card["text"] == ("🛒 接龙：阳山水蜜桃\n单价：¥25.80/斤\n"
+                            "生鲜商品：收货后请立即检查，有问题48小时内拍照申请售后\n每人限购 5斤\n"
+                            "剩余库存：6斤\n截止：11-20 20:00\n\n已接龙 0 人，共 0斤")
+    assert [label for label, _ in bot.sb.buttons(card)] == [
+        "接龙 1斤", "接龙 2斤", "其他数量", "取消我的"]
+    assert set((await kept(bot)).values()) == {UPDATE_DONE}
+    async with bot.rt.tx() as s:
+        assert await s.scalar(select(func.count()).select_from(Deal)) == 1
