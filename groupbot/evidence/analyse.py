@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 # photo of the claim matched). "off": barcodes only.
 OcrMode = Literal["off", "label", "full"]
 MAX_OCR_REGIONS = 2
+# Bars in perspective or on a curved box fail the barcode check (their edges do not line up)
+# and zxing cannot read them, yet the number printed by them is often legible: label OCR
+# looks around the best such region when the verified ones gave nothing. One at most: fruit
+# skin rarely shows that many edges, so goods photos seldom pay for it.
+MAX_BENT_OCR_REGIONS = 1
 
 
 def _problems(gray: np.ndarray) -> tuple[str, ...]:
@@ -104,7 +109,7 @@ def _read_numbers(
     if any(n.matches for n in numbers) or mode == "off":
         return numbers, box, waybill.decide(numbers, res, words)
     text: list[NumberRead] = []
-    for region in res.regions[:MAX_OCR_REGIONS]:
+    for region in (*res.regions[:MAX_OCR_REGIONS], *res.bent[:MAX_BENT_OCR_REGIONS]):
         text += _text_numbers(ocr.read_label(gray, region, expected))
         if any(n.matches for n in text):
             break

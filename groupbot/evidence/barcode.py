@@ -34,6 +34,7 @@ from .regions import (  # noqa: F401 - re-exported: the reader's public names
     bar_profiles,
     candidate_regions,
     find_regions,
+    scan_regions,
 )
 from .tracking import match_number
 
@@ -59,6 +60,9 @@ class BarcodeHit:
 class BarcodeResult:
     hits: tuple[BarcodeHit, ...]
     regions: tuple[Region, ...]
+    # Candidates with many bar edges that did not line up (Region.bars_bent): never read as
+    # barcodes nor taken as a waybill's bars; only label OCR looks around them.
+    bent: tuple[Region, ...] = ()
 
     @property
     def matched(self) -> BarcodeHit | None:
@@ -141,8 +145,9 @@ def read_barcodes(
             )
     if any(h.matched for h in hits):
         return BarcodeResult(tuple(hits), ())
-    found_regions = find_regions(gray)
+    found_regions, bent_regions = scan_regions(gray)
     regions = tuple(r for r, _ in found_regions)
+    bent = tuple(bent_regions)
     seen = {h.text for h in hits}
     counts: Counter[str] = Counter()
     first: dict[str, BarcodeHit] = {}
@@ -167,7 +172,7 @@ def read_barcodes(
                     )
                 if matched:
                     hit = BarcodeHit(b.text, _fmt(b), region.box, region, True, matched)
-                    return BarcodeResult(tuple([*hits, hit]), regions)
+                    return BarcodeResult(tuple([*hits, hit]), regions, bent)
             if found and all(counts[b.text] >= 2 for b in found):
                 break  # this region is read and confirmed: next region
         else:  # zxing could not read it (too blurred?): fit the symbols to the profile
@@ -177,7 +182,7 @@ def read_barcodes(
                 first.setdefault(text, BarcodeHit(text, "Code128", region.box, region, False, None))
                 if matched:
                     hit = BarcodeHit(text, "Code128", region.box, region, True, matched)
-                    return BarcodeResult(tuple([*hits, hit]), regions)
+                    return BarcodeResult(tuple([*hits, hit]), regions, bent)
                 if counts[text] >= 2 or time.thread_time() - start > time_budget_s:
                     break
     for text, hit in first.items():
@@ -185,7 +190,7 @@ def read_barcodes(
             hits.append(
                 BarcodeHit(hit.text, hit.symbology, hit.box, hit.region, True, None, hit.gs1)
             )
-    return BarcodeResult(tuple(hits), regions)
+    return BarcodeResult(tuple(hits), regions, bent)
 
 
 def _blurred_reads(gray: np.ndarray, region: Region) -> Iterator[str]:

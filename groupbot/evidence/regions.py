@@ -36,6 +36,13 @@ class Region:
         return self.crossings >= MIN_CROSSINGS and self.consistency >= MIN_CONSISTENCY
 
     @property
+    def bars_bent(self) -> bool:
+        """Many edges that do not line up across the region: bars seen in perspective or on
+        a curved box (or print that is not bars). Not evidence of a barcode on its own, but
+        where label OCR may still find the number when nothing better is there."""
+        return self.crossings >= MIN_CROSSINGS and not self.barcode_like
+
+    @property
     def box(self) -> Box:
         pts = cv2.boxPoints(self.rect)
         x0, y0 = pts.min(axis=0)
@@ -111,11 +118,12 @@ def _profile_stats(crop: np.ndarray) -> tuple[int, float]:
     return int((np.diff(sign) != 0).sum()), corr
 
 
-def find_regions(
+def scan_regions(
     gray: np.ndarray, max_regions: int = MAX_REGIONS
-) -> list[tuple[Region, np.ndarray]]:
-    """Verified barcode-like regions with their straightened crops, best first."""
-    out = []
+) -> tuple[list[tuple[Region, np.ndarray]], list[Region]]:
+    """Verified barcode-like regions with their straightened crops, best first; and the
+    candidates whose bars did not line up (``Region.bars_bent``), best first."""
+    out, bent = [], []
     for cand in candidate_regions(gray, max_regions + 2):
         crop, _ = _upright_crop(gray, cand)
         if min(crop.shape) < 8:
@@ -125,7 +133,16 @@ def find_regions(
         region = Region(cand.score, cand.rect, cand.theta, crossings, corr)
         if region.barcode_like:
             out.append((region, crop))
-    return out[:max_regions]
+        elif region.bars_bent:
+            bent.append(region)
+    return out[:max_regions], bent
+
+
+def find_regions(
+    gray: np.ndarray, max_regions: int = MAX_REGIONS
+) -> list[tuple[Region, np.ndarray]]:
+    """Verified barcode-like regions with their straightened crops, best first."""
+    return scan_regions(gray, max_regions)[0]
 
 
 def _upright_crop(gray: np.ndarray, region: Region) -> tuple[np.ndarray, np.ndarray]:

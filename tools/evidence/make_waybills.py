@@ -33,6 +33,10 @@ from .negatives import NEGATIVES
 FIELDS = ("file", "has_waybill", "tracking_number", "has_goods", "goods_damaged", "source_repo",
           "category", "barcode_text", "notes")
 MIN_LEGIBLE_PX = 10
+# Goods are "present" when at least half of one fruit (half of a dev photo) is in view, and
+# "absent" when every drawn fruit is under a tenth visible; in between is not scored.
+MIN_VISIBLE_GOODS = 0.5
+MAX_HIDDEN_GOODS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,30 +69,56 @@ def clear_conditions() -> dict[str, float]:
 
 
 def compose(flat, c: dict, rng: np.random.Generator, photos: list[Path] | None = None,
-            keep: tuple[int, int, int, int] | None = None) -> tuple[bytes, str, bool, float]:
+            keep: tuple[int, int, int, int] | None = None
+            ) -> tuple[bytes, str, bool, float, float | None]:
     """A flat label photographed under conditions ``c``: (jpeg, background kind, whether
-    the cover hid ``keep``, scale of label px to photo px)."""
+    the cover hid ``keep``, scale of label px to photo px, how much of the goods the label
+    left visible - see ``visible_goods``)."""
     photos = photos or []
     size = scene.SIZES[int(rng.integers(len(scene.SIZES)))]
-    bg, kind = scene.background(rng, size, photos)
+    bg, kind, fruit = scene.background(rng, size, photos)
     label = np.dstack([np.asarray(flat), np.full(flat.size[::-1], 255, np.uint8)])
     covered = bool(c["cover"]) and scene.cover(label, rng, keep or (0, 0, 0, 0)) and keep is not None
     if c["curve"]:
         label = scene.curve(label, c["curve"])
-    img, scale = scene.place(np.asarray(bg, np.float32), label, rng, c["frac"], c["angle"],
-                             c["tilt"])
+    img, scale, alpha = scene.place(np.asarray(bg, np.float32), label, rng, c["frac"], c["angle"],
+                                    c["tilt"])
     if c["glare"]:
         img = scene.glare(img, rng, c["glare"])
     data = scene.finish(img, rng, c["dim"], c["blur"], c["motion"], c["quality"])
-    return data, kind, covered, scale
+    return data, kind, covered, scale, visible_goods(kind, fruit, alpha)
 
 
-def _goods(kind: str, goods_of: dict[str, tuple[str, str]]) -> tuple[str, str]:
+def visible_goods(kind: str, fruit: list[np.ndarray], alpha: np.ndarray) -> float | None:
+    """How much of the goods is still in view once the label is on the photo: for drawn
+    fruit the largest visible share of any one fruit; for a dev photo (where its goods are
+    is not known) the share of the photo the label leaves uncovered; None without goods."""
+    clear = alpha < 0.5
+    if fruit:
+        return max(float((m & clear).sum()) / max(int(m.sum()), 1) for m in fruit)
     if kind.startswith("photo:"):
-        return goods_of.get(kind[6:], ("", ""))
-    if kind.startswith("table-"):  # fruit drawn on the table, fresh or damaged
-        return "1", "1" if kind == "table-damaged" else "0"
-    return "0", ""
+        return float(clear.mean())
+    return None
+
+
+def _goods(kind: str, goods_of: dict[str, tuple[str, str]], visible: float | None
+           ) -> tuple[str, str]:
+    """(has_goods, goods_damaged) of what can be SEEN. Before, a photo was labelled with
+    the goods of its background even when the label hid them (a generator bug: 'goods
+    present' on fruit wholly behind the label): now goods count as present only when at
+    least MIN_VISIBLE_GOODS of one fruit (of the photo, for a dev photo) is in view, as
+    absent when drawn fruit is all but hidden, and are not scored ('') in between."""
+    if kind.startswith("photo:"):
+        has, damaged = goods_of.get(kind[6:], ("", ""))
+    elif kind.startswith("table-"):  # fruit drawn on the table, fresh or damaged
+        has, damaged = "1", "1" if kind == "table-damaged" else "0"
+    else:
+        return "0", ""
+    if has != "1" or visible is None or visible >= MIN_VISIBLE_GOODS:
+        return has, damaged
+    if kind.startswith("table-") and visible < MAX_HIDDEN_GOODS:
+        return "0", ""
+    return "", ""
 
 
 def generate(seed: int, waybills: int = 500, negatives: int = 250, *,
@@ -105,7 +135,7 @@ def generate(seed: int, waybills: int = 500, negatives: int = 250, *,
             courier = COURIERS[i % len(COURIERS)]
             number = tracking_number(courier.code, rng)
             flat, nbox = draw_label(courier, number, rng)
-            data, kind, covered, s = compose(flat, c, rng, photos, nbox)
+            data, kind, covered, s, visible = compose(flat, c, rng, photos, nbox)
             digit_px = (nbox[3] - nbox[1]) * s * c["dim"] ** 0.5
             legible = (digit_px >= MIN_LEGIBLE_PX and c["blur"] <= digit_px / 6
                        and c["motion"] <= digit_px / 2 and not covered)
@@ -116,19 +146,22 @@ def generate(seed: int, waybills: int = 500, negatives: int = 250, *,
             what = kinds[(i - waybills) % len(kinds)]
             if what == "texture":
                 size = scene.SIZES[int(rng.integers(len(scene.SIZES)))]
-                bg, kind = scene.background(rng, size, [], kind=str(rng.choice(list(scene.TEXTURES))))
+                bg, kind, _ = scene.background(rng, size, [],
+                                               kind=str(rng.choice(list(scene.TEXTURES))))
                 data = scene.finish(np.asarray(bg, np.float32), rng, c["dim"], c["blur"], 0,
                                     c["quality"])
+                visible = None
             else:
-                data, kind, _, _ = compose(NEGATIVES[what](rng), c, rng, photos, None)
+                data, kind, _, _, visible = compose(NEGATIVES[what](rng), c, rng, photos, None)
             digit_px = 0.0
             row = {"has_waybill": "0", "tracking_number": "", "category": f"negative-{what}",
                    "barcode_text": ""}
-        has_goods, damaged = _goods(kind, goods_of)
+        has_goods, damaged = _goods(kind, goods_of, visible)
         notes = " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in c.items())
         row |= {"file": f"{prefix}{seed}-{i:04d}.jpg", "has_goods": has_goods,
                 "goods_damaged": damaged, "source_repo": f"generated/{kind.split(':')[0].split('-')[0]}",
-                "notes": f"{notes} digit_px={digit_px:.1f} background={kind}"}
+                "notes": f"{notes} digit_px={digit_px:.1f} background={kind}"
+                         + ("" if visible is None else f" goods_visible={visible:.2f}")}
         yield Sample({k: row[k] for k in FIELDS}, data)
 
 

@@ -52,9 +52,17 @@ def _tiles(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
 TEXTURES = {"cardboard": _cardboard, "fabric": _fabric, "stripes": _stripes, "tiles": _tiles}
 
 
+def _disc(w: int, h: int, cx: int, cy: int, r: int) -> np.ndarray:
+    """The pixels draw_fruit paints a fruit's body on (its stem is left out)."""
+    yy, xx = np.ogrid[0:h, 0:w]
+    return (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+
+
 def background(rng: np.random.Generator, size: tuple[int, int], photos: list[Path],
-               kind: str | None = None) -> tuple[Image.Image, str]:
-    """A surface: a real photo (when given), a table with fruit, or a texture."""
+               kind: str | None = None) -> tuple[Image.Image, str, list[np.ndarray]]:
+    """A surface: a real photo (when given), a table with fruit, or a texture. Also each
+    drawn fruit's pixel mask, so the caller can tell what a label left visible (none for
+    photos: where their goods are is not known)."""
     w, h = size
     kind = kind or str(rng.choice(["photo" if photos else "table", "table", *TEXTURES]))
     if kind == "photo":
@@ -63,17 +71,21 @@ def background(rng: np.random.Generator, size: tuple[int, int], photos: list[Pat
         s = max(w / im.width, h / im.height)
         im = im.resize((max(w, round(im.width * s)), max(h, round(im.height * s))))
         x, y = int(rng.integers(0, im.width - w + 1)), int(rng.integers(0, im.height - h + 1))
-        return im.crop((x, y, x + w, y + h)), f"photo:{src.name}"
+        return im.crop((x, y, x + w, y + h)), f"photo:{src.name}", []
     if kind == "table":
         im = table_surface(rng, w, h)
         fruits, damaged = int(rng.integers(0, 4)), bool(rng.random() < 0.5)
+        masks = []
         for _ in range(fruits):
             r = int(min(w, h) * rng.uniform(0.1, 0.2))
-            draw_fruit(im, rng, int(rng.uniform(0.1, 0.9) * w), int(rng.uniform(0.15, 0.85) * h),
-                       r, damaged)
-        return im, ("table-damaged" if damaged else "table-fresh") if fruits else "table"
+            cx, cy = int(rng.uniform(0.1, 0.9) * w), int(rng.uniform(0.15, 0.85) * h)
+            draw_fruit(im, rng, cx, cy, r, damaged)
+            # A later fruit drawn over an earlier one hides it as a label would.
+            masks = [m & ~_disc(w, h, cx, cy, r) for m in masks] + [_disc(w, h, cx, cy, r)]
+        kind = ("table-damaged" if damaged else "table-fresh") if fruits else "table"
+        return im, kind, masks
     arr = TEXTURES[kind](rng, w, h)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB"), kind
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB"), kind, []
 
 
 def curve(label: np.ndarray, amount: float) -> np.ndarray:
@@ -85,10 +97,11 @@ def curve(label: np.ndarray, amount: float) -> np.ndarray:
 
 
 def place(bg: np.ndarray, label: np.ndarray, rng: np.random.Generator, frac: float,
-          angle: float, tilt: float) -> tuple[np.ndarray, float]:
+          angle: float, tilt: float) -> tuple[np.ndarray, float, np.ndarray]:
     """Warp the RGBA label onto the RGB background: scale to ``frac`` of the photo's width,
     rotate by ``angle`` degrees, perspective ``tilt`` (corner jitter, of the label side).
-    A tall label is scaled to fit the photo's height instead. Returns (photo, scale)."""
+    A tall label is scaled to fit the photo's height instead. Returns (photo, scale, where
+    the label covers the photo: its alpha, 0..1 per pixel)."""
     H, W = bg.shape[:2]
     h, w = label.shape[:2]
     s = min(frac * W / w, 0.9 * H / h)
@@ -107,7 +120,7 @@ def place(bg: np.ndarray, label: np.ndarray, rng: np.random.Generator, frac: flo
     m = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(label, m, (W, H), flags=cv2.INTER_AREA)
     alpha = warped[..., 3:4].astype(np.float32) / 255
-    return bg * (1 - alpha) + warped[..., :3] * alpha, s
+    return bg * (1 - alpha) + warped[..., :3] * alpha, s, alpha[..., 0]
 
 
 def glare(img: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
