@@ -129,10 +129,16 @@ async def analyse(rt: Runtime, *tables: str) -> None:
 
 async def median_ms(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, float]:
     """(median, max) wall time in ms of ``repeat`` runs after one warm-up run."""
+    times = await times_ms(run, repeat)
+    return statistics.median(times), max(times)
+
+
+async def times_ms(run: Callable[[], Awaitable[Any]], repeat: int) -> list[float]:
+    """The wall times in ms of ``repeat`` runs after one warm-up run."""
     await run()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         await run()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), max(times)
+    return times
