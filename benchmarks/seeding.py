@@ -93,13 +93,29 @@ def when(name: str) -> Any:
 
 async def claims_in_bulk(rt: Runtime, backend: str, start: int, count: int, member_id: int,
                          order_id: int, status: str, submitted: datetime,
-                         due: datetime) -> None:
-    """Claims start+1 .. start+count (explicit ids), made by one INSERT … SELECT."""
+                         due: datetime, *, own_orders: bool = False) -> None:
+    """Claims start+1 .. start+count (explicit ids), made by one INSERT … SELECT. With
+    ``own_orders`` each claim gets an order of its own, a copy of ``order_id`` (as claims
+    are spread over orders in a real community): with all of them on one order, the planner
+    statistics say an order has as many claims as the community and plans around that."""
+    order_of = ":o"
+    if own_orders:
+        async with rt.tx() as s:
+            first = await s.scalar(text("SELECT max(id) FROM orders"))
+            await s.execute(text(
+                "INSERT INTO orders (id, community_id, member_id, source, currency, "
+                "discount_minor, status, placed_at, shipped_at, delivered_at, created_at) "
+                "SELECT x, community_id, member_id, source, currency, discount_minor, status, "
+                "placed_at, shipped_at, delivered_at, created_at "
+                f"FROM orders, {numbers(backend, first, count)} WHERE orders.id = :o"),
+                {"o": order_id})
+        await sequences_past_explicit_ids(rt, backend, "orders")
+        order_of = f"x - {start} + {first}"
     async with rt.tx() as s:
         await s.execute(text(
             "INSERT INTO claims (id, community_id, order_id, member_id, submission_key, status, "
             "reason, currency, refund_minor, submitted_at, review_due_at) "
-            f"SELECT x, :c, :o, :m, 'bench-' || x, :status, 'rotten', 'CNY', 1000, "
+            f"SELECT x, :c, {order_of}, :m, 'bench-' || x, :status, 'rotten', 'CNY', 1000, "
             f":submitted, :due FROM {numbers(backend, start, count)}")
             .bindparams(when("submitted"), when("due")),
             {"c": rt.community_id, "o": order_id, "m": member_id, "status": status,
