@@ -190,6 +190,7 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     rt: Runtime = application.bot_data[RUNTIME_KEY]
+    await handlers.polling.record_handled(application)
     if (server := application.bot_data.pop(intake.SERVER_KEY, None)) is not None:
         await server.stop()
     # The engine stays usable after dispose (a new pool is made on demand), so a restarted

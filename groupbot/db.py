@@ -66,6 +66,10 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> A
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
         kwargs["pool_size"], kwargs["max_overflow"] = SQLITE_POOL
+        # The most recently used connection first: each SQLite connection has its own page
+        # cache, dropped whenever another connection wrote, and its own thread. Taken in turn
+        # (SQLAlchemy's default) a quiet bot's /help went through a cold one every time.
+        kwargs["pool_use_lifo"] = True
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _one_writer_at_a_time(engine)

@@ -101,3 +101,13 @@ async def put_back_unfinished(application: Application) -> int:
     if payloads:
         log.info("handling again %d updates a stopped process had fetched", len(payloads))
     return len(payloads)
+
+
+async def record_handled(application: Application) -> None:
+    """At stop: the done marks still waiting for their batch."""
+    inbox: PolledUpdates | None = application.bot_data.get(INBOX_KEY)
+    if inbox is not None:
+        try:
+            await inbox.flush()
+        except Exception:  # they are answered again after the restart, nothing worse
+            log.warning("could not record the last handled updates", exc_info=True)

@@ -112,7 +112,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     if self.ledger is None or not isinstance(update, Update):
                         now = self._handling(update, key, self.inbox)
                         await coroutine  # PTB's own error handling catches what a handler raises
-                        await self._done(update, key, now)
+                        self._done(update, key, now)
                     else:
                         await self._once(update, key, coroutine)
                 finally:
@@ -152,13 +152,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         handling.set(now)
         return now
 
-    async def _done(self, update: object, key: int, now: Handling | None) -> None:
-        if self.inbox is None or not isinstance(update, Update) or (now and now.done):
-            return
-        try:
-            await self.inbox.done(update.update_id, key)
-        except Exception:  # handled anyway; a restart now would handle it once more
-            log.warning("could not mark update %s done", update.update_id, exc_info=True)
+    def _done(self, update: object, key: int, now: Handling | None) -> None:
+        if self.inbox is not None and isinstance(update, Update) and not (now and now.done):
+            self.inbox.done(update.update_id, key)
 
     async def initialize(self) -> None:
         pass

@@ -44,12 +44,18 @@ handling: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
 
 
 def done_statement(dialect: str, update_id: int, chat_key: int, holder: str) -> Any:
-    """Upsert the update as done: it may be kept (polling), taken (webhook) or not written
-    yet (a quick update done before its batch's keep committed, which then changes nothing)."""
+    return done_rows(dialect, [(update_id, chat_key)], holder)
+
+
+def done_rows(dialect: str, updates: list[tuple[int, int]], holder: str) -> Any:
+    """Upsert ``(update_id, chat_key)`` as done: each may be kept (polling), taken (webhook)
+    or not written yet (a quick update done before its batch's keep committed, which then
+    changes nothing)."""
     now = datetime.now(UTC)
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(TakenUpdate).values(
-        update_id=update_id, chat_key=chat_key, status=UPDATE_DONE, holder=holder,
-        taken_at=now, done_at=now, payload=None, refed=0)
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(TakenUpdate).values([
+        {"update_id": update_id, "chat_key": chat_key, "status": UPDATE_DONE, "holder": holder,
+         "taken_at": now, "done_at": now, "payload": None, "refed": 0}
+        for update_id, chat_key in updates])
     return insert.on_conflict_do_update(
         index_elements=["update_id"],
         set_={"status": UPDATE_DONE, "done_at": now, "payload": None})

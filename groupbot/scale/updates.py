@@ -14,6 +14,7 @@ a crash loses none of those Telegram was already told were received.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
@@ -30,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, UPDATE_TAKEN, TakenUpdate
-from groupbot.scale.handled import done_statement
+from groupbot.scale.handled import done_rows, done_statement
 from groupbot.scale.locks import locks_of
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ KEEP = timedelta(days=2)  # Telegram gives up redelivering long before
 # An update that was in the queue at this many crashes in a row is the likely cause of them
 # (e.g. a photo that kills the process): the next restart logs it and leaves it.
 REFEED_AT_MOST = 3
+DONE_FLUSH_SECONDS = 0.5
 
 
 def process_id() -> str:
@@ -125,24 +127,57 @@ class PolledUpdates:
     def __init__(self, rt: Any, holder: str) -> None:
         self.rt = rt
         self.holder = holder
+        self._done: list[tuple[int, int]] = []  # handled, not recorded yet
+        self._flushing: asyncio.Task[None] | None = None
 
     async def keep(self, updates: list[tuple[int, int, dict[str, Any]]]) -> None:
-        """``(update_id, chat_key, payload)`` of one fetched batch, kept in one transaction."""
+        """``(update_id, chat_key, payload)`` of one fetched batch, kept in one transaction
+        (with the done marks waiting to be written)."""
         now = wall_now()
-        async with self.rt.tx() as session:
-            await session.execute(
-                _insert(self.rt)(TakenUpdate).values([
-                    {"update_id": update_id, "chat_key": chat_key, "status": UPDATE_RECEIVED,
-                     "holder": self.holder, "taken_at": now, "payload": payload, "refed": 0}
-                    for update_id, chat_key, payload in updates])
-                .on_conflict_do_nothing(index_elements=["update_id"]))
+        done, self._done = self._done, []
+        try:
+            async with self.rt.tx() as session:
+                await session.execute(
+                    _insert(self.rt)(TakenUpdate).values([
+                        {"update_id": update_id, "chat_key": chat_key,
+                         "status": UPDATE_RECEIVED, "holder": self.holder, "taken_at": now,
+                         "payload": payload, "refed": 0}
+                        for update_id, chat_key, payload in updates])
+                    .on_conflict_do_nothing(index_elements=["update_id"]))
+                if done:
+                    await session.execute(done_rows(self.rt.engine.dialect.name, done,
+                                                    self.holder))
+        except BaseException:
+            self._done[:0] = done
+            raise
 
-    async def done(self, update_id: int, chat_key: int) -> None:
-        """Handled without a write of its own (else that write marked it: scale/handled.py),
-        or failed in a way a retry would repeat."""
-        async with self.rt.tx() as session:
-            await session.execute(done_statement(self.rt.engine.dialect.name, update_id,
-                                                 chat_key, self.holder))
+    def done(self, update_id: int, chat_key: int) -> None:
+        """Handled without a write of its own (a write marks it itself: scale/handled.py), or
+        failed in a way a retry would repeat. Such updates changed nothing, so their marks go
+        in batches, with the next keep or within ``DONE_FLUSH_SECONDS``: a crash before that
+        only means one of them is answered again."""
+        self._done.append((update_id, chat_key))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(DONE_FLUSH_SECONDS)
+        try:
+            await self.flush()
+        except Exception:  # kept for the next keep or flush
+            log.warning("could not record %d handled updates", len(self._done), exc_info=True)
+
+    async def flush(self) -> None:
+        done, self._done = self._done, []
+        if not done:
+            return
+        try:
+            async with self.rt.tx() as session:
+                await session.execute(done_rows(self.rt.engine.dialect.name, done,
+                                                self.holder))
+        except BaseException:
+            self._done[:0] = done
+            raise
 
     async def known(self, update_ids: list[int]) -> set[int]:
         async with self.rt.tx() as session:
