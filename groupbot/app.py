@@ -42,6 +42,7 @@ from groupbot.analytics import digest as report_digest
 from groupbot.clock import Clock
 from groupbot.evidence import EvidenceEngine
 from groupbot.intake import server as intake
+from groupbot.models.scale import PROCESS_BOT
 from groupbot.people import ensure_community
 from groupbot.resolutions import returns
 from groupbot.resolutions import watch as parcel_watch
@@ -176,6 +177,10 @@ async def _post_init(application: Application) -> None:
     async with rt.tx() as session:
         community = await ensure_community(session, rt.settings)
         rt.community_id = community.id
+    # Announce this process before it takes any work: a row another process finds "sending"
+    # by a holder with no heartbeat row counts as a dead one's and is taken over (sent twice).
+    await beats.beat(rt, PROCESS_BOT, "webhook" if rt.settings.webhook_url else "polling",
+                     False)
     rt.bot_username = application.bot.username
     if hasattr(evidence := rt.extras.get("evidence"), "open"):  # evidence workers' queue
         await evidence.open()
