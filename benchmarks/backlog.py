@@ -39,7 +39,7 @@ from benchmarks.seeding import (  # noqa: E402
     sequences_past_explicit_ids,
     when,
 )
-from groupbot import claims, deal_card, deals, notify  # noqa: E402
+from groupbot import claims, deal_card, deals, outbox_dispatch  # noqa: E402
 from groupbot.broadcasts.schedule import start_due  # noqa: E402
 from groupbot.models.claims import CLAIM_APPROVED, CLAIM_PENDING  # noqa: E402
 from groupbot.reviews import clocks, payouts, queue  # noqa: E402
@@ -141,7 +141,7 @@ def timed(rt: Runtime) -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
         ("tick: reviews_cards.refresh_cards",
          as_ticked(rt, handlers.reviews_cards.refresh_cards)),
         ("tick: broadcasts start_due", lambda: start_due(rt)),
-        ("tick: notify.dispatch_due", as_ticked(rt, notify.dispatch_due)),
+        ("tick: outbox_dispatch.dispatch_due", as_ticked(rt, outbox_dispatch.dispatch_due)),
     ]
 
 

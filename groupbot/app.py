@@ -34,7 +34,7 @@ import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 import handlers.webhook
-from groupbot import claims, db, deal_card, deals, notify, posts, schedule
+from groupbot import claims, db, deal_card, deals, outbox_dispatch, posts, schedule
 from groupbot.aftercare import clocks as aftercare_clocks
 from groupbot.aftercare import visits as aftercare_visits
 from groupbot.analytics import alerts as batch_alerts
@@ -158,7 +158,7 @@ def build_application(
               *handlers.desk_transport.desk_jobs(application),
               aftercare_visits.plan, aftercare_visits.send_due,
               aftercare_clocks.escalate_overdue,
-              schedule.anywhere(notify.dispatch_due), beats.housekeeping],
+              schedule.anywhere(outbox_dispatch.dispatch_due), beats.housekeeping],
         interval=settings.tick_seconds,
     )
     return application

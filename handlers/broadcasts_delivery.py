@@ -14,7 +14,7 @@ from telegram import Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from groupbot import notify
+from groupbot import notify, outbox_dispatch
 from groupbot.broadcasts import delivery, schedule
 from groupbot.runtime import Runtime
 from groupbot.scale.leader import is_leading
@@ -108,4 +108,4 @@ async def _deliver(application: Application, broadcast_id: int) -> None:
         log.exception("broadcast %s: delivery stopped by an error", broadcast_id)
         return
     if application.running:  # the report waits in the outbox: send it now, not next tick
-        await run_due(rt, sender, [notify.dispatch_due])
+        await run_due(rt, sender, [outbox_dispatch.dispatch_due])

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 import messages
-from groupbot import notify, texts
+from groupbot import notify, outbox_dispatch, texts
 from groupbot.clock import FrozenClock
 from groupbot.db import make_sessionmaker
 from groupbot.models import OutboxMessage
@@ -66,7 +66,7 @@ async def test_a_killed_processs_outbox_rows_go_out_once_after_its_heartbeat_lap
     try:
         await beats.beat(a, PROCESS_BOT, "webhook", False)
         try:
-            await notify.dispatch_due(a, DiesMidSend(TelegramSender(bot.app.bot),
+            await outbox_dispatch.dispatch_due(a, DiesMidSend(TelegramSender(bot.app.bot),
                                                      SENT_BEFORE_THE_KILL))
             raise AssertionError("process A was meant to die")
         except Killed:
@@ -88,7 +88,7 @@ async def test_a_killed_processs_outbox_rows_go_out_once_after_its_heartbeat_lap
 
         # A's heartbeat is fresh: B leaves its rows alone (A may still be sending them).
         await tick_now(bot.app)
-        assert await notify.dispatch_due(bot.rt, TelegramSender(bot.app.bot)) == 0
+        assert await outbox_dispatch.dispatch_due(bot.rt, TelegramSender(bot.app.bot)) == 0
         unsent = [p for p in people if p.id in held]
         assert all(bot.sb.bot_messages(p) == [] for p in unsent)
 
