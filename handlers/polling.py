@@ -3,10 +3,11 @@
 PTB's Updater confirms a batch to Telegram with its next getUpdates call, while the batch may
 still be waiting in the Application's queue; a SIGKILL then lost it (a member's /start, a tap,
 a photo) and Telegram never sent it again. Here the Updater polls through ``KeepingBot``: a
-batch goes to the queue at once (nobody waits for the database to be answered) and is kept in
-the database meanwhile; the next getUpdates, which confirms it, first waits for that keep. The
-processor marks each update done when it has been handled, and a restart puts the kept ones
-that are not done back into the queue before polling again.
+batch goes to the queue at once (nobody waits for the database), and the next getUpdates,
+which confirms it, first keeps in the database whatever of it is not handled yet (after
+``HANDLED_WAIT``: when the bot is not busy, nothing is left by then and nothing is written).
+The processor marks each update done when it has been handled, and a restart puts the kept
+ones that are not done back into the queue before polling again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from handlers.processor import PerChatUpdateProcessor, chat_key
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+# How long the next getUpdates waits for the last batch to be handled before keeping what is
+# left of it: a batch handled by then costs no write (most batches, when the bot is not busy),
+# and the next poll goes at most this much later.
+HANDLED_WAIT = 0.025
 INBOX_KEY = "groupbot.polled_updates"
 
 
@@ -34,16 +39,16 @@ class KeepingBot:
     def __init__(self, bot: Bot, inbox: PolledUpdates) -> None:
         self._bot = bot
         self._inbox = inbox
-        self._keeping: asyncio.Task[None] | None = None
+        self._fetched: list[Update] = []  # the last batch, confirmed by the next call
         self.known_up_to = 0  # kept before this start: Telegram may send those once more
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bot, name)
 
     async def get_updates(self, offset: int | None = None, **kwargs: Any) -> tuple[Update, ...]:
-        if self._keeping is not None:  # this call confirms the last batch: keep it first
-            await self._keeping
-            self._keeping = None
+        if self._fetched:  # this call confirms the last batch: keep what is not handled yet
+            batch, self._fetched = self._fetched, []
+            await self._keep_unhandled(batch)
         while True:
             updates = await self._bot.get_updates(offset=offset, **kwargs)
             fresh = await self._not_known(updates)
@@ -52,9 +57,18 @@ class KeepingBot:
             # Only updates the restart took from the database: confirm them and poll on.
             offset = updates[-1].update_id + 1
         if fresh:
-            batch = [(u.update_id, chat_key(u), u.to_dict()) for u in fresh]
-            self._keeping = asyncio.create_task(self._keep(batch))
+            self._fetched = list(fresh)
+            self._inbox.fetched([u.update_id for u in fresh])
         return fresh
+
+    async def _keep_unhandled(self, batch: list[Update]) -> None:
+        """A batch handled within ``HANDLED_WAIT`` (the usual case when the bot is not busy)
+        needs no keeping: what it changed is committed and marked done, and it was answered.
+        The rest is kept before Telegram is told it arrived."""
+        left = await self._inbox.still_unhandled([u.update_id for u in batch], HANDLED_WAIT)
+        if left:
+            await self._keep([(u.update_id, chat_key(u), u.to_dict())
+                              for u in batch if u.update_id in left])
 
     async def _not_known(self, updates: tuple[Update, ...]) -> tuple[Update, ...]:
         """Drop what the last process kept (Telegram sends a batch again until confirmed).

@@ -153,7 +153,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return now
 
     def _done(self, update: object, key: int, now: Handling | None) -> None:
-        if self.inbox is not None and isinstance(update, Update) and not (now and now.done):
+        if self.inbox is None or not isinstance(update, Update):
+            return
+        self.inbox.handled(update.update_id)
+        if not (now and now.done):
             self.inbox.done(update.update_id, key)
 
     async def initialize(self) -> None:

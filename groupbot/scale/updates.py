@@ -129,6 +129,30 @@ class PolledUpdates:
         self.holder = holder
         self._done: list[tuple[int, int]] = []  # handled, not recorded yet
         self._flushing: asyncio.Task[None] | None = None
+        self._unhandled: set[int] = set()  # fetched, not kept, not handled yet
+        self._progress = asyncio.Event()
+
+    def fetched(self, update_ids: list[int]) -> None:
+        self._unhandled.update(update_ids)
+
+    def handled(self, update_id: int) -> None:
+        """Handled (answered, and what it changed committed): it needs no keeping."""
+        if update_id in self._unhandled:
+            self._unhandled.discard(update_id)
+            self._progress.set()
+
+    async def still_unhandled(self, update_ids: list[int], seconds: float) -> set[int]:
+        """Those of ``update_ids`` not handled within ``seconds``; forgotten here after, since
+        the caller keeps them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := self._unhandled.intersection(update_ids)) and (
+                wait := deadline - loop.time()) > 0:
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), wait)
+        self._unhandled.difference_update(update_ids)
+        return left
 
     async def keep(self, updates: list[tuple[int, int, dict[str, Any]]]) -> None:
         """``(update_id, chat_key, payload)`` of one fetched batch, kept in one transaction

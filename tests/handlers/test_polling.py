@@ -3,6 +3,8 @@ next getUpdates) is kept until handled, and a restart handles it — once."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 from telegram import Update
 
@@ -147,3 +149,37 @@ async def test_a_deal_decided_just_before_a_crash_is_not_decided_again_after_the
     assert set((await kept(bot)).values()) == {UPDATE_DONE}
     async with bot.rt.tx() as s:
         assert await s.scalar(select(func.count()).select_from(Deal)) == 1
+
+
+async def test_a_batch_handled_before_the_next_poll_is_not_written_before_it_is_done(
+        bot, monkeypatch):
+    """When the bot is not busy a /help is answered before the next getUpdates: it is only
+    marked done, never kept (one write fewer per update); one that is not handled in time is
+    kept as before (the crash tests above)."""
+    from groupbot.scale.updates import PolledUpdates
+
+    kept_batches: list[list[int]] = []
+    real_keep = PolledUpdates.keep
+
+    async def keep(self, updates):
+        kept_batches.append([u for u, _, _ in updates])
+        await real_keep(self, updates)
+
+    monkeypatch.setattr(PolledUpdates, "keep", keep)
+    ming = bot.sb.add_user("小明", language_code="zh-hans")
+    await bot.say(ming, "/help")
+    [help_text] = bot.texts(ming)
+    assert help_text.startswith(messages.t("zh-Hans", "start.role.member"))
+    await bot.say(ming, "/help")  # its getUpdates confirmed the first one
+    assert bot.texts(ming) == [help_text]
+    await bot.settle()
+    assert kept_batches == []
+    async def both_done() -> bool:
+        return list((await kept(bot)).values()) == [UPDATE_DONE, UPDATE_DONE]
+
+    done = False
+    for _ in range(40):  # the done marks go in one batch within half a second
+        if done := await both_done():
+            break
+        await asyncio.sleep(0.05)
+    assert done
