@@ -251,6 +251,7 @@ async def photo_client(mode: str, photos: int, concurrency: int) -> None:
     """One bot process's evidence path, analysing ``photos`` photos (run as a subprocess)."""
     from groupbot.evidence import EvidenceEngine
     from groupbot.runtime import Runtime
+    from groupbot.scale.updates import current_chat
     from groupbot.settings import Settings
     from groupbot.worker.queue import QueuedEvidenceEngine
 
@@ -265,12 +266,15 @@ async def photo_client(mode: str, photos: int, concurrency: int) -> None:
     pics = [p + os.urandom(8) + str(os.getpid()).encode() for p in pics]
     sem = asyncio.Semaphore(concurrency)
 
-    async def one(data: bytes) -> None:
+    async def one(n: int, data: bytes) -> None:
         async with sem:
+            # Each photo a different member's claim, as in a bad batch: the queue keeps one
+            # chat's photos in order (its lock) and runs different chats' side by side.
+            current_chat.set(os.getpid() * 1000 + n)
             found = await engine.analyse_photo(data, [TRACKING])
             assert found.error is None, found.error
 
-    await asyncio.gather(*(one(p) for p in pics))
+    await asyncio.gather(*(one(n, p) for n, p in enumerate(pics)))
     if mode == "queue":
         await engine.close_async()
     local.close()

@@ -58,7 +58,10 @@ class QueuedEvidenceEngine:
         check_id = await self._store(data, list(expected), ocr_mode)
         found = await self._findings(check_id)
         if found is None:
-            job = self.app.configure_task(CHECK_PHOTO, lock=f"chat:{current_chat.get()}")
+            # One chat's photos in order; work outside any chat (0) takes no lock: one shared
+            # lock would run all of it one job at a time, however many workers there are.
+            chat = current_chat.get()
+            job = self.app.configure_task(CHECK_PHOTO, lock=f"chat:{chat}" if chat else None)
             await job.defer_async(check_id=check_id)
             found = await self._wait(check_id, timeout or WAIT_SECONDS)
         return found

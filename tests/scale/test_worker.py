@@ -103,3 +103,30 @@ async def test_a_claim_photo_is_checked_by_a_worker_and_the_member_told_after(bo
     async with bot.rt.tx() as s:
         [row] = list(await s.scalars(select(PhotoCheckJob)))
     assert row.status == CHECK_DONE and row.runs == 1
+
+
+async def _deferred_locks(runtime) -> list[str | None]:
+    async with runtime.engine.connect() as conn:
+        return list((await conn.execute(text(
+            "SELECT lock FROM procrastinate_jobs WHERE task_name = 'groupbot.check_photo' "
+            "ORDER BY id"))).scalars())
+
+
+async def test_a_chats_photos_share_its_lock_and_work_of_no_chat_takes_none(runtime):
+    """Per-chat order on the workers; a photo checked outside any chat must not share one
+    lock with every other such photo (that ran them one at a time on any number of workers)."""
+    from groupbot.scale.updates import current_chat
+
+    queue = QueuedEvidenceEngine(runtime, EvidenceEngine(workers=0))
+    await queue.open()
+    try:
+        async def ask(chat: int, seed: int) -> None:
+            current_chat.set(chat)
+            await queue.analyse_photo(make_claim_photo(TRACKING, seed=seed), [TRACKING],
+                                      timeout=0.2)  # no worker runs: only the job is looked at
+
+        await asyncio.gather(ask(4242, 1), ask(0, 2))
+        assert sorted(map(str, await _deferred_locks(runtime))) == ["None", "chat:4242"]
+    finally:
+        await queue.close_async()
+        queue.close()
