@@ -17,7 +17,7 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from telegram import Update
@@ -106,10 +106,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             read_only = _read_only(update)
             quick_answer.set(read_only)
             slots = self._read_only_slots if read_only else self._slots
-            async with lock, slots:
+            replicas = self.ledger is not None and isinstance(update, Update)
+            # The chat's lock across replicas (a connection of a small pool) is taken before
+            # the slot, never after: a handler gives its slot back while it speaks and takes it
+            # again, and with the slot outside, every slot could go to updates waiting for a
+            # lock connection held by those waiting for a slot (webhook mode stalled for good).
+            async with lock, (self.ledger.chat(key) if replicas else nullcontext()), slots:
                 held = _held.set(slots)
                 try:
-                    if self.ledger is None or not isinstance(update, Update):
+                    if not replicas:
                         now = self._handling(update, key, self.inbox)
                         await coroutine  # PTB's own error handling catches what a handler raises
                         self._done(update, key, now)
@@ -125,22 +130,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 self._locks.pop(key, None)
 
     async def _once(self, update: Update, key: int, coroutine: Awaitable[Any]) -> None:
-        assert self.ledger is not None
-        async with self.ledger.chat(key):
-            if not await self.ledger.take(update.update_id, key):
-                self.duplicates += 1
-                log.info("update %s was handled already: dropped", update.update_id)
-                close_quietly(coroutine)
-                return
-            now = self._handling(update, key, self.ledger)
-            try:
-                await coroutine
-            except Exception:  # PTB's error handler saw it; a retry would fail the same way
-                if not (now and now.done):
-                    await self.ledger.done(update.update_id, key)
-                raise
+        assert self.ledger is not None  # the caller holds the chat's lock
+        if not await self.ledger.take(update.update_id, key):
+            self.duplicates += 1
+            log.info("update %s was handled already: dropped", update.update_id)
+            close_quietly(coroutine)
+            return
+        now = self._handling(update, key, self.ledger)
+        try:
+            await coroutine
+        except Exception:  # PTB's error handler saw it; a retry would fail the same way
             if not (now and now.done):
                 await self.ledger.done(update.update_id, key)
+            raise
+        if not (now and now.done):
+            await self.ledger.done(update.update_id, key)
 
     @staticmethod
     def _handling(update: object, key: int,

@@ -90,3 +90,26 @@ async def test_one_chats_updates_wait_for_each_other_across_replicas(
         assert await waiting == 200
         await sandbox.settle()
         assert len(sandbox.bot_messages(ming)) == 1
+
+
+async def test_more_chats_at_once_than_lock_connections_and_slots_are_all_answered(
+        sandbox, database, clock, settings_for, monkeypatch):
+    """Each chat's cross-replica lock is a connection of a small pool, and a handler gives its
+    slot back while it speaks. The lock was taken inside the slot: updates waiting for a lock
+    connection took every slot back, those holding one waited for a slot, and the replica
+    stopped answering for good (benchmarks/scale.py --only updates, 32 at a time)."""
+    from groupbot.scale import locks
+    from handlers import processor
+
+    monkeypatch.setattr(locks, "LOCK_CONNECTIONS", 2)
+    monkeypatch.setattr(processor, "READ_ONLY_SLOTS", 3)
+    members = [sandbox.add_user(f"成员{n}", started=True) for n in range(12)]
+    async with webhook_replicas(sandbox, database, clock, settings_for, 1) as [(_bot, url)]:
+        updates = [private_command(910_000 + n, who, "/help") for n, who in enumerate(members)]
+        statuses = await asyncio.wait_for(asyncio.gather(
+            *(post_update(url, u, SECRET) for u in updates)), 60)
+        assert statuses == [200] * len(members)
+        await sandbox.settle()
+        answers = [[m["text"] for m in sandbox.bot_messages(who)] for who in members]
+        assert all(len(a) == 1 for a in answers)
+        assert len({a[0] for a in answers}) == 1  # every member the same member's help
