@@ -48,7 +48,10 @@ class Status:
 async def _queue(session: AsyncSession, name: str, model: Any, *where: Any,
                  due: Any = None) -> Queue:
     depth = await session.scalar(select(func.count()).select_from(model).where(*where))
-    oldest = await session.scalar(select(func.min(due)).where(*where)) if due is not None else None
+    # From the same FROM as the depth: left to SQLAlchemy, a join's two tables were a
+    # cartesian product and the oldest came from a claim paired with another's review.
+    oldest = (await session.scalar(select(func.min(due)).select_from(model).where(*where))
+              if due is not None else None)
     return Queue(name, int(depth or 0), oldest)
 
 
