@@ -8,7 +8,8 @@ SQLite's busy handler sleeps and tries again (1, 2, 5, … up to 100 ms a sleep)
 burst of writes (a hundred claimants' steps) the writers spent most of their time asleep while
 the lock was free (py-spy: 55 % of the database threads' time in usleep). Within one process
 the writers therefore queue on an asyncio lock instead, taken at a transaction's first write
-and given back at its commit or rollback (``_one_writer_at_a_time``); SQLite's own lock still
+and given back at its commit or rollback (``_one_writer_at_a_time``), the record of a message
+Telegram already accepted ahead of the others (``WriterQueue``); SQLite's own lock still
 decides between processes (a CLI command beside the bot).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -91,26 +93,73 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _HOLDS = "groupbot.writer_lock"
+_URGENT = "groupbot.urgent_write"
+
+
+class WriterQueue:
+    """One writer at a time, first come first served, except that an urgent writer goes
+    ahead of every waiting ordinary one: the record of a message Telegram already accepted
+    (groupbot/sent_records.py) must not wait behind a hundred claim steps, as a process killed
+    in that wait sends the message again."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._held and not self._urgent and not self._ordinary:
+            self._held = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as the waiter was cancelled: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the lock passes to it: still held
+                    return
+        self._held = False
+
+
+def urgent_write(conn: Any) -> None:
+    """Mark the connection's transaction (an AsyncConnection) as one that goes ahead in the
+    queue of SQLite writers; a no-op on PostgreSQL."""
+    conn.sync_connection.info[_URGENT] = True
 
 
 def _one_writer_at_a_time(engine: AsyncEngine) -> None:
-    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriterQueue] = (
         weakref.WeakKeyDictionary())
 
     def writing(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if _HOLDS in conn.info or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        lock = locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-        await_only(lock.acquire())  # we run inside SQLAlchemy's greenlet: the loop goes on
-        conn.info[_HOLDS] = lock
+        queue = queues.setdefault(asyncio.get_running_loop(), WriterQueue())
+        # we run inside SQLAlchemy's greenlet: the loop goes on
+        await_only(queue.acquire(urgent=conn.info.pop(_URGENT, False)))
+        conn.info[_HOLDS] = queue
 
     def done(conn: Any, *_args: Any) -> None:
-        if (lock := conn.info.pop(_HOLDS, None)) is not None:
-            lock.release()
+        conn.info.pop(_URGENT, None)
+        if (queue := conn.info.pop(_HOLDS, None)) is not None:
+            queue.release()
 
     def returned(_dbapi_conn: Any, record: Any) -> None:  # in case neither event came
-        if (lock := record.info.pop(_HOLDS, None)) is not None:
-            lock.release()
+        record.info.pop(_URGENT, None)
+        if (queue := record.info.pop(_HOLDS, None)) is not None:
+            queue.release()
 
     sync = engine.sync_engine
     event.listen(sync, "before_cursor_execute", writing)

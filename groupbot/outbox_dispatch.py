@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from groupbot.claiming import claimable
 from groupbot.models import Member, OutboxMessage
@@ -40,6 +40,7 @@ from groupbot.notify import (
 from groupbot.runtime import Runtime
 from groupbot.scale import beats
 from groupbot.scale.updates import wall_now
+from groupbot.sent_records import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,12 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
         for row in rows:
             row.status, row.not_before, row.sending_by = OUTBOX_SENDING, now, me
             row.attempts += 1
+    if not rows:
+        return 0
     lanes: dict[int, list[int]] = {}
     for row in rows:
         lanes.setdefault(row.chat_id, []).append(row.id)
+    recorder = await Recorder.open(rt, _SENT)
     # Each chat's rows in order, the chats side by side: a group whose per-minute budget is
     # used up (ChatBusy) waits on its own, and never holds up other people's notices.
     gate = asyncio.Semaphore(LANES)
@@ -86,7 +90,7 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
             done = 0
             for n, row_id in enumerate(ids):
                 try:
-                    done += await _send_one(rt, sender, row_id)
+                    done += await _send_one(rt, sender, recorder, row_id)
                 except ChatBusy as busy:  # not sent: this row and the chat's later ones wait
                     await _release(rt, ids[n:])
                     await _chat_waits(rt, chat_id, busy.seconds)
@@ -98,7 +102,10 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
                     await _give_back(rt, row_id, UNEXPECTED_RETRY_SECONDS)
             return done
 
-    return sum(await asyncio.gather(*(lane(c, ids) for c, ids in lanes.items())))
+    try:
+        return sum(await asyncio.gather(*(lane(c, ids) for c, ids in lanes.items())))
+    finally:
+        await recorder.close()
 
 
 async def _release(rt: Runtime, ids: list[int]) -> None:
@@ -138,22 +145,20 @@ def _process_lease(rt: Runtime) -> timedelta:
     return timedelta(seconds=rt.settings.process_lease_seconds)
 
 
-async def _record_sent(rt: Runtime, row_id: int, message_id: int) -> None:
-    """The first thing after Telegram accepted a message: one UPDATE, committed. A process
-    killed before this commit leaves the row "sending", and whoever takes it over sends it
-    again: that gap (Telegram's answer on its way back, one UPDATE) is the duplicate window."""
-    async with rt.tx() as session:
-        await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id)
-            .values(status=OUTBOX_SENT, message_id=message_id, sent_at=rt.clock.now(),
-                    last_error=None, sending_by=None))
+# The first thing after Telegram accepted a message. A process killed before this commit leaves
+# the row "sending", and whoever takes it over sends it again: that gap (Telegram's answer on
+# its way back, this UPDATE) is the duplicate window, hence the Recorder's shortest way.
+_SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
+         .values(status=OUTBOX_SENT, message_id=bindparam("b_message"),
+                 sent_at=bindparam("b_at"), last_error=None, sending_by=None))
 
 
-async def _record_sent_surely(rt: Runtime, row_id: int, message_id: int) -> None:
-    """Telegram has the message: a failed record is tried again, never turned into a resend."""
+async def _record_sent_surely(recorder: Recorder, row_id: int, message_id: int) -> None:
+    """Telegram has the message: a failed record is tried again (the Recorder falls back to
+    the pool after a failure), never turned into a resend."""
     for attempt in range(RECORD_TRIES):
         try:
-            await _record_sent(rt, row_id, message_id)
+            await recorder.sent(row_id, message_id)
             return
         except Exception:
             if attempt == RECORD_TRIES - 1:
@@ -162,7 +167,7 @@ async def _record_sent_surely(rt: Runtime, row_id: int, message_id: int) -> None
             await asyncio.sleep(0.5 * (attempt + 1))
 
 
-async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
+async def _send_one(rt: Runtime, sender: Sender, recorder: Recorder, row_id: int) -> int:
     """1 sent, 0 not (cancelled, failed, to retry later). ChatBusy goes to the caller."""
     async with rt.tx() as session:
         row = await session.get(OutboxMessage, row_id)
@@ -197,7 +202,7 @@ async def _send_one(rt: Runtime, sender: Sender, row_id: int) -> int:
     except SendError as exc:
         status, error, delay = OUTBOX_PENDING, str(exc), 30
     else:
-        await _record_sent_surely(rt, row_id, message_id)
+        await _record_sent_surely(recorder, row_id, message_id)
         return 1
     now = rt.clock.now()
     async with rt.tx() as session:

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import notify
+from groupbot.db import urgent_write
 from groupbot.models import Post
 from groupbot.models.scale import ProcessBeat
 from groupbot.runtime import Runtime
@@ -138,12 +139,17 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     except notify.SendError as exc:  # it may have arrived: counts as a send
         log.warning("post %s: send failed, maybe delivered: %s", post_id, exc)
         return None
+    # Telegram has it: the record is the duplicate window, so its UPDATE comes first and, on
+    # SQLite, ahead of the writers waiting (a process killed before this commit posts again).
     async with rt.tx() as session:
-        post = await session.get(Post, post_id)
-        assert post is not None
-        post.message_id, post.sent_at = message_id, rt.clock.now()
-        if (posted := KINDS[post.kind].posted) is not None:
-            await posted(session, rt, post, message_id)
+        urgent_write(await session.connection())
+        await session.execute(update(Post).where(Post.id == post_id)
+                              .values(message_id=message_id, sent_at=rt.clock.now())
+                              .execution_options(synchronize_session=False))
+        if kind.posted is not None:
+            post = await session.get(Post, post_id)
+            assert post is not None
+            await kind.posted(session, rt, post, message_id)
     return message_id
 
 

@@ -1,6 +1,7 @@
 """SQLite's one writer at a time: in one process the writers queue, first come first served
 (not SQLite's busy handler, whose sleeps let whoever retries next win), readers are not held
-by them, and a rolled-back or failed writer lets the next one in."""
+by them, a rolled-back or failed writer lets the next one in, and the record of a message
+Telegram already accepted goes ahead of the writers waiting."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncio
 import pytest
 from sqlalchemy import event, text
 
-from groupbot.db import make_engine, make_sessionmaker, transaction
+from groupbot.db import WriterQueue, make_engine, make_sessionmaker, transaction, urgent_write
 
 
 @pytest.fixture
@@ -75,3 +76,53 @@ async def test_a_reader_is_not_held_by_a_writer_and_a_rollback_lets_the_next_wri
         await s.execute(text("INSERT INTO tally VALUES (2)"))
     async with transaction(sessions) as s:
         assert list(await s.scalars(text("SELECT n FROM tally"))) == [2]
+
+
+async def test_the_record_of_a_sent_message_goes_ahead_of_the_writers_waiting(sqlite):
+    sessions = make_sessionmaker(sqlite)
+    holding, release = asyncio.Event(), asyncio.Event()
+    committed: list[str] = []
+
+    async def holder() -> None:
+        async with transaction(sessions) as s:
+            await s.execute(text("INSERT INTO tally VALUES (0)"))
+            holding.set()
+            await release.wait()
+        committed.append("holder")
+
+    async def writer(name: str, n: int, urgent: bool = False) -> None:
+        async with transaction(sessions) as s:
+            if urgent:
+                urgent_write(await s.connection())
+            await s.execute(text("INSERT INTO tally VALUES (:n)"), {"n": n})
+        committed.append(name)
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+    steps = [asyncio.create_task(writer(f"step {n}", n)) for n in (1, 2, 3)]
+    await asyncio.sleep(0.05)  # the three claim steps wait in the queue
+    record = asyncio.create_task(writer("sent record", 9, urgent=True))
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.gather(first, record, *steps)
+    assert committed == ["holder", "sent record", "step 1", "step 2", "step 3"]
+    # The mark is the transaction's: the connection's next writer is an ordinary one again.
+    await writer("step 4", 4)
+    assert committed[-1] == "step 4"
+
+
+async def test_a_writer_cancelled_while_waiting_or_as_its_turn_came_passes_the_lock_on():
+    queue = WriterQueue()
+    await queue.acquire()
+    gone = asyncio.create_task(queue.acquire())
+    handed = asyncio.create_task(queue.acquire(urgent=True))
+    later = asyncio.create_task(queue.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()  # cancelled while waiting: leaves the queue
+    await asyncio.sleep(0)
+    queue.release()  # the lock passes to `handed` ...
+    handed.cancel()  # ... which is cancelled before it runs: the lock goes on to `later`
+    await asyncio.gather(gone, handed, return_exceptions=True)
+    await asyncio.wait_for(later, 1)
+    queue.release()
+    await asyncio.wait_for(queue.acquire(), 1)  # free again

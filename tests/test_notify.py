@@ -150,15 +150,17 @@ async def test_a_sent_message_whose_record_fails_once_is_recorded_not_sent_again
     from groupbot.models import OutboxMessage
 
     ming, hong = await _two_notices(runtime)
-    real, failed = outbox_dispatch._record_sent, []
+    from groupbot import sent_records
 
-    async def flaky(rt, row_id, message_id):
+    real, failed = sent_records.Recorder._write, []
+
+    async def flaky(recorder, sends):
         if not failed:
-            failed.append(row_id)
+            failed.append(sends)
             raise OSError("database is gone for a moment")
-        await real(rt, row_id, message_id)
+        await real(recorder, sends)
 
-    monkeypatch.setattr(outbox_dispatch, "_record_sent", flaky)
+    monkeypatch.setattr(sent_records.Recorder, "_write", flaky)
     sender = Recorder()
     assert await outbox_dispatch.dispatch_due(runtime, sender) == 2
     runtime.clock.advance(seconds=60)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from groupbot import notify
 from groupbot.broadcasts import progress, targets
@@ -42,6 +42,7 @@ from groupbot.models.broadcasts import (
 )
 from groupbot.people import deactivate_group, migrate_group
 from groupbot.runtime import Runtime
+from groupbot.sent_records import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ async def deliver(
     results: list[tuple[_Job, Outcome]] = []
     flushed = loop.time()
     cancelled = False
-    recorder = await Recorder.open(rt)
+    recorder = await Recorder.open(rt, _SENT)
     try:
         while not stopping() and not cancelled:
             if len(ready) + len(running) <= window // 2:
@@ -266,93 +267,11 @@ async def _send(sender: BroadcastSender, content: tuple[str | None, str | None],
     return "recorded", message_id
 
 
-class NotRecorded(Exception):
-    """The write that carried this send failed or was cancelled: the batch records it."""
-
-
 _SENT = (update(BroadcastDelivery)
          .where(BroadcastDelivery.id == bindparam("b_row"),
                 BroadcastDelivery.status == DELIVERY_SENDING)
          .values(status=DELIVERY_SENT, message_id=bindparam("b_message"),
                  sent_at=bindparam("b_at"), last_error=None))
-
-
-class Recorder:
-    """Records answered sends as "sent" at once, the shortest way to a commit.
-
-    A SIGKILL between Telegram storing a message and the commit of its record sends it twice,
-    and that gap grows with every round trip and every wait for the event loop in between.
-    On PostgreSQL this writes on a connection of its own (detached from the pool: never waits
-    behind the loop's or the tick's transactions for a pooled one, no pre-ping) in autocommit
-    (one round trip: no BEGIN, no COMMIT); answers that arrive while a write is on its way go
-    together in the next one. The connection is idle between writes and holds no transaction.
-    On SQLite (one process) a short transaction from the pool does the same.
-    """
-
-    def __init__(self, rt: Runtime, conn: AsyncConnection | None) -> None:
-        self.rt, self.conn = rt, conn
-        self._lock = asyncio.Lock()
-        self._queued: list[tuple[int, int, asyncio.Future[None]]] = []
-
-    @classmethod
-    async def open(cls, rt: Runtime) -> Recorder:
-        if rt.engine.dialect.name != "postgresql":
-            return cls(rt, None)
-        try:
-            conn = await rt.engine.connect()
-            conn.sync_connection.detach()  # type: ignore[union-attr]  # closed, not pooled
-            # Autocommit on the driver's connection itself: nothing to reset on a return to
-            # the pool, as there is none.
-            raw = await conn.get_raw_connection()
-            rt.engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
-            return cls(rt, conn)
-        except Exception:  # noqa: BLE001 - record through the pool instead
-            log.warning("broadcast recorder: no connection of its own", exc_info=True)
-            return cls(rt, None)
-
-    async def sent(self, row_id: int, message_id: int) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued.append((row_id, message_id, done))
-        async with self._lock:  # free: this write starts now; else it joins the next one
-            if not done.done():
-                batch, self._queued = self._queued, []
-                try:
-                    await self._write([(row, message) for row, message, _ in batch])
-                except BaseException:
-                    for *_, waiting in batch:
-                        if waiting is not done and not waiting.done():
-                            waiting.set_exception(NotRecorded())
-                    raise
-                for *_, waiting in batch:
-                    if not waiting.done():
-                        waiting.set_result(None)
-        await done
-
-    async def _write(self, sends: list[tuple[int, int]]) -> None:
-        params = [{"b_row": row, "b_message": message, "b_at": self.rt.clock.now()}
-                  for row, message in sends]
-        if self.conn is None:
-            async with self.rt.tx() as session:  # Core executemany, not the ORM's bulk update
-                await (await session.connection()).execute(_SENT, params)
-            return
-        try:
-            await self.conn.execute(_SENT, params)
-        except Exception:
-            conn, self.conn = self.conn, None  # the pool's sessions from now on
-            await _close_quietly(conn)
-            raise
-
-    async def close(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is not None:
-            await _close_quietly(conn)
-
-
-async def _close_quietly(conn: AsyncConnection) -> None:
-    try:
-        await conn.close()
-    except Exception:  # noqa: BLE001 - a broken connection: nothing left to close
-        log.debug("broadcast recorder connection not closed cleanly", exc_info=True)
 
 
 async def _flush(rt: Runtime, broadcast_id: int, results: list[tuple[_Job, Outcome]]) -> None:
