@@ -69,7 +69,11 @@ class Person:
                 await asyncio.sleep(0.4)
                 if (hit := found(await self.ctl.bot_messages(chat))) is not None:
                     return hit
-        raise Stuck(f"user {self.id} got no answer in chat {chat}")
+        messages = await self.ctl.bot_messages(chat)
+        last = messages[-1] if messages else {}
+        said = (last.get("text") or last.get("caption") or "")[:50].replace("\n", " ")
+        raise Stuck(f"user {self.id} got no answer in chat {chat}; the bot's last message "
+                    f"there: {said!r} {[d for _, d in buttons(last)] if last else ''}")
 
     def tap(self, message: dict, data: str):
         async def again() -> None:
@@ -315,6 +319,8 @@ async def main(args: argparse.Namespace) -> None:
                  "target ≤ 1"))
     print_table(f"crash safety ({url.split(':')[0]}), kills 0..{args.max_gap} s apart",
                 ("", "count", "note"), rows)
+    for reason in stuck:  # where each stuck story stopped, to look into
+        print("stuck:", reason)
 
 
 if __name__ == "__main__":
