@@ -107,6 +107,8 @@ async def get_updates(st: State, p: Params) -> Any:
     batch = list(itertools.islice(st.updates, limit))
     if batch:
         st.fetched_upto = max(st.fetched_upto, batch[-1]["update_id"])
+        for update in batch:
+            st.update_event("handed", update["update_id"])
     return batch
 
 

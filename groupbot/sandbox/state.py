@@ -129,6 +129,9 @@ class State:
     # Called with (chat_id, message_id) whenever a message is stored, edited or deleted (the
     # playground's live view listens here).
     observers: list[Callable[[int, int], None]] = field(default_factory=list)
+    # (event, update_id): "queued" when an update is made, "handed" when the bot gets it
+    # (getUpdates or webhook); benchmarks time where an answer's latency went.
+    update_observers: list[Callable[[str, int], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.users[self.bot.id] = self.bot
@@ -240,7 +243,12 @@ class State:
         update_id = next(self._update_ids)
         self.updates.append({"update_id": update_id, kind: copy.deepcopy(payload)})
         self.changed.notify()
+        self.update_event("queued", update_id)
         return update_id
+
+    def update_event(self, event: str, update_id: int) -> None:
+        for observer in self.update_observers:
+            observer(event, update_id)
 
     def confirm(self, offset: int) -> None:
         """getUpdates offset: updates below it are confirmed and forgotten."""

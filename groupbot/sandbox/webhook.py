@@ -52,6 +52,7 @@ class WebhookSender:
             if not await st.changed.wait_for(self._due, 3600) or st.closing:
                 continue
             update, url = st.updates[0], st.webhook.url
+            st.update_event("handed", update["update_id"])
             if await self._deliver(update, url) is None:
                 continue  # webhook removed or changed meanwhile: keep the update
             if st.updates and st.updates[0] is update:

@@ -102,3 +102,17 @@ async def test_long_poll_wakes_on_update_and_newer_poll_wins(sb: Sandbox) -> Non
             raise AssertionError("the older getUpdates should have been terminated")
         except Conflict as exc:
             assert "terminated by other getUpdates request" in exc.message
+
+
+async def test_update_observers_hear_when_an_update_is_made_and_when_the_bot_gets_it(
+        sb: Sandbox, tg_bot: Bot) -> None:
+    # benchmarks/overhead.py --split times where an answer's latency went from these.
+    alice = sb.add_user("小明")
+    events: list[tuple[str, int]] = []
+    sb.state.update_observers.append(lambda event, update_id: events.append((event, update_id)))
+    await sb.send_text(alice, alice, "/help")
+    (made,) = events
+    assert made[0] == "queued"
+    updates = await tg_bot.get_updates(timeout=1)
+    assert [u.update_id for u in updates] == [made[1]]
+    assert events == [made, ("handed", made[1])]
