@@ -4,9 +4,8 @@ PTB's Updater confirms a batch to Telegram with its next getUpdates call, while 
 still be waiting in the Application's queue; a SIGKILL then lost it (a member's /start, a tap,
 a photo) and Telegram never sent it again. Here the Updater polls through ``KeepingBot``: a
 batch goes to the queue at once (nobody waits for the database), and the next getUpdates,
-which confirms it, first keeps in the database whatever of it is not handled yet: on SQLite at
-once, with a write that never waits (groupbot/scale/quick_keep.py), else after
-``HANDLED_WAIT`` (when the bot is not busy nothing is left by then and nothing is written).
+which confirms it, first keeps in the database whatever of it is not handled yet (after
+``HANDLED_WAIT``: when the bot is not busy, nothing is left by then and nothing is written).
 The processor marks each update done when it has been handled, and a restart puts the kept
 ones that are not done back into the queue before polling again.
 """
@@ -22,8 +21,7 @@ from telegram.ext import Application
 
 from groupbot.runtime import Runtime
 from groupbot.scale import beats
-from groupbot.scale.quick_keep import QuickKeep
-from groupbot.scale.updates import PolledUpdates, wall_now
+from groupbot.scale.updates import PolledUpdates
 from handlers.processor import PerChatUpdateProcessor, chat_key
 
 log = logging.getLogger(__name__)
@@ -38,10 +36,9 @@ INBOX_KEY = "groupbot.polled_updates"
 class KeepingBot:
     """The Updater's bot: the Application's own, except that getUpdates keeps what it got."""
 
-    def __init__(self, bot: Bot, inbox: PolledUpdates, quick: QuickKeep | None = None) -> None:
+    def __init__(self, bot: Bot, inbox: PolledUpdates) -> None:
         self._bot = bot
         self._inbox = inbox
-        self.quick = quick  # SQLite: a write that never waits, so the next poll does not
         self._fetched: list[Update] = []  # the last batch, confirmed by the next call
         self.known_up_to = 0  # kept before this start: Telegram may send those once more
 
@@ -68,15 +65,7 @@ class KeepingBot:
         """A batch handled within ``HANDLED_WAIT`` (the usual case when the bot is not busy)
         needs no keeping: what it changed is committed and marked done, and it was answered.
         The rest is kept before Telegram is told it arrived."""
-        ids = [u.update_id for u in batch]
-        if self.quick is not None:
-            # No waiting for the batch: kept at once, unless the file is busy right now.
-            left = await self._inbox.still_unhandled(ids, 0)
-            rows = [(u.update_id, chat_key(u), u.to_dict()) for u in batch if u.update_id in left]
-            if rows and not self.quick.keep(rows, wall_now()):
-                await self._keep(rows)
-            return
-        left = await self._inbox.still_unhandled(ids, HANDLED_WAIT)
+        left = await self._inbox.still_unhandled([u.update_id for u in batch], HANDLED_WAIT)
         if left:
             await self._keep([(u.update_id, chat_key(u), u.to_dict())
                               for u in batch if u.update_id in left])
@@ -106,8 +95,7 @@ def install(application: Application, rt: Runtime, processor: PerChatUpdateProce
     if application.updater is None:
         return
     inbox = PolledUpdates(rt, beats.me(rt))
-    quick = QuickKeep.for_database(rt.engine.url, beats.me(rt))  # the file the bot writes
-    application.updater.bot = KeepingBot(application.bot, inbox, quick)  # type: ignore[assignment]
+    application.updater.bot = KeepingBot(application.bot, inbox)  # type: ignore[assignment]
     application.bot_data[INBOX_KEY] = inbox
     processor.inbox = inbox
 
@@ -137,6 +125,3 @@ async def record_handled(application: Application) -> None:
             await inbox.flush()
         except Exception:  # they are answered again after the restart, nothing worse
             log.warning("could not record the last handled updates", exc_info=True)
-    keeping = application.updater.bot if application.updater is not None else None
-    if isinstance(keeping, KeepingBot) and keeping.quick is not None:
-        keeping.quick.close()

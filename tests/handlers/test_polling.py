@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import func, select
-from telegram import Bot, Update
+from telegram import Update
 
 import messages
 from groupbot.app import build_application
 from groupbot.models import Deal
 from groupbot.models.scale import UPDATE_DONE, UPDATE_RECEIVED, TakenUpdate
-from groupbot.scale.updates import REFEED_AT_MOST, PolledUpdates, wall_now
+from groupbot.scale.updates import REFEED_AT_MOST, wall_now
 from handlers.ticks import tick_now
 from handlers.unit import Out
 from tests.conftest import engine_for
@@ -154,10 +154,9 @@ async def test_a_deal_decided_just_before_a_crash_is_not_decided_again_after_the
 async def test_a_batch_handled_before_the_next_poll_is_not_written_before_it_is_done(
         bot, monkeypatch):
     """When the bot is not busy a /help is answered before the next getUpdates: it is only
-    marked done, never kept through the pool (one write fewer per update); one that is not
-    handled in time is kept as before (the crash tests above). On SQLite the batch is kept at
-    once by the quick keep instead, without waiting for it to be handled."""
-    from handlers import polling
+    marked done, never kept (one write fewer per update); one that is not handled in time is
+    kept as before (the crash tests above)."""
+    from groupbot.scale.updates import PolledUpdates
 
     kept_batches: list[list[int]] = []
     real_keep = PolledUpdates.keep
@@ -167,8 +166,6 @@ async def test_a_batch_handled_before_the_next_poll_is_not_written_before_it_is_
         await real_keep(self, updates)
 
     monkeypatch.setattr(PolledUpdates, "keep", keep)
-    # However slow this machine is, the answer comes before the next poll gives up waiting.
-    monkeypatch.setattr(polling, "HANDLED_WAIT", 10.0)
     ming = bot.sb.add_user("小明", language_code="zh-hans")
     await bot.say(ming, "/help")
     [help_text] = bot.texts(ming)
@@ -177,7 +174,6 @@ async def test_a_batch_handled_before_the_next_poll_is_not_written_before_it_is_
     assert bot.texts(ming) == [help_text]
     await bot.settle()
     assert kept_batches == []
-
     async def both_done() -> bool:
         return list((await kept(bot)).values()) == [UPDATE_DONE, UPDATE_DONE]
 
@@ -187,53 +183,3 @@ async def test_a_batch_handled_before_the_next_poll_is_not_written_before_it_is_
             break
         await asyncio.sleep(0.05)
     assert done
-
-
-async def test_the_quick_keep_never_waits_for_a_busy_file_and_the_usual_keep_takes_over(
-        bot, tmp_path):
-    """SQLite: a batch is kept by a write that fails at once while another connection writes
-    the file (the next getUpdates must not wait); the usual keep then keeps it."""
-    import sqlite3
-
-    from groupbot.scale.quick_keep import QuickKeep
-    from handlers.polling import KeepingBot
-
-    if bot.rt.engine.dialect.name != "sqlite":
-        assert QuickKeep.for_database(bot.rt.engine.url, "me") is None
-        return
-    await bot.stop()
-    quick = QuickKeep.for_database(bot.rt.engine.url, "me")
-    assert quick is not None
-    other = sqlite3.connect(bot.rt.engine.url.database, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")  # someone else is writing the file
-        assert quick.keep([(5, 42, {"update_id": 5})], wall_now()) is False
-        other.execute("ROLLBACK")
-        assert quick.keep([(6, 42, {"update_id": 6})], wall_now()) is True
-    finally:
-        other.close()
-        quick.close()
-    async with bot.rt.tx() as s:
-        row = await s.get(TakenUpdate, 6)
-        assert (row.status, row.chat_key, row.payload) == (UPDATE_RECEIVED, 42, {"update_id": 6})
-        assert await s.get(TakenUpdate, 5) is None
-
-    class Busy:
-        def keep(self, _rows, _now) -> bool:
-            return False
-
-    fallback: list[list[tuple]] = []
-
-    async def usual(rows) -> None:
-        fallback.append(rows)
-
-    async with Bot(bot.sb.token, base_url=bot.sb.base_url) as plain:
-        keeping = KeepingBot(plain, PolledUpdates(bot.rt, "test:1:x"), Busy())  # type: ignore[arg-type]
-        keeping._keep = usual  # type: ignore[method-assign]
-        ming = bot.sb.add_user("小明", language_code="zh-hans")
-        await bot.sb.send_text(ming, ming, "/help")
-        [update] = await keeping.get_updates(timeout=1)
-        # The next call confirms it, not handled yet: the quick keep is refused, the usual one
-        # keeps it.
-        await keeping.get_updates(offset=update.update_id + 1, timeout=0)
-    assert [[u for u, _, _ in rows] for rows in fallback] == [[update.update_id]]
