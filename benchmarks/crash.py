@@ -43,6 +43,7 @@ SUBMITTED = re.compile(r"已提交售后申请 #(\d+)")
 APPROVED = re.compile(r"你的售后申请 #(\d+) 已通过")
 PAID = re.compile(r"售后申请 #(\d+) 的退款 .* 已打款")
 DELIVERED = re.compile(r"订单 #(\d+) 已送达")
+PAUSED = "这次售后申请先暂停了"  # claims.idle_closed: "send /claim to carry on"
 CARD = re.compile(r"📋 售后申请 #(\d+) · ")  # the card's title line
 
 
@@ -61,8 +62,13 @@ class Person:
         """Do ``action``, then wait for ``found(messages)`` to return something; a person who
         hears nothing for ``patience`` seconds does it again."""
         for _ in range(tries):
-            if (hit := found(await self.ctl.bot_messages(chat))) is not None:
+            messages = await self.ctl.bot_messages(chat)
+            if (hit := found(messages)) is not None:
                 return hit
+            if messages and PAUSED in (messages[-1].get("text") or ""):
+                # The claim waited past the idle limit (the bot was down meanwhile): a person
+                # does what the bot says, /claim, and carries on from the saved step.
+                await self.ctl.say(self.id, chat, "/claim")
             await action()
             deadline = time.monotonic() + self.patience
             while time.monotonic() < deadline:
