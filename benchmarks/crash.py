@@ -93,6 +93,16 @@ class Person:
                     raise
         return again
 
+    def tap_current(self, chat: int, data: str):
+        """Tap ``data`` on whichever message shows it now: a second copy of a card that a
+        crash left shows stale buttons until it is tapped (the bot then refreshes it)."""
+        async def again() -> None:
+            for m in reversed(await self.ctl.bot_messages(chat)):
+                if any(d == data for _, d in buttons(m)):
+                    await self.tap(m, data)()
+                    return
+        return again
+
     def say(self, chat: int, text: str):
         return lambda: self.ctl.say(self.id, chat, text)
 
@@ -166,7 +176,7 @@ async def story(cast: Cast, n: int, member: Person) -> None:
     claim = int(hit[1])
     card, data = await rev.act_until(
         cast.room, _nothing, with_button(lambda d: d == f"rv:a:{claim}"))
-    await rev.act_until(cast.room, rev.tap(card, data),
+    await rev.act_until(cast.room, rev.tap_current(cast.room, f"rv:a:{claim}"),
                         lambda ms: None if _has_button(ms, f"rv:a:{claim}") else True)
     await member.act_until(member.id, _nothing, with_text(APPROVED))
     async with cast.lock:

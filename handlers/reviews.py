@@ -32,7 +32,7 @@ from groupbot.permissions import (
 )
 from groupbot.refusal import Refusal
 from groupbot.resolutions.reship import OutOfStock
-from groupbot.reviews import auto, coupons, decisions, history
+from groupbot.reviews import auto, cards, coupons, decisions, history
 from handlers.common import Who, add_commands
 from handlers.permits import permitted
 from handlers.reviews_input import KIND, OVER_PAID, begin_prompt, remember_prompt
@@ -59,6 +59,8 @@ async def decide_tap(u: Unit) -> None:
     draft = await drafts.current(u.session, u.w.member, KIND)
     if draft is not None and draft.data.get("claim_id") == int(claim_id):
         await drafts.finish(u.session, draft)
+    if act in ON_CARD:
+        await _adopt_card(u, int(claim_id))
     if not outcome.ok:
         u.out.answer(refusal(u.w, outcome, u.rt), alert=True)
         return
@@ -67,6 +69,15 @@ async def decide_tap(u: Unit) -> None:
     if act not in ON_CARD:  # the tap was on a prompt: it becomes the confirmation
         u.out.edit(done)
     u.out.kick()
+
+
+async def _adopt_card(u: Unit, claim_id: int) -> None:
+    """The tapped card, if no record of it exists (a second copy a crash left), is refreshed
+    with the others from now on."""
+    message = u.update.callback_query.message if u.update.callback_query else None
+    if message is not None and await cards.adopt_copy(
+            u.session, claim_id, message.chat.id, message.message_id, u.w.locale):
+        u.out.kick()
 
 
 @unit_of_work

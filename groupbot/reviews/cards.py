@@ -60,6 +60,23 @@ async def record(session: AsyncSession, claim_id: int, chat_id: int, message_id:
     await _keep_cards_version(session, claim_id)
 
 
+async def adopt_copy(session: AsyncSession, claim_id: int, chat_id: int, message_id: int,
+                     locale: str) -> bool:
+    """A tap on a copy of the claim's card that is not recorded: one posted again after a
+    crash between its send and its record (the duplicate window groupbot/posts.py leaves).
+    It becomes a known copy showing version 0, so the card refresh brings it up to date like
+    the others instead of leaving its stale buttons for good. False when it was known."""
+    known = await session.scalar(select(ReviewCard.id).where(
+        ReviewCard.chat_id == chat_id, ReviewCard.message_id == message_id))
+    if known is not None or await session.get(Claim, claim_id) is None:
+        return False
+    # Drawn in the language of the chat's other copies of this claim, as its sibling was.
+    sibling = await session.scalar(select(ReviewCard.locale).where(
+        ReviewCard.claim_id == claim_id, ReviewCard.chat_id == chat_id).limit(1))
+    await record(session, claim_id, chat_id, message_id, sibling or locale, 0)
+    return True
+
+
 async def edited(session: AsyncSession, card_id: int, version: int) -> None:
     """A posted copy now shows ``version`` (or cannot be edited any more: it stops asking)."""
     row = await session.get(ReviewCard, card_id)

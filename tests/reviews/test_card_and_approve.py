@@ -39,3 +39,43 @@ async def test_card_then_approve_once_and_the_member_is_told(bot):
     assert bot.texts(c.ming) == [
         f"✅ 你的售后申请 #{claim_id} 已通过，退款 ¥10.00，会在 2026-11-25 10:05 前"
         "（3 个工作日内）退回。"]
+
+
+async def test_a_second_copy_a_crash_left_is_brought_up_to_date_when_it_is_tapped(bot):
+    """A crash between a card's send and its record posts the card once more after the
+    restart; the first copy is nowhere recorded. A tap on it adopts it: it is then refreshed
+    with the other copies, and its stale buttons go."""
+    from telegram import InlineKeyboardMarkup
+
+    from handlers.ticks import tick_now
+
+    c = cast(bot)
+    claim_id = await submitted_claim(bot, c.ming)
+    _sheet, card = bot.replies(c.room)
+    bot.replies(c.ming)
+    # The copy Telegram accepted just before the SIGKILL: sent, never recorded.
+    await bot.app.bot.send_message(
+        c.room.id, card["html"],
+        reply_markup=InlineKeyboardMarkup.de_json(card["reply_markup"], bot.app.bot))
+    [orphan] = bot.replies(c.room)
+    assert orphan["text"] == card["text"]
+
+    bot.clock.advance(minutes=5)
+    first = await bot.sb.tap(c.li, card, f"rv:a:{claim_id}")
+    await bot.settle()
+    assert bot.sb.answer_of(first)["text"] == t("reviews.done.approve", claim=claim_id)
+    late = await bot.sb.tap(c.zhao, orphan, f"rv:a:{claim_id}")
+    await bot.settle()
+    assert bot.sb.answer_of(late)["text"] == t(
+        "reviews.refuse.already_decided", claim=claim_id, name="李审核", at="2026-11-20 10:05",
+        status="已通过")
+    await tick_now(bot.app)
+    await bot.settle()
+    for copy in (card, orphan):
+        shown = fresh(bot, copy)
+        assert "✅ 已通过，退款 ¥10.00 · 李审核 2026-11-20 10:05" in shown["text"]
+        assert [label for label, _ in bot.sb.buttons(shown)] == ["💰 标记已打款"]
+    assert bot.replies(c.room) == []
+    assert bot.texts(c.ming) == [
+        f"✅ 你的售后申请 #{claim_id} 已通过，退款 ¥10.00，会在 2026-11-25 10:05 前"
+        "（3 个工作日内）退回。"]
