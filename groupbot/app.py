@@ -34,7 +34,7 @@ import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 import handlers.webhook
-from groupbot import claims, db, deal_card, deals, outbox_dispatch, posts, schedule
+from groupbot import claims, db, deal_card, deals, outbox_dispatch, posts, schedule, sent_records
 from groupbot.aftercare import clocks as aftercare_clocks
 from groupbot.aftercare import visits as aftercare_visits
 from groupbot.analytics import alerts as batch_alerts
@@ -212,5 +212,6 @@ async def _post_shutdown(application: Application) -> None:
         await leadership.close()
     if (locks := locks_of(rt)) is not None:
         await locks.close()
+    await sent_records.close_shared(rt)
     await rt.engine.dispose()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
+from groupbot import sent_records
 from groupbot.claiming import claimable
 from groupbot.models import Member, OutboxMessage
 from groupbot.models.messaging import (
@@ -80,7 +81,7 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
     lanes: dict[int, list[int]] = {}
     for row in rows:
         lanes.setdefault(row.chat_id, []).append(row.id)
-    recorder = await Recorder.open(rt, _SENT)
+    recorder = await sent_records.shared(rt, "outbox", _SENT)
     # Each chat's rows in order, the chats side by side: a group whose per-minute budget is
     # used up (ChatBusy) waits on its own, and never holds up other people's notices.
     gate = asyncio.Semaphore(LANES)
@@ -102,10 +103,7 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
                     await _give_back(rt, row_id, UNEXPECTED_RETRY_SECONDS)
             return done
 
-    try:
-        return sum(await asyncio.gather(*(lane(c, ids) for c, ids in lanes.items())))
-    finally:
-        await recorder.close()
+    return sum(await asyncio.gather(*(lane(c, ids) for c, ids in lanes.items())))
 
 
 async def _release(rt: Runtime, ids: list[int]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from groupbot import sent_records
 from groupbot.clock import FrozenClock
 from groupbot.db import make_engine, upgrade
 from groupbot.runtime import Runtime
@@ -108,6 +109,7 @@ async def runtime(database, clock) -> AsyncIterator[Runtime]:
     settings = Settings(database_url=url.partition("#")[0])
     rt = Runtime.create(settings, clock=clock, engine=engine)
     yield rt
+    await sent_records.close_shared(rt)
     await engine.dispose()
 
 

@@ -169,3 +169,19 @@ async def test_a_sent_message_whose_record_fails_once_is_recorded_not_sent_again
     async with runtime.tx() as session:
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert statuses == {outbox_dispatch.OUTBOX_SENT}
+
+
+async def test_sends_are_recorded_on_the_process_s_own_connection_kept_across_passes(runtime):
+    from groupbot import sent_records
+
+    await _two_notices(runtime)
+    assert await outbox_dispatch.dispatch_due(runtime, Recorder()) == 2
+    kept = await sent_records.shared(runtime, "outbox", outbox_dispatch._SENT)
+    if runtime.engine.dialect.name == "postgresql":  # autocommit, outside the pool
+        assert kept.conn is not None and runtime.engine.pool.checkedout() == 0
+    else:  # one process: a short transaction ahead of the writers waiting
+        assert kept.conn is None
+    assert not kept.broken
+    await sent_records.close_shared(runtime)
+    assert kept.conn is None
+    assert await sent_records.shared(runtime, "outbox", outbox_dispatch._SENT) is not kept
