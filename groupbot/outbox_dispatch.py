@@ -41,7 +41,6 @@ from groupbot.notify import (
 from groupbot.runtime import Runtime
 from groupbot.scale import beats
 from groupbot.scale.updates import wall_now
-from groupbot.sent_records import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +150,7 @@ _SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
                  sent_at=bindparam("b_at"), last_error=None, sending_by=None))
 
 
-async def _record_sent_surely(recorder: Recorder, row_id: int, message_id: int) -> None:
+async def _record_sent_surely(recorder: sent_records.Recorder, row_id: int, message_id: int) -> None:
     """Telegram has the message: a failed record is tried again (the Recorder falls back to
     the pool after a failure), never turned into a resend."""
     for attempt in range(RECORD_TRIES):
@@ -165,7 +164,8 @@ async def _record_sent_surely(recorder: Recorder, row_id: int, message_id: int) 
             await asyncio.sleep(0.5 * (attempt + 1))
 
 
-async def _send_one(rt: Runtime, sender: Sender, recorder: Recorder, row_id: int) -> int:
+async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder,
+                    row_id: int) -> int:
     """1 sent, 0 not (cancelled, failed, to retry later). ChatBusy goes to the caller."""
     async with rt.tx() as session:
         row = await session.get(OutboxMessage, row_id)
