@@ -52,7 +52,11 @@ async def test_a_second_copy_a_crash_left_is_brought_up_to_date_when_it_is_tappe
     c = cast(bot)
     claim_id = await submitted_claim(bot, c.ming)
     _sheet, card = bot.replies(c.room)
-    bot.replies(c.ming)
+    assert bot.texts(c.ming) == [  # the order's own notices, before the claim
+        "请核对你的订单 #1：\n• 沃柑 × 10个：¥50.00\n合计：¥50.00",
+        "📦 你的订单 #1 已发货：顺丰，单号 SF1234567890。收到后请及时检查。",
+        "🍑 订单 #1 已送达，请现在就检查沃柑。\n如有坏果，不要丢弃，请在 2026-11-22 10:00 前"
+        "（48小时内）把所有坏果和快递单号拍在一张照片里，申请售后。"]
     # The copy Telegram accepted just before the SIGKILL: sent, never recorded.
     await bot.app.bot.send_message(
         c.room.id, card["html"],
