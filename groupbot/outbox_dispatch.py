@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 SENDING_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 UNEXPECTED_RETRY_SECONDS = 30
-RECORD_TRIES = 3  # a sent message's record: a short database hiccup must not become a resend
 LANES = 8  # chats served side by side in one pass (each holds a pooled connection at times)
 
 
@@ -150,20 +149,6 @@ _SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
                  sent_at=bindparam("b_at"), last_error=None, sending_by=None))
 
 
-async def _record_sent_surely(recorder: sent_records.Recorder, row_id: int, message_id: int) -> None:
-    """Telegram has the message: a failed record is tried again (the Recorder falls back to
-    the pool after a failure), never turned into a resend."""
-    for attempt in range(RECORD_TRIES):
-        try:
-            await recorder.sent(row_id, message_id)
-            return
-        except Exception:
-            if attempt == RECORD_TRIES - 1:
-                raise
-            log.warning("outbox %s: sent, record failed; trying again", row_id, exc_info=True)
-            await asyncio.sleep(0.5 * (attempt + 1))
-
-
 async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder,
                     row_id: int) -> int:
     """1 sent, 0 not (cancelled, failed, to retry later). ChatBusy goes to the caller."""
@@ -200,7 +185,7 @@ async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder
     except SendError as exc:
         status, error, delay = OUTBOX_PENDING, str(exc), 30
     else:
-        await _record_sent_surely(recorder, row_id, message_id)
+        await recorder.sent_surely(row_id, message_id)
         return 1
     now = rt.clock.now()
     async with rt.tx() as session:

@@ -4,7 +4,8 @@ A deal card, a reviewer's evidence sheet and card, a broadcast's progress messag
 :class:`~groupbot.models.Post` row recorded in the transaction that makes it necessary (the
 deal's own, so no card exists for a deal that does not). After that commit :func:`deliver`
 takes the send (a conditional update, so two callers never both send it), sends, and records
-the message id. If the process dies between the send and the record, the intent has no
+the message id (groupbot/sent_records.py), then tells the subject what the id means
+(``PostKind.posted``, marked by ``linked_at``). If the process dies between the send and the record, the intent has no
 message id: :func:`due_posts` finds it once that process's heartbeat is older than
 ``process_lease_seconds`` (seconds; ``SEND_LEASE`` when the holder is unknown or is this
 process) and it is sent once more — never a third time. Both copies carry the same buttons, and they keep working (they name the deal or
@@ -22,11 +23,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from groupbot import notify
-from groupbot.db import urgent_write
+from groupbot import notify, sent_records
 from groupbot.models import Post
 from groupbot.models.scale import ProcessBeat
 from groupbot.runtime import Runtime
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_SENDS = 2  # the first send, and one more after a crash between send and record
 SEND_LEASE = timedelta(minutes=2)  # a send younger than this may still be in flight
+# A recorded message is linked by its sender a moment later; the periodic job links what a
+# crash left after this long (doing it sooner is harmless, only a wasted query).
+LINK_GRACE = timedelta(seconds=5)
 
 Drawn = tuple[str, notify.Buttons | None, bytes | None]
 Draw = Callable[[AsyncSession, Runtime, Post], Awaitable[Any]]
@@ -139,18 +142,34 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     except notify.SendError as exc:  # it may have arrived: counts as a send
         log.warning("post %s: send failed, maybe delivered: %s", post_id, exc)
         return None
-    # Telegram has it: the record is the duplicate window, so its UPDATE comes first and, on
-    # SQLite, ahead of the writers waiting (a process killed before this commit posts again).
-    async with rt.tx() as session:
-        urgent_write(await session.connection())
-        await session.execute(update(Post).where(Post.id == post_id)
-                              .values(message_id=message_id, sent_at=rt.clock.now())
-                              .execution_options(synchronize_session=False))
-        if kind.posted is not None:
-            post = await session.get(Post, post_id)
-            assert post is not None
-            await kind.posted(session, rt, post, message_id)
+    # Telegram has it: until the message id is committed a SIGKILL makes whoever takes the
+    # row over post it again, so the record goes first and the shortest way (groupbot/
+    # sent_records.py); what the id means to the subject follows in a transaction of its own.
+    recorder = await sent_records.shared(rt, "posts", _SENT)
+    await recorder.sent_surely(post_id, message_id)
+    await _link(rt, post_id)
     return message_id
+
+
+_SENT = (update(Post).where(Post.id == bindparam("b_row"))
+         .values(message_id=bindparam("b_message"), sent_at=bindparam("b_at")))
+
+
+async def _link(rt: Runtime, post_id: int) -> None:
+    """Tell the subject its message (``PostKind.posted``), once: the conditional update makes a
+    second caller (the periodic job after a crash right after the record) a no-op."""
+    async with rt.tx() as session:
+        linked = await session.execute(
+            update(Post).where(Post.id == post_id, Post.message_id.is_not(None),
+                               Post.linked_at.is_(None))
+            .values(linked_at=rt.clock.now()).execution_options(synchronize_session=False))
+        if linked.rowcount != 1:
+            return
+        post = await session.get(Post, post_id, populate_existing=True)
+        assert post is not None and post.message_id is not None
+        kind = KINDS[post.kind]
+        if kind.posted is not None:
+            await kind.posted(session, rt, post, post.message_id)
 
 
 async def _give_up(rt: Runtime, post_id: int) -> None:
@@ -161,9 +180,18 @@ async def _give_up(rt: Runtime, post_id: int) -> None:
 
 
 async def deliver_due(rt: Runtime, sender: notify.Sender) -> None:
-    """The periodic job: intents left without a message id (a crash, a refused send)."""
+    """The periodic job: intents left without a message id (a crash, a refused send), and
+    messages recorded but not yet linked to their subject (a crash between the two)."""
     async with rt.tx() as session:
         due = await due_posts(session, rt)
+        unlinked = await session.scalars(
+            select(Post.id).where(Post.community_id == rt.community_id,
+                                  Post.message_id.is_not(None), Post.linked_at.is_(None),
+                                  Post.sent_at <= rt.clock.now() - LINK_GRACE)
+            .order_by(Post.id).limit(50))
+        unlinked = list(unlinked)
+    for post_id in unlinked:
+        await _link(rt, post_id)
     for post_id in due:
         await deliver(rt, sender, post_id, retry=True)
 

@@ -12,9 +12,9 @@ with every round trip and every wait in between, so the record skips all of them
   (``db.urgent_write``), so it does not wait behind every other update's write.
 
 Answers that arrive while a write is on its way go together in the next one (executemany).
-Used by the broadcast delivery (one a delivery run) and by the outbox's dispatcher (one a
-process, :func:`shared`: a connection a pass cost ~9 ms and ~2.5 ms of CPU to open), each with
-its own UPDATE.
+Used by the broadcast delivery (one a delivery run), the outbox's dispatcher and the posts
+(one each a process, :func:`shared`: a connection a pass cost ~9 ms and ~2.5 ms of CPU to
+open), each with its own UPDATE.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from groupbot.db import urgent_write
 from groupbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+RECORD_TRIES = 3  # a sent message's record: a short database hiccup must not become a resend
 
 
 class NotRecorded(Exception):
@@ -77,6 +79,19 @@ class Recorder:
                     if not waiting.done():
                         waiting.set_result(None)
         await done
+
+    async def sent_surely(self, row_id: int, message_id: int) -> None:
+        """Telegram has the message: a failed record is tried again (through the pool after a
+        failure of the recorder's own connection), never turned into a resend."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                await self.sent(row_id, message_id)
+                return
+            except Exception:
+                if attempt == RECORD_TRIES - 1:
+                    raise
+                log.warning("row %s: sent, record failed; trying again", row_id, exc_info=True)
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     async def _write(self, sends: list[tuple[int, int]]) -> None:
         params = [{"b_row": row, "b_message": message, "b_at": self.rt.clock.now()}

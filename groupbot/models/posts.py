@@ -9,15 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from groupbot.models.base import IDS_NEVER_REUSED, Base, PrimaryKey, TelegramId, UTCDateTime, utcnow
 
+UNLINKED = "message_id IS NOT NULL AND linked_at IS NULL"
+
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (IDS_NEVER_REUSED,)
+    __table_args__ = (
+        # The periodic job's scan for messages recorded but not linked (a crash in between):
+        # almost always empty, so the index holds only those few rows.
+        Index("ix_posts_unlinked", "community_id", "id",
+              sqlite_where=text(UNLINKED), postgresql_where=text(UNLINKED)),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(PrimaryKey, primary_key=True)
     # What the post is, e.g. ``deal:12:card``: recording the same intent twice adds nothing.
@@ -36,3 +44,6 @@ class Post(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The subject was told the message id (e.g. the deal's card_message_id): a step of its own
+    # after the record, so the record is as short as it can be (groupbot.posts).
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

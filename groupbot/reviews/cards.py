@@ -125,6 +125,9 @@ async def _draw_card(session: AsyncSession, rt: Runtime, post: Post) -> posts.Dr
 
 async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_id: int) -> None:
     assert post.data is not None
+    if await session.scalar(select(ReviewCard.id).where(
+            ReviewCard.chat_id == post.chat_id, ReviewCard.message_id == message_id)):
+        return  # a reviewer tapped it before it was linked (a crash between): adopted then
     await record(session, post.subject_id, post.chat_id, message_id, post.data["locale"],
                  post.data["version"])
 
