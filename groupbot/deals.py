@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -141,6 +141,8 @@ async def create_deal(
     # A batch alert may have paused this product's next deals (groupbot.analytics.actions).
     if await active_pause(session, rt.community_id, spec.name) is not None:
         raise Refused("product_paused", product=spec.name)
+    if (earlier := await _repeated(session, rt, organizer, group, spec)) is not None:
+        raise Refused("already_posted", deal=earlier.id, product=spec.name)
     product = Product(
         community_id=rt.community_id, name=spec.name, unit=spec.unit, perishable=spec.perishable,
         supplier=await usual_supplier(session, rt.community_id, spec.name),
@@ -160,11 +162,34 @@ async def create_deal(
         closes_at=spec.closes_at,
         status=DEAL_OPEN,
         card_chat_id=group.chat_id,
+        created_at=rt.clock.now(),
     )
     session.add(deal)
     await session.flush()
     await session.refresh(deal, ["product"])
     return deal
+
+
+# An organizer who got no answer (the bot was down or slow) sends the same /deal again, and
+# Telegram delivers both: the same deal, still open, from them in that group this recently is
+# that repeat, not a second deal the members would see twice.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+async def _repeated(session: AsyncSession, rt: Runtime, organizer: Member, group: Group,
+                    spec: DealSpec) -> Deal | None:
+    recent = await session.scalars(select(Deal).join(Deal.product).where(
+        Deal.community_id == rt.community_id, Deal.group_id == group.id,
+        Deal.organizer_id == organizer.id, Deal.status == DEAL_OPEN,
+        Deal.created_at >= rt.clock.now() - REPEAT_WINDOW, Product.name == spec.name))
+    price = to_minor(spec.unit_price, rt.settings.currency)
+    for deal in recent:
+        if (deal.product.unit, deal.unit_price_minor, deal.closes_at, deal.product.perishable,
+                deal.per_member_limit, deal.stock) == (
+                spec.unit, price, spec.closes_at, spec.perishable, spec.per_member_limit,
+                spec.stock):
+            return deal
+    return None
 
 
 # --- joining ----------------------------------------------------------------------------------

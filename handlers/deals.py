@@ -42,7 +42,10 @@ async def deal_command(u: Unit) -> None:
         spec = deals.parse_deal_spec(" ".join(u.args), u.rt.clock.now(), u.rt)
         await _post_deal(u, group, spec)  # refused while the product is paused (batch alert)
     except Refused as exc:
-        u.out.reply(u.t(f"deals.spec.{exc.code}", **exc.params) + "\n\n" + u.t("deals.usage"))
+        answer = u.t(f"deals.spec.{exc.code}", **exc.params)
+        if exc.code != "already_posted":  # the command itself needs correcting
+            answer += "\n\n" + u.t("deals.usage")
+        u.out.reply(answer)
 
 
 async def _join(u: Unit, deal_id: int, quantity: int) -> str | None:

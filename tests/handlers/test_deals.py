@@ -115,6 +115,19 @@ async def test_double_tap_is_one_order(bot):
     assert bot.sb.answer_of(q2)["text"] == t("deals.result.unchanged", quantity=1, unit="斤")
 
 
+async def test_the_same_deal_sent_again_is_not_posted_twice(bot):
+    # The organizer got no answer (the bot was down) and sent /deal again: Telegram delivers both.
+    c = await community_with_bot(bot)
+    card = await post_deal(bot, c)
+    await bot.say(c.organizer, DEAL, chat=c.group)
+    assert bot.texts(c.group) == [t("deals.spec.already_posted", deal=1, product="阳山水蜜桃")]
+    # Another deal, or the same one once the first has been out a while, is posted as asked.
+    await post_deal(bot, c, "/deal 阳山水蜜桃 26.8/斤 20:00 限购5 库存6")
+    bot.clock.advance(minutes=11)
+    again = await post_deal(bot, c)
+    assert again["message_id"] != card["message_id"] and "接龙：阳山水蜜桃" in again["text"]
+
+
 async def test_bad_deal_command_explains_what_is_missing(bot):
     c = await community_with_bot(bot)
     await bot.say(c.organizer, "/deal 阳山水蜜桃 20:00", chat=c.group)
