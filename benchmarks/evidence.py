@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/evidence.py ../shared/data/evidence-dev [--claims 10]
         [--gen-waybills 500] [--gen-negatives 250] [--jobs 2] [--no-speed] [--misses 20]
-        [--dump results.json]
+        [--dump results.json] [--parts "gen test,dev held-back"]
 
 DIR holds photos and a labels.csv in the format of shared/data/evidence-dev (see its
 README). Parts: "dev tuned" (the sources thresholds and heads were chosen on), "dev
 held-back" (whole sources never tuned on, evidence_accuracy.HELD_BACK_SOURCES), "gen tuned"
 and "gen test" (tools/evidence/make_waybills.py under a seed looked at while tuning and one
-never looked at; backgrounds are dev photos of the matching side of the split). Not a timed
+never looked at; backgrounds are dev photos of the matching side of the split). Each photo is
+checked as `groupbot evidence check` checks a claim of that one photo (label OCR, then the
+whole photo read when nothing matched: evidence_accuracy.checked). Not a timed
 test: it prints tables. The baseline table says "n/a" when pyzbar (and libzbar0) and the
 tesseract binary are missing.
 """
@@ -150,6 +152,7 @@ def main() -> None:
     ap.add_argument("--no-speed", action="store_true", help="accuracy figures only")
     ap.add_argument("--misses", type=int, default=20, help="missed photos listed a kind and part")
     ap.add_argument("--dump", type=Path, help="write every photo's labels and results (JSON)")
+    ap.add_argument("--parts", help="only these parts, comma-separated (e.g. 'gen test')")
     args = ap.parse_args()
     rows = list(csv.DictReader((args.dir / "labels.csv").open(encoding="utf-8")))
     data = {r["file"]: (args.dir / r["file"]).read_bytes() for r in rows}
@@ -165,6 +168,11 @@ def main() -> None:
             parts[name] = acc.generated_part(
                 seed, round(args.gen_waybills * share), round(args.gen_negatives * share), bg,
                 Path(scratch) / name.replace(" ", "-"))
+    if args.parts:
+        wanted = [x.strip() for x in args.parts.split(",")]
+        if unknown := set(wanted) - set(parts):
+            ap.error(f"unknown parts {sorted(unknown)}; there are {sorted(parts)}")
+        parts = {k: v for k, v in parts.items() if k in wanted}
     pyzbar, tess = acc.baseline_tools()
     ours, theirs, missed, dumped = {}, {}, {}, {}
     for k, (name, items) in enumerate(parts.items()):

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from groupbot.evidence import analyse_photo, goods, match_number, normalize
+from groupbot.evidence import PhotoFindings, analyse_photo, goods, match_number, normalize
+from groupbot.evidence.engine import worth_reading_whole
 from tools.evidence.make_waybills import generate
 from tools.evidence.splits import HELD_BACK_SOURCES
 
@@ -112,14 +113,25 @@ def baseline_read(pyzbar, has_tess: bool, data: bytes, tries: list[list[str]]) -
     ]
 
 
+def checked(data: bytes, expected: list[str]) -> PhotoFindings:
+    """One photo the way ``groupbot evidence check`` sees it (a claim of that photo alone):
+    label OCR, then the whole photo read when that gave no match and it is worth it."""
+    found = analyse_photo(data, expected)
+    if expected and not found.tracking_match and worth_reading_whole(found):
+        again = analyse_photo(data, expected, ocr_mode="full")
+        if again.ok:
+            return again
+    return found
+
+
 def _check(task: tuple[Item, list[list[str]], bool]) -> dict:
     item, tries, baseline = task
-    main = analyse_photo(item.data, tries[0])
+    main = checked(item.data, tries[0])
     result = {
         "matched": main.tracking_match, "waybill": main.waybill_found, "goods": main.goods_found,
         "damage": main.damage_score,
         "barcodes": [n.normalized for n in main.numbers if n.source == "barcode"],
-        "probes": [analyse_photo(item.data, t).tracking_match for t in tries[1:]],
+        "probes": [checked(item.data, t).tracking_match for t in tries[1:]],
     }
     if baseline:
         pyzbar, tess = baseline_tools()

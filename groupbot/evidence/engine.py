@@ -33,6 +33,12 @@ DEFAULT_TIMEOUT_S = 20.0
 FULL_OCR_PHOTOS = 2
 
 
+def worth_reading_whole(f: PhotoFindings) -> bool:
+    """A photo of a claim none of whose photos gave the number gets read whole (OCR of the
+    entire photo, ~1 s) when it shows a label, or no goods (likely a label close-up)."""
+    return f.ok and (f.waybill_found or not f.goods_found)
+
+
 def _worker_init() -> None:
     goods.warm_up()
 
@@ -115,7 +121,7 @@ class EvidenceEngine:
         if expected and not any(f.tracking_match for f in found):
             # Photos with a label first, then those without goods (likely a label close-up).
             order = sorted(
-                (i for i, f in enumerate(found) if f.ok and (f.waybill_found or not f.goods_found)),
+                (i for i, f in enumerate(found) if worth_reading_whole(f)),
                 key=lambda i: (not found[i].waybill_found, found[i].goods_found),
             )[:FULL_OCR_PHOTOS]
             again = await asyncio.gather(
