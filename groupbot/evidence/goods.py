@@ -11,6 +11,8 @@ gives ImageNet logits and pooled penultimate features. Two logistic heads read t
   sheet, trained on under a hundred photos; it never decides a claim.
 
 The goods box comes from the goods head's class-activation map on the 7x7 feature grid.
+A dark photo is brightened before the model sees it (``_exposed``); the lesion statistics
+read the photo as it is.
 """
 
 from __future__ import annotations
