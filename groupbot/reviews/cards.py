@@ -60,15 +60,18 @@ async def record(session: AsyncSession, claim_id: int, chat_id: int, message_id:
     await _keep_cards_version(session, claim_id)
 
 
+async def _known_copy(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    return await session.scalar(select(ReviewCard.id).where(
+        ReviewCard.chat_id == chat_id, ReviewCard.message_id == message_id)) is not None
+
+
 async def adopt_copy(session: AsyncSession, claim_id: int, chat_id: int, message_id: int,
                      locale: str) -> bool:
     """A tap on a copy of the claim's card that is not recorded: one posted again after a
     crash between its send and its record (the duplicate window groupbot/posts.py leaves).
     It becomes a known copy showing version 0, so the card refresh brings it up to date like
     the others instead of leaving its stale buttons for good. False when it was known."""
-    known = await session.scalar(select(ReviewCard.id).where(
-        ReviewCard.chat_id == chat_id, ReviewCard.message_id == message_id))
-    if known is not None or await session.get(Claim, claim_id) is None:
+    if await _known_copy(session, chat_id, message_id) or await session.get(Claim, claim_id) is None:
         return False
     # Drawn in the language of the chat's other copies of this claim, as its sibling was.
     sibling = await session.scalar(select(ReviewCard.locale).where(
@@ -125,8 +128,7 @@ async def _draw_card(session: AsyncSession, rt: Runtime, post: Post) -> posts.Dr
 
 async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_id: int) -> None:
     assert post.data is not None
-    if await session.scalar(select(ReviewCard.id).where(
-            ReviewCard.chat_id == post.chat_id, ReviewCard.message_id == message_id)):
+    if await _known_copy(session, post.chat_id, message_id):
         return  # a reviewer tapped it before it was linked (a crash between): adopted then
     await record(session, post.subject_id, post.chat_id, message_id, post.data["locale"],
                  post.data["version"])
