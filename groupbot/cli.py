@@ -115,6 +115,8 @@ def _configure_logging(command: str, verbose: bool) -> None:
     # A tick still running when the next is due is skipped on purpose (max_instances=1,
     # coalesce: handlers/ticks.py); APScheduler warns about each one.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.INFO if verbose else logging.ERROR)
+    if quiet and not verbose:  # a tick started late on a busy laptop is news to no one there
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
 
 
 def _sandbox(settings: Settings, args: argparse.Namespace) -> int:

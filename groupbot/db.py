@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
 import migrations
 
@@ -75,6 +76,7 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> A
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _one_writer_at_a_time(engine)
+        _lost_connections_roll_back(engine)
         return engine
     if schema:
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
@@ -152,11 +154,13 @@ def _one_writer_at_a_time(engine: AsyncEngine) -> None:
         conn.info[_HOLDS] = queue
 
     def done(conn: Any, *_args: Any) -> None:
-        conn.info.pop(_URGENT, None)
-        if (queue := conn.info.pop(_HOLDS, None)) is not None:
-            queue.release()
+        if conn.invalidated:  # its info is gone with it: `dropped` has let the next one in
+            return
+        dropped(None, conn.connection._connection_record)
 
-    def returned(_dbapi_conn: Any, record: Any) -> None:  # in case neither event came
+    def dropped(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
+        # Also on check-in, in case neither event came, and on invalidation (a unit cancelled
+        # inside a statement, as at Ctrl+C), which closes the connection before the rollback.
         record.info.pop(_URGENT, None)
         if (queue := record.info.pop(_HOLDS, None)) is not None:
             queue.release()
@@ -165,7 +169,26 @@ def _one_writer_at_a_time(engine: AsyncEngine) -> None:
     event.listen(sync, "before_cursor_execute", writing)
     event.listen(sync, "commit", done)
     event.listen(sync, "rollback", done)
-    event.listen(sync.pool, "checkin", returned)
+    event.listen(sync.pool, "checkin", dropped)
+    event.listen(sync.pool, "invalidate", dropped)
+
+
+def _lost_connections_roll_back(engine: AsyncEngine) -> None:
+    """A unit cancelled inside a statement (Ctrl+C, a shutdown) makes SQLAlchemy drop its
+    connection without a rollback. SQLite closes such a connection only once every statement
+    it prepared is gone, and the cancelled one lives on in the traceback: its transaction, and
+    the file's write lock, stayed, and every later write waited out the busy timeout (a
+    sandbox stopped under load hung for minutes). Roll it back first, on its own thread."""
+
+    def lost(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
+        if not in_greenlet():  # garbage collection: nothing to wait on here
+            return
+        try:
+            await_only(asyncio.shield(record.driver_connection.rollback()))
+        except Exception:  # noqa: BLE001 — already closed: nothing is held
+            pass
+
+    event.listen(engine.sync_engine.pool, "invalidate", lost)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
