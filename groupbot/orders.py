@@ -1,25 +1,27 @@
-"""Orders from any source, and the messages an order owes its buyer when it is placed.
+"""Orders from any source: placing one (its items, what each unit was paid after discounts and
+a coupon), a quantity corrected before shipping, and what the rest of the bot asks of an order
+(its claim window, its tracking numbers, a member's recent orders).
 
-An order is written together with its outbox rows in one transaction, so the order-time
-warning and the private confirmation (and later the shipping and delivery notices, see
-groupbot.shipping) are each sent exactly once, even across restarts (see groupbot.notify).
+An order is written together with its outbox rows in one transaction (groupbot.order_notices),
+so the order-time warning and the private confirmation are each sent exactly once, even across
+restarts (see groupbot.notify).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, permissions, policy, texts
-from groupbot.models import Group, Member, Order, OrderItem, OutboxMessage, Product
+from groupbot import order_notices, policy
+from groupbot.models import Group, Member, Order, OrderItem, Product
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_PLACED
-from groupbot.money import fmt, from_minor, to_minor
+from groupbot.money import from_minor, to_minor
 from groupbot.refunds import OrderLine, allocate_paid, line_gross_minor
 from groupbot.refusal import Refused
 from groupbot.reviews import coupons
@@ -107,7 +109,7 @@ async def create_order(
                                                       coupon[1]):
         raise Refused("coupon_taken")  # a parallel order used it first: nothing is saved
     await session.refresh(order, ["items"])
-    await announce_order(session, rt, order, member, group)
+    await order_notices.announce_order(session, rt, order, member, group)
     return order, True
 
 
@@ -146,134 +148,6 @@ async def change_quantity(
     item.paid_minor = to_minor(allocate_paid([line], discount, order.currency)[0], order.currency)
 
 
-def paid_total(order: Order) -> Decimal:
-    return from_minor(sum(i.paid_minor for i in order.items), order.currency)
-
-
-def order_lines(order: Order) -> texts.Lines:
-    return texts.Lines([
-        texts.text(
-            "orders.line",
-            product=item.product.name,
-            quantity=item.quantity,
-            unit=item.product.unit,
-            amount=fmt(from_minor(item.paid_minor, order.currency), order.currency),
-        )
-        for item in order.items
-    ])
-
-
-def order_lines_text(locale: str, order: Order) -> str:
-    return texts.render(locale, order_lines(order))
-
-
-async def announce_order(
-    session: AsyncSession, rt: Runtime, order: Order, member: Member, group: Group | None
-) -> None:
-    """Queue the group warning (perishables) and the private confirmation."""
-    perishable = [i.product.name for i in order.items if i.product.perishable]
-    if group is not None and perishable:
-        await _queue_group_warning(session, rt, order, member, group, perishable)
-    if member.can_receive_private:
-        await queue_confirmation(session, rt, order, member)
-
-
-async def _queue_group_warning(
-    session: AsyncSession,
-    rt: Runtime,
-    order: Order,
-    member: Member,
-    group: Group,
-    products: list[str],
-) -> None:
-    # Several perishable orders within the merge window become one message: the first order
-    # opens a row due `warning_merge_seconds` later, the next ones fold their products into it.
-    merge_key = f"warn:{group.id}:{member.id}"
-    pending = await notify.pending_merge(session, merge_key)
-    if pending is not None and pending.data is not None:
-        names = list(dict.fromkeys([*pending.data["products"], *products]))
-        pending.data = {**pending.data, "products": names, "orders": [*pending.data["orders"],
-                                                                      order.id]}
-        pending.message = texts.to_json(_warning(rt, member, names))
-        return
-    delay = timedelta(seconds=rt.settings.warning_merge_seconds)
-    await notify.enqueue(
-        session,
-        rt,
-        notify.Outgoing(
-            key=f"order:{order.id}:warning",
-            kind="order_warning",
-            chat_id=group.chat_id,
-            member_id=member.id,
-            order_id=order.id,
-            merge_key=merge_key,
-            message=_warning(rt, member, products),
-            buttons=[[(texts.text("orders.warning_button"), rt.deep_link(f"o{order.id}"))]],
-            data={"products": products, "orders": [order.id]},
-            not_before=rt.clock.now() + delay,
-        ),
-    )
-
-
-def _warning(rt: Runtime, member: Member, products: list[str]) -> texts.Text:
-    return texts.text(
-        "orders.warning",
-        mention=texts.Safe(messages.mention(member.telegram_id, member.full_name)),
-        products=texts.Lines(products, sep_key="orders.list_separator"),
-        hours=policy.rules_for(rt.settings).perishable_hours,
-    )
-
-
-async def queue_confirmation(
-    session: AsyncSession, rt: Runtime, order: Order, member: Member
-) -> None:
-    lines: list[object] = [order_lines(order)]
-    if (coupon := await coupons.of_order(session, order.id)) is not None and coupon.applied_minor:
-        lines.append(texts.text("orders.coupon_line", amount=fmt(
-            from_minor(coupon.applied_minor, order.currency), order.currency)))
-    await notify.enqueue(
-        session,
-        rt,
-        notify.Outgoing(
-            key=f"order:{order.id}:confirm",
-            kind="order_confirm",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            order_id=order.id,
-            message=texts.text(
-                "orders.confirm",
-                order=order.id,
-                lines=texts.Lines(lines),
-                total=fmt(paid_total(order), order.currency),
-            ),
-            buttons=[[
-                (texts.text("orders.confirm_ok_button"), f"ord:{order.id}:ok"),
-                (texts.text("orders.confirm_problem_button"), f"ord:{order.id}:bad"),
-            ]],
-        ),
-    )
-
-
-async def queue_missed_confirmations(session: AsyncSession, rt: Runtime, member: Member) -> int:
-    """A member arrived in the private chat: send the confirmations we could not send before."""
-    orders = await session.scalars(
-        select(Order).where(
-            Order.member_id == member.id,
-            Order.confirmation.is_(None),
-            Order.status != ORDER_CANCELLED,
-        )
-    )
-    count = 0
-    for order in orders:
-        already = await session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.key == f"order:{order.id}:confirm")
-        )
-        if already is None:
-            await queue_confirmation(session, rt, order, member)
-            count += 1
-    return count
-
-
 async def confirm(session: AsyncSession, order: Order, member: Member, answer: str) -> bool:
     """Record the member's answer to the confirmation; False if it was already answered."""
     if order.member_id != member.id:
@@ -291,37 +165,6 @@ async def get_order(session: AsyncSession, rt: Runtime, order_id: int) -> Order 
 
 def local_time(rt: Runtime, when: datetime) -> str:
     return when.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
-
-
-async def report_problem(session: AsyncSession, rt: Runtime, order: Order, member: Member) -> int:
-    """The member says the order is wrong: tell every organizer we can write to."""
-    organizers = await organizers_reachable(session, rt)
-    for organizer in organizers:
-        await notify.enqueue(session, rt, notify.Outgoing(
-            key=f"order:{order.id}:problem:{organizer.id}",
-            kind="order_problem",
-            chat_id=organizer.telegram_id,
-            member_id=organizer.id,
-            order_id=order.id,
-            message=texts.text(
-                "orders.problem_for_organizer", order=order.id,
-                member=texts.Safe(messages.mention(member.telegram_id, member.full_name)),
-                lines=order_lines(order),
-            ),
-        ))
-    return len(organizers)
-
-
-async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Member]:
-    """Organizers (configured or group admins) who have opened a private chat with the bot."""
-    rows = await session.scalars(
-        select(Member).where(
-            permissions.holders(permissions.ROLE_ORGANIZER, rt.settings, rt.community_id),
-            Member.started_at.is_not(None),
-            Member.blocked_at.is_(None),
-        )
-    )
-    return list(rows)
 
 
 def perishable(order: Order) -> bool:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,6 +25,9 @@ from groupbot.models import (
     Role,
 )
 from groupbot.settings import Settings
+
+if TYPE_CHECKING:
+    from groupbot.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,18 @@ async def active_groups(session: AsyncSession, rt_or_community: object) -> list[
     rows = await session.scalars(
         select(Group).where(Group.community_id == community_id, Group.active.is_(True))
         .order_by(Group.title)
+    )
+    return list(rows)
+
+
+async def organizers_reachable(session: AsyncSession, rt: Runtime) -> list[Member]:
+    """Organizers (configured or group admins) who have opened a private chat with the bot."""
+    rows = await session.scalars(
+        select(Member).where(
+            permissions.holders(ROLE_ORGANIZER, rt.settings, rt.community_id),
+            Member.started_at.is_not(None),
+            Member.blocked_at.is_(None),
+        )
     )
     return list(rows)
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 import messages
-from groupbot import deals, notify, orders, shipping
+from groupbot import deals, notify, order_notices, orders, shipping
 from groupbot.models import Order
 from groupbot.models.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_SHIPPED
 from groupbot.people import mark_started
@@ -29,7 +29,7 @@ def order_card(u: Unit, order: Order) -> tuple[str, Buttons]:
     text = w.t("orders.myorders_item", order=order.id,
                date=orders.local_time(u.rt, order.placed_at)[:10],
                status=w.t(f"orders.status.{order.status}"),
-               lines=messages.Html(orders.order_lines_text(w.locale, order)))
+               lines=messages.Html(order_notices.order_lines_text(w.locale, order)))
     buttons: list[tuple[str, str]] = []
     if order.confirmation is None and order.status != ORDER_CANCELLED:
         buttons += [(w.t("orders.confirm_ok_button"), f"ord:{order.id}:ok"),
@@ -51,7 +51,7 @@ async def start_from_order_link(u: Unit) -> None:
     """``/start o12`` from the group warning: the member arrives. What we owed them goes out;
     if the confirmation was sent already, they see the order and what they can do with it."""
     mark_started(u.w.member, u.rt.clock.now())
-    if await orders.queue_missed_confirmations(u.session, u.rt, u.w.member):
+    if await order_notices.queue_missed_confirmations(u.session, u.rt, u.w.member):
         u.out.kick()
         return
     order = await orders.get_order(u.session, u.rt, int(u.args[0][1:]))
@@ -77,7 +77,7 @@ async def confirmation_tap(u: Unit) -> None:
         u.out.answer(u.t("orders.already_answered"))
         return
     if answer == "bad":
-        await orders.report_problem(u.session, u.rt, order, u.w.member)
+        await order_notices.report_problem(u.session, u.rt, order, u.w.member)
     u.out.markup(None)
     u.out.reply(u.t("orders.confirmed" if answer == "ok" else "orders.problem_reported",
                     order=order.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CommandHandler, filters
 
-from groupbot.orders import queue_missed_confirmations
+from groupbot.order_notices import queue_missed_confirmations
 from groupbot.people import main_role, mark_started
 from groupbot.permissions import USE_BOT
 from handlers.common import Who, add_commands, commands_for

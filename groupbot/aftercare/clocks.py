@@ -15,7 +15,7 @@ from groupbot.desk.records import desk_name
 from groupbot.models import Member
 from groupbot.models.aftercare import CASE_UNCONTACTED, ComplaintCase
 from groupbot.notify import Sender
-from groupbot.orders import organizers_reachable
+from groupbot.people import organizers_reachable
 from groupbot.runtime import Runtime
 
 BATCH = 50

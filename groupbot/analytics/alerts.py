@@ -24,7 +24,8 @@ from groupbot.analytics.intervals import Rate, percent
 from groupbot.models import ClaimItem, Deal, Order, OrderItem, Product
 from groupbot.models.analytics import BatchAlert
 from groupbot.models.orders import ORDER_CANCELLED
-from groupbot.orders import local_time, member_locale, organizers_reachable
+from groupbot.orders import local_time, member_locale
+from groupbot.people import organizers_reachable
 from groupbot.reviews.records import reviewer_chats
 from groupbot.runtime import Runtime
 

@@ -14,7 +14,8 @@ from groupbot.analytics import report as report_
 from groupbot.analytics.period import Period, days_between
 from groupbot.analytics.summary import summary
 from groupbot.models import OutboxMessage
-from groupbot.orders import member_locale, organizers_reachable
+from groupbot.orders import member_locale
+from groupbot.people import organizers_reachable
 from groupbot.runtime import Runtime
 
 DONE = "analytics.digest.done"

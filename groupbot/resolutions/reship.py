@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import notify, orders, texts
+from groupbot import notify, order_notices, people, texts
 from groupbot.models import Claim, Deal, Member, Order, OrderItem
 from groupbot.models.orders import ORDER_PLACED
 from groupbot.models.resolutions import REPLACE, RESHIP, Reship
@@ -90,13 +90,13 @@ async def _tell_organizers(session: AsyncSession, rt: Runtime, row: Reship, orde
                            original: Order) -> None:
     member = await session.get(Member, order.member_id)
     assert member is not None
-    for organizer in await orders.organizers_reachable(session, rt):
+    for organizer in await people.organizers_reachable(session, rt):
         await notify.enqueue(session, rt, notify.Outgoing(
             key=f"reship:{row.id}:organizer:{organizer.id}", kind="reship_to_ship",
             chat_id=organizer.telegram_id, member_id=organizer.id, order_id=order.id,
             message=texts.text(
                 f"resolutions.{row.kind}.for_organizer", order=order.id,
-                original=original.id, claim=row.claim_id, lines=orders.order_lines(order),
+                original=original.id, claim=row.claim_id, lines=order_notices.order_lines(order),
                 member=texts.Safe(messages.mention(member.telegram_id, member.full_name)))))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import messages
-from groupbot import claims, drafts, notify, orders, permissions, policy, texts
+from groupbot import claims, drafts, notify, orders, people, permissions, policy, texts
 from groupbot.claiming import claimable
 from groupbot.models import Claim, ClaimEvent, ClaimItem, ClaimReview, Member, Order
 from groupbot.models.claims import CLAIM_PENDING
@@ -233,7 +233,7 @@ async def escalate_due(rt: Runtime, sender: Sender) -> None:
         due = await session.scalars(_due(rt, RETURN_SHIPPED, ReturnRequest.escalated_at,
                                          ReturnRequest.shipped_at, cutoff))
         found = list(due)
-        organizers = await orders.organizers_reachable(session, rt) if found else []
+        organizers = await people.organizers_reachable(session, rt) if found else []
         for back in found:
             back.escalated_at = rt.clock.now()
             member = await session.get(Member, back.member_id)

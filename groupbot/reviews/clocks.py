@@ -16,7 +16,8 @@ from groupbot.models import Claim, ClaimReview, Refund
 from groupbot.models.claims import CLAIM_PENDING
 from groupbot.models.reviews import REFUND_DUE
 from groupbot.money import fmt, from_minor
-from groupbot.orders import local_time, organizers_reachable
+from groupbot.orders import local_time
+from groupbot.people import organizers_reachable
 from groupbot.reviews import queue, records
 from groupbot.reviews.card import left
 from groupbot.runtime import Runtime
