@@ -75,8 +75,10 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> A
         kwargs["pool_use_lifo"] = True
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        _one_writer_at_a_time(engine)
+        # In this order: a dropped connection gives back SQLite's lock before the next writer
+        # in the queue is let in (the pool runs its `invalidate` listeners as registered).
         _lost_connections_roll_back(engine)
+        _one_writer_at_a_time(engine)
         return engine
     if schema:
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
@@ -153,17 +155,19 @@ def _one_writer_at_a_time(engine: AsyncEngine) -> None:
         await_only(queue.acquire(urgent=conn.info.pop(_URGENT, False)))
         conn.info[_HOLDS] = queue
 
+    def release(info: dict[Any, Any]) -> None:
+        info.pop(_URGENT, None)
+        if (queue := info.pop(_HOLDS, None)) is not None:
+            queue.release()
+
     def done(conn: Any, *_args: Any) -> None:
-        if conn.invalidated:  # its info is gone with it: `dropped` has let the next one in
-            return
-        dropped(None, conn.connection._connection_record)
+        if not conn.invalidated:  # else its info is gone with it: `dropped` let the next one in
+            release(conn.info)
 
     def dropped(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
         # Also on check-in, in case neither event came, and on invalidation (a unit cancelled
         # inside a statement, as at Ctrl+C), which closes the connection before the rollback.
-        record.info.pop(_URGENT, None)
-        if (queue := record.info.pop(_HOLDS, None)) is not None:
-            queue.release()
+        release(record.info)
 
     sync = engine.sync_engine
     event.listen(sync, "before_cursor_execute", writing)
