@@ -6,13 +6,17 @@
 The first claim holds one real photo (its hash and band rows written the way claim submit
 writes them). Then earlier photos are added in bulk (uniformly random 64-bit pHashes, six
 photos a claim, with their band rows exactly as submit writes them), up to each size in turn.
-At each size two things are timed, median (and minimum) of ``--repeat`` runs after a warm-up
-(at the first size, after a whole untimed round of them):
+At each size three things are timed, median (and minimum) of ``--repeat`` runs after a
+warm-up (at the first size, after a whole untimed round of them):
 
-* ``evidence_for`` for a new claim of three photos — the same-file lookup, the band lookup
-  with every crop probe of each photo, the exact Hamming check, the verdict;
+* ``evidence_for`` for a new claim of three photos with no look-back — the same-file lookup,
+  the band lookup with every crop probe of each photo, the exact Hamming check, the verdict
+  (what submit pays for photos stored without a look-back);
+* a photo's look-back (``reuse_lookup.look_back``): the band lookup that photo intake runs
+  once each photo is checked, while the member waits for that photo's check anyway;
 * the member's whole submit tap, through the bot's own handler
-  (``handlers.claim_submit.submit_tap``): the re-use lookup in its read-only session, then
+  (``handlers.claim_submit.submit_tap``), of a draft whose photos looked back: the re-use
+  lookup in its read-only session (the look-backs' finds and the photos stored since), then
   the write unit that creates the claim and queues "submitted", committed. Telegram is a
   stub that answers at once, and the outbox send the commit kicks off is not run.
 
@@ -59,7 +63,9 @@ from groupbot.models.claims import CLAIM_APPROVED  # noqa: E402
 from groupbot.models.photo_bands import band_rows, block_values  # noqa: E402
 from groupbot.orders import NewItem, create_order  # noqa: E402
 from groupbot.people import Person, mark_started, upsert_member  # noqa: E402
+from groupbot.photo_check import PhotoCheck  # noqa: E402
 from groupbot.reviews.evidence import evidence_for, known_photos  # noqa: E402
+from groupbot.reviews.reuse_lookup import look_back  # noqa: E402
 from groupbot.runtime import Runtime  # noqa: E402
 from groupbot.shipping import mark_delivered, mark_shipped  # noqa: E402
 from handlers.claim_submit import submit_tap  # noqa: E402
@@ -366,22 +372,29 @@ async def measure(backend: str, sizes: list[int], repeat: int, pg_url: str) -> l
             async with rt.tx() as s:
                 candidates = len(await known_photos(s, rt.community_id, claim_id, photos))
             found = [r["claim_id"] for r in evidence["reused"]] == [first]
-            drafted = [{"file_id": p.file_id, "file_unique_id": p.file_unique_id,
-                        "phash": p.phash, "findings": p.findings} for p in photos]
             async with rt.tx() as s:  # the next size's copy must find the first claim's
                 await s.execute(delete(Claim).where(Claim.id == claim_id))
+            # Each photo's look-back, as photo intake does it once the photo is checked.
+            checks = [PhotoCheck(checked=True, phash=p.phash, findings=p.findings)
+                      for p in photos]
+            backs = await times_ms(lambda c=checks[0]: look_back(rt, c), repeat)
+            looked = [await look_back(rt, c) for c in checks]
+            drafted = [{"file_id": p.file_id, "file_unique_id": p.file_unique_id,
+                        "phash": p.phash, "findings": c.findings}
+                       for p, c in zip(photos, looked, strict=True)]
             if n == 0:
                 await time_submits(rt, submitter_order, drafted, repeat, first)
             submits, sub_found = await time_submits(rt, submitter_order, drafted, repeat, first)
             sub_med, sub_least = statistics.median(submits), min(submits)
-            rows.append((backend, size, load_s, med, least, sub_med, sub_least, candidates,
-                         found and sub_found))
+            rows.append((backend, size, load_s, med, least, statistics.median(backs),
+                         sub_med, sub_least, candidates, found and sub_found))
             # The minimum beside the median: on a shared machine it is the run least slowed
             # by other work, closest to the cost itself.
             print(f"  {backend} {size:>9,}: loaded in {load_s:6.1f} s; evidence_for "
                   f"{med:7.1f} ms median ({least:7.1f} min); submit {sub_med:7.1f} ms "
                   f"({sub_least:7.1f} min); first claim's photo "
-                  f"{'found' if found and sub_found else 'MISSED'}", flush=True)
+                  f"{'found' if found and sub_found else 'MISSED'}; a photo's look-back "
+                  f"{statistics.median(backs):6.1f} ms", flush=True)
     return rows
 
 
@@ -398,16 +411,16 @@ def main() -> None:
         results += asyncio.run(measure(backend, sizes, args.repeat, args.database_url))
     print()
     print("| backend | earlier photos | load (s) | evidence_for median (ms) | × 1st size | min "
-          "| × 1st size | submit median (ms) | × 1st size | min | × 1st size | known photos "
-          "returned | first claim's photo found |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "| × 1st size | a photo's look-back (ms) | × 1st size | submit median (ms) "
+          "| × 1st size | min | × 1st size | known photos returned | first claim's photo found |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     base: dict[str, tuple[float, ...]] = {}
-    for backend, size, load_s, med, least, sub, sub_least, candidates, found in results:
-        b = base.setdefault(backend, (med, least, sub, sub_least))
+    for backend, size, load_s, med, least, back, sub, sub_least, candidates, found in results:
+        b = base.setdefault(backend, (med, least, back, sub, sub_least))
         print(f"| {backend} | {size:,} | {load_s:.1f} | {med:.1f} | {med / b[0]:.2f} | "
-              f"{least:.1f} | {least / b[1]:.2f} | {sub:.1f} | {sub / b[2]:.2f} | "
-              f"{sub_least:.1f} | {sub_least / b[3]:.2f} | {candidates} | "
-              f"{'yes' if found else 'NO'} |")
+              f"{least:.1f} | {least / b[1]:.2f} | {back:.1f} | {back / b[2]:.2f} | "
+              f"{sub:.1f} | {sub / b[3]:.2f} | {sub_least:.1f} | {sub_least / b[4]:.2f} | "
+              f"{candidates} | {'yes' if found else 'NO'} |")
 
 
 if __name__ == "__main__":

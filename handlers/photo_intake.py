@@ -5,7 +5,10 @@
    the order expects;
 2. with no transaction and no pooled connection held, the file is downloaded and checked by
    the evidence engine (off the event loop);
-3. a second short unit of work records the result in the draft and acknowledges it — after
+3. a read-only session looks for the photo among the community's earlier ones (the re-use
+   lookup, done here where the member waits for the check anyway rather than at submit:
+   groupbot/reviews/reuse_lookup.py);
+4. a second short unit of work records the result in the draft and acknowledges it — after
    that commit.
 """
 
@@ -20,6 +23,7 @@ from telegram.ext import ContextTypes
 from groupbot import drafts
 from groupbot.models import Draft
 from groupbot.photo_check import PhotoCheck, check_photo, too_large
+from groupbot.reviews.reuse_lookup import look_back
 from handlers.common import Who, runtime
 from handlers.processor import slot_released
 from handlers.unit import Unit, unit
@@ -76,12 +80,13 @@ def size_refusal(u: Unit, media: Media) -> str | None:
 
 async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, intake: Intake,
                   media: Media, plan: PhotoPlan) -> None:
-    """Steps 2 and 3: download and check outside any transaction, then record."""
+    """Steps 2 to 4: download and check outside any transaction, look back, then record."""
     rt = runtime(context)
     async with slot_released():  # other chats' updates run while this one waits
         file = await context.bot.get_file(media.file_id)
         data = bytes(await file.download_as_bytearray())
         check = await check_photo(data, plan.expected, rt.extras.get("evidence"))
+    check = await look_back(rt, check)
     async with unit(update, context) as u:
         draft = await drafts.current(u.session, u.w.member, kind)
         if draft is None or not intake.wants_photos(draft):  # cancelled meanwhile

@@ -1,6 +1,7 @@
 """The re-use lookup at submit compares a claim's photos with every earlier photo of the
 community, through the band index: nothing within the distance is missed, however old."""
 
+import io
 import random
 from datetime import timedelta
 from itertools import combinations
@@ -8,16 +9,23 @@ from itertools import combinations
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
+import messages
 from groupbot.db import downgrade, upgrade
 from groupbot.evidence import REUSE_MAX_DISTANCE, phash_image, reuse_probes
-from groupbot.models import Claim, ClaimPhoto, Community, PhotoHashBand, Product
+from groupbot.models import Claim, ClaimPhoto, Community, Draft, PhotoHashBand, Product
 from groupbot.models.photo_bands import BAND_BITS, BAND_COUNT, BLOCKS, band_keys, block_values
 from groupbot.people import ensure_community
+from groupbot.reviews import reuse_lookup
 from groupbot.reviews.evidence import evidence_for, known_photos
-from tests.factories import member, order_for
+from handlers.ticks import tick_now
+from tests.factories import community_with_bot, member, order_for, started
 from tests.reviews.test_stored_evidence import _photo, _stored
+
+
+def t(key: str, **values: object) -> str:
+    return messages.t("zh-Hans", key, **values)
 
 
 async def _claim(rt, s, community_id: int, key: str) -> Claim:
@@ -197,3 +205,118 @@ async def test_revision_0015_rewrites_the_rows_both_ways(runtime):
     assert await stored() == rows(pairs)
     await upgrade(rt.engine)
     assert await stored() == rows(band_keys)
+
+
+# --- the look-back at photo intake, and submit's comparison of the photos stored since ---
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+async def _two_delivered(bot):
+    c = await community_with_bot(bot, "小明", "小红")
+    ming, hong = c.members
+    await started(bot, ming, hong)
+    await bot.say(c.organizer, "/deal 沃柑 5/个 20:00", chat=c.group)
+    bot.replies(c.group)
+    for n, person in enumerate((ming, hong), 1):
+        await bot.say(person, "/start d1")
+        await bot.say(person, "2")
+        await bot.say(c.organizer, f"/ship {n} 顺丰 SF123456789{n}")
+        await bot.say(c.organizer, f"/delivered {n}")
+    await tick_now(bot.app)
+    await bot.settle()
+    for chat in (ming, hong, c.organizer, c.group):
+        bot.replies(chat)
+    return ming, hong
+
+
+async def _photo_sent(bot, person, order: int, data: bytes) -> None:
+    await bot.say(person, "/claim")
+    [pick] = bot.replies(person)
+    await bot.tap(person, pick, f"cl:o:{order}")
+    [units] = bot.replies(person)
+    await bot.tap(person, units, f"cl:u:{order}:1")
+    [reason] = bot.replies(person)
+    await bot.tap(person, reason, "cl:r:rotten")
+    [describe] = bot.replies(person)
+    await bot.tap(person, describe, "cl:skip")
+    bot.replies(person)
+    await bot.send_photos(person, [data])
+    [received] = bot.texts(person)
+    assert received.startswith(t("claims.photo.received", count=1, max=6))
+
+
+async def _submitted(bot, person) -> int:
+    await bot.tap(person, bot.last(person), "cl:done")
+    [summary] = bot.replies(person)
+    await bot.tap(person, summary, "cl:submit")
+    [told] = bot.texts(person)
+    claim_id = int(told.split("#")[1].split("，")[0])
+    assert told.startswith(f"✅ 已提交售后申请 #{claim_id}，预计退款 ¥5.00")
+    return claim_id
+
+
+async def _reused(bot, claim_id: int) -> list[tuple]:
+    async with bot.rt.tx() as s:
+        evidence = (await s.get(Claim, claim_id)).evidence
+    return [(r["photo"], r["claim_id"], r["kind"]) for r in evidence["reused"]]
+
+
+@pytest.mark.parametrize("hong_first", [False, True], ids=["stored-before", "stored-since"])
+async def test_a_copy_is_found_whether_stored_before_the_photo_arrived_or_since(bot, hong_first):
+    # 小明 and 小红 send the same picture (each re-encoded: different Telegram files). The
+    # look-back of 小红's photo finds 小明's when his claim came first; when hers came first,
+    # submit compares it with the photos stored since her look-back, and finds his there.
+    ming, hong = await _two_delivered(bot)
+    picture = _photo(21)
+    if hong_first:
+        await _photo_sent(bot, hong, 2, _jpeg(picture, 90))
+    await _photo_sent(bot, ming, 1, _jpeg(picture, 70))
+    ming_claim = await _submitted(bot, ming)
+    if not hong_first:
+        await _photo_sent(bot, hong, 2, _jpeg(picture, 90))
+    async with bot.rt.tx() as s:
+        [draft] = (await s.scalars(select(Draft).where(Draft.kind == "claim"))).all()
+        seen = draft.data["photos"][0]["findings"]["reuse_seen"]
+        ming_photo = await s.scalar(select(ClaimPhoto.id).where(ClaimPhoto.claim_id == ming_claim))
+    assert seen["near"] == ([] if hong_first else [ming_photo])
+    assert (seen["upto"] < ming_photo) == hong_first
+    hong_claim = await _submitted(bot, hong)
+    assert await _reused(bot, hong_claim) == [(1, ming_claim, "similar")]
+
+
+async def test_photos_stored_since_are_compared_directly_or_through_the_index(
+        runtime, monkeypatch):
+    rt = runtime
+    rng = random.Random(4)
+    async with rt.tx() as s:
+        community = await ensure_community(s, rt.settings)
+        earlier = await _claim(rt, s, community.id, "earlier")
+        value = rng.getrandbits(64)
+        near_one = ClaimPhoto(claim_id=earlier.id, community_id=community.id, position=1,
+                              file_id="f-near", file_unique_id="u-near",
+                              phash=f"{_flip(value, REUSE_MAX_DISTANCE, rng):016x}")
+        far_one = ClaimPhoto(claim_id=earlier.id, community_id=community.id, position=2,
+                             file_id="f-far", file_unique_id="u-far",
+                             phash=f"{_flip(value, REUSE_MAX_DISTANCE + 1, rng):016x}")
+        s.add_all([near_one, far_one])
+        await s.flush()
+        # A look-back that saw none of them: "upto" before both, with the slack as the only
+        # reason the older one is compared at all (its insert may still have been on its way).
+        upto = near_one.id + reuse_lookup.ID_SLACK - 1
+        probe = ClaimPhoto(file_unique_id="u-probe", phash=None, findings={
+            "reuse_probes": [f"{value:016x}"], "reuse_seen": {"upto": upto, "near": []}})
+        direct = [k.file_unique_id for k in await known_photos(s, community.id, None, [probe])]
+        monkeypatch.setattr(reuse_lookup, "SINCE_LIMIT", 1)  # too many since: the index
+        indexed = [k.file_unique_id for k in await known_photos(s, community.id, None, [probe])]
+        # What the look-back found is kept, whether or not the index still has it.
+        gone = ClaimPhoto(file_unique_id="u-probe", phash=None, findings={
+            "reuse_probes": [f"{value:016x}"],
+            "reuse_seen": {"upto": far_one.id + reuse_lookup.ID_SLACK, "near": [near_one.id]}})
+        await s.execute(delete(PhotoHashBand))
+        kept = [k.file_unique_id for k in await known_photos(s, community.id, None, [gone])]
+    assert direct == indexed == kept == ["u-near"]
