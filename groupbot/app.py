@@ -181,6 +181,9 @@ async def _post_init(application: Application) -> None:
     # by a holder with no heartbeat row counts as a dead one's and is taken over (sent twice).
     await beats.beat(rt, PROCESS_BOT, "webhook" if rt.settings.webhook_url else "polling",
                      False)
+    # SQLite: sends a killed process had from Telegram but not yet on record are recorded,
+    # not sent again (groupbot/sent_journal.py). Before anything here sends.
+    await sent_records.replay_journal(rt)
     rt.bot_username = application.bot.username
     if hasattr(evidence := rt.extras.get("evidence"), "open"):  # evidence workers' queue
         await evidence.open()

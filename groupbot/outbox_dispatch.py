@@ -79,7 +79,7 @@ async def dispatch_due(rt: Runtime, sender: Sender, *, limit: int = 50) -> int:
     lanes: dict[int, list[int]] = {}
     for row in rows:
         lanes.setdefault(row.chat_id, []).append(row.id)
-    recorder = await sent_records.shared(rt, "outbox", _SENT)
+    recorder = await sent_records.shared(rt, "outbox")
     # Each chat's rows in order, the chats side by side: a group whose per-minute budget is
     # used up (ChatBusy) waits on its own, and never holds up other people's notices.
     gate = asyncio.Semaphore(LANES)
@@ -144,9 +144,10 @@ def _process_lease(rt: Runtime) -> timedelta:
 # The first thing after Telegram accepted a message. A process killed before this commit leaves
 # the row "sending", and whoever takes it over sends it again: that gap (Telegram's answer on
 # its way back, this UPDATE) is the duplicate window, hence the Recorder's shortest way.
-_SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
-         .values(status=OUTBOX_SENT, message_id=bindparam("b_message"),
-                 sent_at=bindparam("b_at"), last_error=None, sending_by=None))
+_SENT = sent_records.statement("outbox", (
+    update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
+    .values(status=OUTBOX_SENT, message_id=bindparam("b_message"),
+            sent_at=bindparam("b_at"), last_error=None, sending_by=None)))
 
 
 async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder,

@@ -145,14 +145,15 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     # Telegram has it: until the message id is committed a SIGKILL makes whoever takes the
     # row over post it again, so the record goes first and the shortest way (groupbot/
     # sent_records.py); what the id means to the subject follows in a transaction of its own.
-    recorder = await sent_records.shared(rt, "posts", _SENT)
+    recorder = await sent_records.shared(rt, "posts")
     await recorder.sent_surely(post_id, message_id)
     await _link(rt, post_id)
     return message_id
 
 
-_SENT = (update(Post).where(Post.id == bindparam("b_row"))
-         .values(message_id=bindparam("b_message"), sent_at=bindparam("b_at")))
+_SENT = sent_records.statement("posts", (
+    update(Post).where(Post.id == bindparam("b_row"))
+    .values(message_id=bindparam("b_message"), sent_at=bindparam("b_at"))))
 
 
 async def _link(rt: Runtime, post_id: int) -> None:

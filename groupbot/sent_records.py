@@ -8,8 +8,12 @@ with every round trip and every wait in between, so the record skips all of them
   and detached (closed, not returned): no wait behind the loop's or the tick's transactions for
   a pooled connection, no pre-ping, no BEGIN / COMMIT. The connection is idle between writes
   and holds no transaction.
-- SQLite (one process): a short transaction from the pool that jumps the queue of writers
-  (``db.urgent_write``), so it does not wait behind every other update's write.
+- SQLite (one process): first a line in the sent journal (groupbot/sent_journal.py: a file
+  of its own, written synchronously the moment Telegram's answer is handed over, so it waits
+  for no writer), then a short transaction from the pool that jumps the queue of writers
+  (``db.urgent_write``), so it does not wait behind every other update's write; the journal's
+  line is forgotten once that commits, and a process starting applies what is left
+  (:func:`replay_journal`).
 
 Answers that arrive while a write is on its way go together in the next one (executemany).
 Used by the broadcast delivery (one a delivery run), the outbox's dispatcher and the posts
@@ -25,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from groupbot import sent_journal
 from groupbot.db import urgent_write
 from groupbot.runtime import Runtime
 
@@ -37,19 +42,31 @@ class NotRecorded(Exception):
     """The write that carried this send failed or was cancelled."""
 
 
-class Recorder:
-    """``statement`` is an UPDATE with the bind parameters ``b_row``, ``b_message``, ``b_at``."""
+# Recorder name → its UPDATE, for applying the journal at a start before any recorder opens.
+STATEMENTS: dict[str, Any] = {}
 
-    def __init__(self, rt: Runtime, statement: Any, conn: AsyncConnection | None) -> None:
-        self.rt, self.statement, self.conn = rt, statement, conn
+
+def statement(name: str, update_: Any) -> Any:
+    """Declare recorder ``name``'s UPDATE (a module constant): bind parameters ``b_row``,
+    ``b_message``, ``b_at``, on a table with ``id`` and ``message_id``."""
+    STATEMENTS[name] = update_
+    return update_
+
+
+class Recorder:
+    """Records sends with recorder ``name``'s statement (see :func:`statement`)."""
+
+    def __init__(self, rt: Runtime, name: str, conn: AsyncConnection | None) -> None:
+        self.rt, self.name, self.statement, self.conn = rt, name, STATEMENTS[name], conn
+        self.journal = sent_journal.of(rt)
         self._lock = asyncio.Lock()
         self._queued: list[tuple[int, int, asyncio.Future[None]]] = []
         self.broken = False  # its own connection failed: it records through the pool now
 
     @classmethod
-    async def open(cls, rt: Runtime, statement: Any) -> Recorder:
+    async def open(cls, rt: Runtime, name: str) -> Recorder:
         if rt.engine.dialect.name != "postgresql":
-            return cls(rt, statement, None)
+            return cls(rt, name, None)
         try:
             conn = await rt.engine.connect()
             conn.sync_connection.detach()  # type: ignore[union-attr]  # closed, not pooled
@@ -57,12 +74,14 @@ class Recorder:
             # the pool, as there is none.
             raw = await conn.get_raw_connection()
             rt.engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
-            return cls(rt, statement, conn)
+            return cls(rt, name, conn)
         except Exception:  # noqa: BLE001 - record through the pool instead
             log.warning("sent records: no connection of their own", exc_info=True)
-            return cls(rt, statement, None)
+            return cls(rt, name, None)
 
     async def sent(self, row_id: int, message_id: int) -> None:
+        if self.journal is not None:  # before anything else: this is the end of the window
+            self.journal.write(self.name, row_id, message_id, self.rt.clock.now())
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queued.append((row_id, message_id, done))
         async with self._lock:  # free: this write starts now; else it joins the next one
@@ -75,6 +94,8 @@ class Recorder:
                         if waiting is not done and not waiting.done():
                             waiting.set_exception(NotRecorded())
                     raise
+                if self.journal is not None:
+                    self.journal.forget(self.name, [row for row, _, _ in batch])
                 for *_, waiting in batch:
                     if not waiting.done():
                         waiting.set_result(None)
@@ -119,19 +140,48 @@ class Recorder:
 _SHARED = "groupbot.sent_records"
 
 
-async def shared(rt: Runtime, name: str, statement: Any) -> Recorder:
+async def shared(rt: Runtime, name: str) -> Recorder:
     """The process's recorder called ``name``, opened on first use and kept; closed by
     :func:`close_shared` when the process stops (groupbot/app.py)."""
     recorders: dict[str, Recorder] = rt.extras.setdefault(_SHARED, {})
     recorder = recorders.get(name)
     if recorder is None or recorder.broken:  # a lost connection: a new one (the server is back)
-        recorder = recorders[name] = await Recorder.open(rt, statement)
+        recorder = recorders[name] = await Recorder.open(rt, name)
     return recorder
 
 
 async def close_shared(rt: Runtime) -> None:
     for recorder in rt.extras.pop(_SHARED, {}).values():
         await recorder.close()
+    sent_journal.close(rt)
+
+
+async def replay_journal(rt: Runtime) -> int:
+    """Apply the sends the journal still holds (a process killed before their record
+    committed) to the rows still waiting for a message id; forget them. Called when a process
+    starts, before it sends anything. Returns how many rows it recorded."""
+    journal = sent_journal.of(rt)
+    if journal is None:
+        return 0
+    recorded = 0
+    for name, lines in journal.held().items():
+        update_ = STATEMENTS.get(name)
+        if update_ is None:  # a recorder this code no longer has: nothing to apply it to
+            log.warning("sent journal: %d lines of unknown recorder %r dropped", len(lines), name)
+        else:
+            # Only rows with no message id yet: a line whose record did commit (killed before
+            # it was forgotten) changes nothing.
+            waiting = update_.where(update_.table.c.message_id.is_(None))
+            async with rt.tx() as session:  # Core executemany, as in Recorder._write
+                conn = await session.connection()
+                result = await conn.execute(waiting, [
+                    {"b_row": row, "b_message": message, "b_at": at}
+                    for row, message, at in lines])
+                recorded += max(result.rowcount, 0)
+        journal.forget(name, [row for row, _, _ in lines])
+    if recorded:
+        log.warning("sent journal: %d sends recorded after a crash (not sent again)", recorded)
+    return recorded
 
 
 async def _close_quietly(conn: AsyncConnection) -> None:

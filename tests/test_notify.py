@@ -176,7 +176,7 @@ async def test_sends_are_recorded_on_the_process_s_own_connection_kept_across_pa
 
     await _two_notices(runtime)
     assert await outbox_dispatch.dispatch_due(runtime, Recorder()) == 2
-    kept = await sent_records.shared(runtime, "outbox", outbox_dispatch._SENT)
+    kept = await sent_records.shared(runtime, "outbox")
     if runtime.engine.dialect.name == "postgresql":  # autocommit, outside the pool
         assert kept.conn is not None and runtime.engine.pool.checkedout() == 0
     else:  # one process: a short transaction ahead of the writers waiting
@@ -184,4 +184,4 @@ async def test_sends_are_recorded_on_the_process_s_own_connection_kept_across_pa
     assert not kept.broken
     await sent_records.close_shared(runtime)
     assert kept.conn is None
-    assert await sent_records.shared(runtime, "outbox", outbox_dispatch._SENT) is not kept
+    assert await sent_records.shared(runtime, "outbox") is not kept

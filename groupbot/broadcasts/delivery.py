@@ -42,7 +42,7 @@ from groupbot.models.broadcasts import (
 )
 from groupbot.people import deactivate_group, migrate_group
 from groupbot.runtime import Runtime
-from groupbot.sent_records import Recorder
+from groupbot.sent_records import Recorder, statement
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ async def deliver(
     results: list[tuple[_Job, Outcome]] = []
     flushed = loop.time()
     cancelled = False
-    recorder = await Recorder.open(rt, _SENT)
+    recorder = await Recorder.open(rt, "broadcast")
     try:
         while not stopping() and not cancelled:
             if len(ready) + len(running) <= window // 2:
@@ -267,11 +267,11 @@ async def _send(sender: BroadcastSender, content: tuple[str | None, str | None],
     return "recorded", message_id
 
 
-_SENT = (update(BroadcastDelivery)
-         .where(BroadcastDelivery.id == bindparam("b_row"),
-                BroadcastDelivery.status == DELIVERY_SENDING)
-         .values(status=DELIVERY_SENT, message_id=bindparam("b_message"),
-                 sent_at=bindparam("b_at"), last_error=None))
+_SENT = statement("broadcast", (
+    update(BroadcastDelivery)
+    .where(BroadcastDelivery.id == bindparam("b_row"), BroadcastDelivery.status == DELIVERY_SENDING)
+    .values(status=DELIVERY_SENT, message_id=bindparam("b_message"),
+            sent_at=bindparam("b_at"), last_error=None)))
 
 
 async def _flush(rt: Runtime, broadcast_id: int, results: list[tuple[_Job, Outcome]]) -> None:

@@ -54,7 +54,7 @@ async def test_answers_are_recorded_at_once_and_together_outside_the_pool(runtim
     async with rt.tx() as s:  # no longer "sending" (e.g. cancelled): not overwritten
         await s.execute(update(BroadcastDelivery).where(BroadcastDelivery.id == ids[-1])
                         .values(status=DELIVERY_CANCELLED))
-    recorder = await delivery.Recorder.open(rt, delivery._SENT)
+    recorder = await delivery.Recorder.open(rt, "broadcast")
     try:
         if rt.engine.dialect.name == "postgresql":
             assert recorder.conn is not None
@@ -70,7 +70,7 @@ async def test_answers_are_recorded_at_once_and_together_outside_the_pool(runtim
 async def test_a_broken_recorder_connection_hands_over_to_the_pool(runtime):
     rt = runtime
     ids = await broadcast_with(rt, 2, DELIVERY_SENDING)
-    recorder = await delivery.Recorder.open(rt, delivery._SENT)
+    recorder = await delivery.Recorder.open(rt, "broadcast")
     try:
         if recorder.conn is not None:
             await recorder.conn.close()  # the server went away
