@@ -37,18 +37,19 @@ async def delivered_order(bot, quantity=10, price="5/个"):
     return c, ming
 
 
-async def open_claim(bot, ming):
+async def open_claim(bot, ming, order=1):
     await bot.say(ming, "/claim")
     [pick] = bot.replies(ming)
-    await bot.tap(ming, pick, "cl:o:1")
+    await bot.tap(ming, pick, f"cl:o:{order}")
     [units] = bot.replies(ming)
     return units
 
 
-async def at_photos(bot, ming, units=1):
-    """Through the claim's first steps (rotten, no description) to the photos."""
-    pick = await open_claim(bot, ming)
-    await bot.tap(ming, pick, f"cl:u:1:{units}")
+async def at_photos(bot, ming, units=1, order=1):
+    """Through the claim's first steps (rotten, no description) to the photos; ``order``'s
+    one line is its only item (ids alike when every order has one line)."""
+    pick = await open_claim(bot, ming, order)
+    await bot.tap(ming, pick, f"cl:u:{order}:{units}")
     [reason] = bot.replies(ming)
     await bot.tap(ming, reason, "cl:r:rotten")
     [describe] = bot.replies(ming)

@@ -21,6 +21,7 @@ from groupbot.reviews import reuse_lookup
 from groupbot.reviews.evidence import evidence_for, known_photos
 from handlers.ticks import tick_now
 from tests.factories import community_with_bot, member, order_for, started
+from tests.handlers.test_claims import at_photos
 from tests.reviews.test_stored_evidence import _photo, _stored
 
 
@@ -235,16 +236,7 @@ async def _two_delivered(bot):
 
 
 async def _photo_sent(bot, person, order: int, data: bytes) -> None:
-    await bot.say(person, "/claim")
-    [pick] = bot.replies(person)
-    await bot.tap(person, pick, f"cl:o:{order}")
-    [units] = bot.replies(person)
-    await bot.tap(person, units, f"cl:u:{order}:1")
-    [reason] = bot.replies(person)
-    await bot.tap(person, reason, "cl:r:rotten")
-    [describe] = bot.replies(person)
-    await bot.tap(person, describe, "cl:skip")
-    bot.replies(person)
+    await at_photos(bot, person, units=1, order=order)
     await bot.send_photos(person, [data])
     [received] = bot.texts(person)
     assert received.startswith(t("claims.photo.received", count=1, max=6))
