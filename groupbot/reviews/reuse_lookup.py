@@ -6,7 +6,8 @@ photos. Each descent gets dearer as the index outgrows the caches (at a million 
 lookup takes several times what it takes at a thousand), and a member tapping "submit" would
 wait for all of it. So the lookup runs where the member waits anyway: as each photo arrives,
 right after its download and the evidence engine's check (:func:`look_back`, a read-only
-session of its own), once a photo instead of once a claim at the tap. The photo keeps what it found in its findings, ``reuse_seen``:
+session of its own), once a photo instead of once a claim at the tap. The photo keeps what
+it found in its findings, ``reuse_seen``:
 
 * ``near``: the ids of the photos within the distance of its probes;
 * ``upto``: the newest photo id stored when it looked (read before the lookup).
@@ -112,15 +113,24 @@ async def known_photos(
         found.update(await session.scalars(select(ClaimPhoto.id).where(
             ClaimPhoto.community_id == community_id,
             ClaimPhoto.file_unique_id.in_(unique_ids))))
-    looked = [(p, seen) for p in photos if (seen := seen_of(p)) is not None]
-    unlooked = [p for p in photos if seen_of(p) is None]
+    looked: list[tuple[StoredPhoto, int, list[int]]] = []
+    unlooked: list[StoredPhoto] = []
+    for p in photos:
+        if (seen := seen_of(p)) is None:
+            unlooked.append(p)
+        else:
+            looked.append((p, *seen))
     if looked:
-        since, covered_from = await _stored_since(session, community_id,
-                                                  min(upto for _, (upto, _) in looked))
-        covered = [(p, near) for p, (upto, near) in looked if upto - ID_SLACK + 1 >= covered_from]
-        unlooked += [p for p, (upto, _) in looked if upto - ID_SLACK + 1 < covered_from]
-        found |= _near(since, _probes(p for p, _ in covered))
-        found.update(chain.from_iterable(near for _, near in covered))
+        since, covered_from = await _stored_since(
+            session, community_id, min(upto for _, upto, _ in looked))
+        covered = []
+        for p, upto, near in looked:
+            if upto - ID_SLACK + 1 >= covered_from:  # every photo after its look-back is here
+                covered.append(p)
+                found.update(near)
+            else:
+                unlooked.append(p)
+        found |= _near(since, _probes(covered))
     # One lookup for the rest of the claim: its photos' probes share no work per photo, and a
     # candidate near any probe is handed to find_reuse, which matches photo by photo.
     found |= await similar(session, community_id, _probes(unlooked))
