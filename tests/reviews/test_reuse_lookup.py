@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import delete, func, insert, select
 
 import messages
+from groupbot import texts
 from groupbot.db import downgrade, upgrade
 from groupbot.evidence import REUSE_MAX_DISTANCE, phash_image, reuse_probes
 from groupbot.models import Claim, ClaimPhoto, Community, Draft, PhotoHashBand, Product
@@ -19,6 +20,7 @@ from groupbot.models.photo_bands import BAND_BITS, BAND_COUNT, BLOCKS, band_keys
 from groupbot.people import ensure_community
 from groupbot.reviews import reuse_lookup
 from groupbot.reviews.evidence import evidence_for, known_photos
+from handlers.claim_submit import submitted_message
 from handlers.ticks import tick_now
 from tests.factories import community_with_bot, member, order_for, started
 from tests.handlers.test_claims import at_photos
@@ -239,17 +241,22 @@ async def _photo_sent(bot, person, order: int, data: bytes) -> None:
     await at_photos(bot, person, units=1, order=order)
     await bot.send_photos(person, [data])
     [received] = bot.texts(person)
-    assert received.startswith(t("claims.photo.received", count=1, max=6))
+    # A noise picture: the engine sees neither goods nor a waybill, and says so.
+    assert received == "\n".join([t("claims.photo.received", count=1, max=6),
+                                  t("claims.photo.nothing_seen")])
 
 
 async def _submitted(bot, person) -> int:
     await bot.tap(person, bot.last(person), "cl:done")
     [summary] = bot.replies(person)
+    assert "实付 ¥10.00 共 2个，坏 1个 → 退 ¥5.00" in summary["text"]
     await bot.tap(person, summary, "cl:submit")
     [told] = bot.texts(person)
-    claim_id = int(told.split("#")[1].split("，")[0])
-    assert told.startswith(f"✅ 已提交售后申请 #{claim_id}，预计退款 ¥5.00")
-    return claim_id
+    async with bot.rt.tx() as s:
+        claim = await s.scalar(select(Claim).order_by(Claim.id.desc()))
+    assert told == texts.render("zh-Hans", submitted_message(bot.rt, claim))
+    assert claim.refund_minor == 500  # one of two units at ¥5.00
+    return claim.id
 
 
 async def _reused(bot, claim_id: int) -> list[tuple]:
