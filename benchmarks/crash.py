@@ -18,7 +18,12 @@ and every chat are checked:
 * silent claims: a claim in the database whose member was never told;
 * refund > paid: an order line whose refunds exceed what was paid;
 * duplicates: a state-change message said twice (submitted, approved, paid, a delivery notice,
-  a deal card, a reviewer card for one claim).
+  a deal card, a reviewer card or evidence sheet for one claim).
+
+``--windows`` runs the bot under benchmarks/send_window_probe.py and adds a table of how long
+each send that must happen once was open to a kill, and the duplicates per 1000 trials those
+windows make expected: a figure read off every second of the bot's lives, where the count
+above rests on the handful of kills that happened to land in one.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from live import Control, bot_env, bot_proc, buttons, free_port, print_table, sandbox_proc  # noqa: E402,I001
+from live import Control, bot_env, bot_proc, buttons, free_port, pct, print_table, sandbox_proc  # noqa: E402,I001
 
 SUBMITTED = re.compile(r"已提交售后申请 #(\d+)")
 APPROVED = re.compile(r"你的售后申请 #(\d+) 已通过")
@@ -45,8 +50,11 @@ PAID = re.compile(r"售后申请 #(\d+) 的退款 .* 已打款")
 DELIVERED = re.compile(r"订单 #(\d+) 已送达")
 PAUSED = "这次售后申请先暂停了"  # claims.idle_closed: "send /claim to carry on"
 CARD = re.compile(r"📋 售后申请 #(\d+) · ")  # the card's title line
+SHEET = re.compile(r"售后申请 #(\d+) 照片证据")  # the evidence sheet's caption
 
 
+KINDS = ("submitted", "approved", "paid", "delivered", "reviewer card", "reviewer sheet",
+         "deal card")
 READY = "Application started"  # PTB's log line once polling runs
 
 
@@ -210,7 +218,7 @@ async def up(bot, before: int, limit: float = 120) -> None:
         await asyncio.sleep(0.1)
 
 
-async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asyncio.Event,
+async def killer(bot, trials: int, max_gap: float, done: list[float], stop: asyncio.Event,
                  budget: float) -> None:
     """Kill and restart until ``trials`` kills or ``budget`` seconds, whichever comes first."""
     deadline = time.monotonic() + budget
@@ -218,7 +226,7 @@ async def killer(bot, trials: int, max_gap: float, done: list[int], stop: asynci
         await asyncio.sleep(random.uniform(0, max_gap))
         before = bot.log.read_text(errors="replace").count(READY)
         bot.kill()
-        done.append(1)
+        done.append(time.time())
         bot.start()
         await up(bot, before)
 
@@ -249,6 +257,9 @@ async def check(ctl: Control, url: str, members: list[Person], reviewer: Person,
     cards = Counter(hit[1] for m in await ctl.bot_messages(room)
                     for hit in [CARD.match(m.get("text") or "")] if hit)
     dupes["reviewer card"] = sum(n - 1 for n in cards.values())
+    sheets = Counter(hit[1] for m in await ctl.bot_messages(room)
+                     for hit in [SHEET.match(m.get("caption") or "")] if hit)
+    dupes["reviewer sheet"] = sum(n - 1 for n in sheets.values())
     deal_cards = Counter(m.get("text", "").split("\n")[0] for m in await ctl.bot_messages(group)
                          if any(d.startswith("deal:") for _, d in buttons(m)))
     dupes["deal card"] = sum(n - 1 for n in deal_cards.values())
@@ -266,7 +277,7 @@ async def main(args: argparse.Namespace) -> None:
     sandbox.start()
     url = args.database_url or f"sqlite+aiosqlite:///{work / 'groupbot.db'}"
     photo = make_claim_photo("SF1234567890", damaged=True, seed=7)
-    kills: list[int] = []
+    kills: list[float] = []  # when each SIGKILL was sent
     members: list[Person] = []
     finished = 0
     stuck: list[str] = []
@@ -278,8 +289,14 @@ async def main(args: argparse.Namespace) -> None:
             group = (await ctl.post("/groups", title="幸福里团购群", members=[org.id],
                                     admins=[org.id]))["id"]
             room = (await ctl.post("/groups", title="审核组", members=[rev.id]))["id"]
-            bot = bot_proc(bot_env(port, url, organizer_ids=[org.id], reviewer_ids=[rev.id],
-                                   reviewers_chat_id=room, tick_seconds=0.5), work)
+            env = bot_env(port, url, organizer_ids=[org.id], reviewer_ids=[rev.id],
+                          reviewers_chat_id=room, tick_seconds=0.5)
+            if args.windows:
+                env["GROUPBOT_WINDOW_LOG"] = str(work / "windows.log")
+            bot = bot_proc(env, work)
+            if args.windows:  # the same bot with a stopwatch on its sends (send_window_probe)
+                bot.args = [bot.args[0], str(ROOT / "benchmarks" / "send_window_probe.py"),
+                            "run"]
             bot.start()
             await up(bot, 0)
             await ctl.post(f"/groups/{group}/bot", by=org.id)
@@ -327,16 +344,61 @@ async def main(args: argparse.Namespace) -> None:
             ("lost claims (told submitted, no claim)", result["lost"], "target 0"),
             ("claims whose member was never told", result["silent"], "target 0"),
             ("order lines refunded > paid", result["over"], "target 0")]
-    for kind in ("submitted", "approved", "paid", "delivered", "reviewer card", "deal card"):
+    for kind in KINDS:
         rows.append((f"duplicate: {kind}", result.get(kind, 0), ""))
-    total_dupes = sum(result.get(k, 0) for k in ("submitted", "approved", "paid", "delivered",
-                                                 "reviewer card", "deal card"))
+    total_dupes = sum(result.get(k, 0) for k in KINDS)
     rows.append(("duplicates per 1000 trials", f"{1000 * total_dupes / max(len(kills), 1):.1f}",
                  "target ≤ 1"))
     print_table(f"crash safety ({url.split(':')[0]}), kills 0..{args.max_gap} s apart",
                 ("", "count", "note"), rows)
     for reason in stuck:  # where each stuck story stopped, to look into
         print("stuck:", reason)
+    if args.windows:
+        print_windows(work / "windows.log", kills)
+
+
+def print_windows(log: Path, kills: list[float]) -> None:
+    """How long each send that must happen once was open to a kill (its request written → its
+    journal line), and how many such sends a kill lands in on average: the expected duplicates
+    per trial, read off every life of the bot instead of off the few kills that hit one."""
+    ready: list[float] = []
+    sends: dict[str, list[tuple[float, ...]]] = {}
+    for fields in (line.split() for line in log.read_text().splitlines()):
+        if fields[0] == "ready":
+            ready.append(float(fields[1]))
+        elif fields[0] == "send":
+            # request started, PTB's request returned, journal line, request written, answer's
+            # headers read
+            sends.setdefault(fields[1], []).append(tuple(float(f) for f in fields[2:7]))
+    lives = [(r, min((k for k in kills if k > r), default=None)) for r in ready]
+    lives = [(r, k) for r, k in lives if k is not None]
+    exposed = sum(k - r for r, k in lives)
+
+    def per_1000(rows: list[tuple[float, ...]]) -> float:
+        # A kill before the request's last byte is written sends nothing: the window opens there.
+        cut = sum(max(0.0, min(end, k) - max(wrote, r))
+                  for _, _, end, wrote, _ in rows for r, k in lives)
+        return 1000 * cut / max(exposed, 1e-9)
+
+    def spread(values: list[float]) -> str:
+        return (f"{pct(values, 50):.1f} / {pct(values, 90):.1f} / {pct(values, 99):.1f} / "
+                f"{max(values, default=float('nan')):.1f}")
+
+    every = [s for rows in sends.values() for s in rows]
+    parts = (("PTB's request started → written (not open yet)", 0, 3),
+             ("written → journal line (open to a kill)", 3, 2),
+             ("… written → answer's headers read", 3, 4),
+             ("… headers read → PTB's request returned", 4, 1),
+             ("… returned → journal line", 1, 2))
+    table = [(name, spread([1000 * (s[b] - s[a]) for s in every]), "") for name, a, b in parts]
+    for kind, rows in sorted(sends.items()):
+        table.append((f"{kind}: {len(rows)} sends, written → journal",
+                      spread([1000 * (s[2] - s[3]) for s in rows]),
+                      f"{per_1000(rows):.2f} per 1000"))
+    table.append(("lives / seconds of life after ready", f"{len(lives)} / {exposed:.0f}", ""))
+    table.append(("expected duplicates per 1000 trials", f"{per_1000(every):.2f}",
+                  "sends open at a kill, on average"))
+    print_table("send windows (ms: p50 / p90 / p99 / max)", ("", "value", "note"), table)
 
 
 if __name__ == "__main__":
@@ -349,4 +411,6 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=float, default=120,
                         help="stop killing after this long even if fewer trials were made")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--windows", action="store_true",
+                        help="time every send that must happen once (send_window_probe.py)")
     asyncio.run(main(parser.parse_args()))

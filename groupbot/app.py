@@ -6,6 +6,7 @@ import logging
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
+from telegram.request import HTTPXRequest
 
 import handlers.aftercare
 import handlers.aftercare_desk
@@ -34,6 +35,7 @@ import handlers.reviews_cards
 import handlers.start
 import handlers.ticks
 import handlers.webhook
+import handlers.wire
 from groupbot import claims, db, deal_card, deals, outbox_dispatch, posts, schedule, sent_records
 from groupbot.aftercare import clocks as aftercare_clocks
 from groupbot.aftercare import visits as aftercare_visits
@@ -90,9 +92,11 @@ def build_application(
         # in the claim rush, once the pool had grown, the event loop spent most of its time
         # there (py-spy) and every reply waited. The sends are paced to ~30 a second anyway;
         # 16 connections carry that with room even at 300 ms a request, and a request waits
-        # for one up to 30 s rather than PTB's 1 s before giving up.
-        .connection_pool_size(TELEGRAM_CONNECTIONS)
-        .pool_timeout(30)
+        # for one up to 30 s rather than PTB's 1 s before giving up. The transport tells a
+        # send when its request has left (handlers/wire.py).
+        .request(HTTPXRequest(
+            connection_pool_size=TELEGRAM_CONNECTIONS, pool_timeout=30,
+            httpx_kwargs={"transport": handlers.wire.transport(TELEGRAM_CONNECTIONS)}))
         # Replies first, broadcasts in what is left under the overall limit (handlers/pacing);
         # with Redis, one budget for every process of this token.
         .rate_limiter(

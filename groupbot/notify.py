@@ -15,6 +15,7 @@ retried; organizers see both with /undelivered.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,6 +35,12 @@ from groupbot.models.messaging import (
 from groupbot.runtime import Runtime
 
 Buttons = Sequence[Sequence[tuple[str, str]]]
+
+# Set around a send that, once its request has been written in full, must not be sent again
+# even if no answer comes (groupbot.posts: the evidence sheet). The Bot API transport
+# (handlers/wire.py) awaits it right after the request's last byte left, before the answer.
+request_written: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "request_written", default=None)
 
 
 class SendError(Exception):

@@ -10,6 +10,9 @@ message id: :func:`due_posts` finds it once that process's heartbeat is older th
 ``process_lease_seconds`` (seconds; ``SEND_LEASE`` when the holder is unknown or is this
 process) and it is sent once more — never a third time. Both copies carry the same buttons, and they keep working (they name the deal or
 claim, not the message). A send that certainly did not arrive (429, chat gone) does not count.
+A kind better lost than doubled (``again_if_unanswered=False``: the evidence sheet) is marked
+"not again" the moment its request has been written in full (handlers/wire.py), so a crash
+while Telegram is still working on it sends it no second time.
 
 A kind registers how it is drawn (at send time, in the chat's language) and what its message
 id means (e.g. the deal's ``card_message_id``) in :data:`KINDS`.
@@ -21,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
@@ -55,6 +59,12 @@ class PostKind:
     posted: Posted | None = None  # what the message id means to the subject
     # Outside any transaction: slow work before the send (downloading photos, drawing a sheet).
     prepare: Prepare | None = None
+    # False: a post better lost than doubled. Once its request has been written in full it is
+    # never sent again, even if the process died before Telegram's answer (which it then
+    # almost always stored): for an upload that is most of the round trip (the evidence sheet:
+    # ~75 ms of resizing before the answer, in benchmarks/crash.py --windows). It is lost
+    # only if Telegram refused that request (a 429) and the process died before hearing so.
+    again_if_unanswered: bool = True
 
 
 KINDS: dict[str, PostKind] = {}
@@ -113,7 +123,7 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
             return None
         post = await session.get(Post, post_id, populate_existing=True)
         assert post is not None
-        kind = KINDS[post.kind]
+        kind, attempts = KINDS[post.kind], post.attempts
         drawn = await kind.draw(session, rt, post)
         if drawn is None:  # no longer wanted (e.g. the broadcast finished meanwhile)
             post.attempts = MAX_SENDS
@@ -122,9 +132,8 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     if kind.prepare is not None and (drawn := await kind.prepare(rt, sender, drawn)) is None:
         await _give_up(rt, post_id)
         return None
-    text, buttons, photo = drawn
     try:
-        message_id = await sender.send(chat_id, text, buttons, photo=photo)
+        message_id = await _send(rt, sender, post_id, kind, chat_id, drawn)
     except (notify.Blocked, notify.ChatGone) as exc:  # never deliverable there
         log.info("post %s not sent: %s", post_id, exc)
         await _give_up(rt, post_id)
@@ -135,7 +144,7 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
         async with rt.tx() as session:
             post = await session.get(Post, post_id)
             if post is not None:
-                post.attempts -= 1
+                post.attempts = attempts - 1  # also undoes a "not again" mark (_not_again)
                 post.attempted_at = now - SEND_LEASE + timedelta(seconds=wait)
         log.info("post %s not sent yet: %s", post_id, exc)
         return None
@@ -150,6 +159,28 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     await _link(rt, post_id)
     return message_id
 
+
+async def _send(rt: Runtime, sender: notify.Sender, post_id: int, kind: PostKind, chat_id: int,
+                drawn: Drawn) -> int:
+    text, buttons, photo = drawn
+    if kind.again_if_unanswered:
+        return await sender.send(chat_id, text, buttons, photo=photo)
+    written = notify.request_written.set(partial(_not_again, rt, post_id))
+    try:
+        return await sender.send(chat_id, text, buttons, photo=photo)
+    finally:
+        notify.request_written.reset(written)
+
+
+async def _not_again(rt: Runtime, post_id: int) -> None:
+    """The post's request has left whole: no second send, answer or not (a recorder of its
+    own, so on SQLite the mark is in the sent journal within microseconds)."""
+    recorder = await sent_records.shared(rt, "posts_written")
+    await recorder.sent_surely(post_id, 0)
+
+
+_WRITTEN = sent_records.statement("posts_written", (
+    update(Post).where(Post.id == bindparam("b_row")).values(attempts=MAX_SENDS)))
 
 _SENT = sent_records.statement("posts", (
     update(Post).where(Post.id == bindparam("b_row"))

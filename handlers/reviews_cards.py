@@ -55,7 +55,10 @@ async def _prepare_sheet(rt: Runtime, sender: Sender, plan: cards.SheetPlan
     return None if image is None else (plan.title, None, image)
 
 
-posts.KINDS[cards.SHEET] = posts.PostKind(_draw_sheet, prepare=_prepare_sheet)
+# A second sheet is only noise beside the card (which carries the decision), and its upload
+# is a long window for a crash: sent at most once from the moment its request has left.
+posts.KINDS[cards.SHEET] = posts.PostKind(_draw_sheet, prepare=_prepare_sheet,
+                                          again_if_unanswered=False)
 
 
 async def sheet_image(rt: Runtime, bot: Bot | None, plan: cards.SheetPlan) -> bytes | None:

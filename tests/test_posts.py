@@ -3,11 +3,12 @@ most after a crash between the two."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
-from groupbot import deal_card, deals, notify, posts, sent_records
+from groupbot import deal_card, deals, notify, posts, sent_journal, sent_records
 from groupbot.models import Deal, Post
 from tests.factories import group_row, member
 
@@ -126,3 +127,84 @@ async def test_a_send_that_certainly_failed_does_not_count(runtime):
         post = await session.get(Post, post_id)
     assert (post.attempts, post.message_id, len(sender.sent)) == (1, 101, 1)
     assert posts.SEND_LEASE > timedelta(seconds=6)
+
+
+class WireSender(FakeSender):
+    """Like the Bot API transport (handlers/wire.py): a send's request is written, and a send
+    that asked hears it, before the answer comes back (or the process dies waiting for it)."""
+
+    def __init__(self, die: str | None = None) -> None:
+        super().__init__()
+        self.die = die  # "before writing" / "after writing": a SIGKILL there
+
+    async def send(self, chat_id, text, buttons=None, photo=None) -> int:
+        if self.die == "before writing":
+            raise Crash
+        written = notify.request_written.get()
+        if written is not None:
+            await written()
+        if self.die == "after writing":
+            self.sent.append((chat_id, text))  # Telegram stores it; nobody hears the answer
+            raise Crash
+        return await super().send(chat_id, text, buttons, photo)
+
+
+def better_lost_than_doubled(monkeypatch) -> None:
+    kind = posts.KINDS[deal_card.CARD]
+    monkeypatch.setitem(posts.KINDS, deal_card.CARD,
+                        dataclasses.replace(kind, again_if_unanswered=False))
+
+
+async def test_a_post_better_lost_than_doubled_is_not_sent_again_once_its_request_left(
+        runtime, monkeypatch):
+    better_lost_than_doubled(monkeypatch)
+    _deal_id, post_id = await a_deal(runtime)
+    with pytest.raises(Crash):
+        await posts.deliver(runtime, WireSender(die="after writing"), post_id)
+    if sent_journal.of(runtime) is not None:  # SQLite: the mark is in the journal at once
+        assert await sent_records.replay_journal(runtime) == 0  # and already in the database
+    runtime.clock.advance(minutes=30)  # past every lease: a restart finds nothing to send
+    sender = WireSender()
+    await posts.deliver_due(runtime, sender)
+    assert sender.sent == []
+    async with runtime.tx() as session:
+        assert (await session.get(Post, post_id)).attempts == posts.MAX_SENDS
+
+
+async def test_killed_before_its_request_left_it_is_sent_after_the_restart(
+        runtime, monkeypatch):
+    better_lost_than_doubled(monkeypatch)
+    deal_id, post_id = await a_deal(runtime)
+    with pytest.raises(Crash):
+        await posts.deliver(runtime, WireSender(die="before writing"), post_id)
+    runtime.clock.advance(minutes=3)
+    sender = WireSender()
+    await posts.deliver_due(runtime, sender)
+    assert len(sender.sent) == 1
+    async with runtime.tx() as session:
+        assert (await session.get(Deal, deal_id)).card_message_id == 101
+
+
+async def test_a_request_telegram_refused_after_it_left_is_tried_again(runtime, monkeypatch):
+    better_lost_than_doubled(monkeypatch)
+    _deal_id, post_id = await a_deal(runtime)
+    sender = WireSender()
+    sender.refuse = notify.RetryLater(5)  # the 429 came back: certainly not stored
+
+    async def refused(chat_id, text, buttons=None, photo=None) -> int:
+        await notify.request_written.get()()
+        raise sender.refuse
+
+    with monkeypatch.context() as m:
+        m.setattr(sender, "send", refused)
+        assert await posts.deliver(runtime, sender, post_id) is None
+    async with runtime.tx() as session:
+        assert (await session.get(Post, post_id)).attempts == 0  # the mark undone with the try
+    sender.refuse = None
+    runtime.clock.advance(seconds=6)
+    await posts.deliver_due(runtime, sender)
+    async with runtime.tx() as session:
+        post = await session.get(Post, post_id)
+    # Posted, and marked "not again" when its request left.
+    assert (post.attempts, post.message_id, len(sender.sent)) == (posts.MAX_SENDS, 101, 1)
+    assert notify.request_written.get() is None  # nothing left set for the next send
