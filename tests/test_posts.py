@@ -155,12 +155,18 @@ def better_lost_than_doubled(monkeypatch) -> None:
                         dataclasses.replace(kind, again_if_unanswered=False))
 
 
+async def killed_while_sending(runtime, monkeypatch, die: str) -> tuple[int, int]:
+    """A deal whose card is better lost than doubled, the process killed ``die``."""
+    better_lost_than_doubled(monkeypatch)
+    deal_id, post_id = await a_deal(runtime)
+    with pytest.raises(Crash):
+        await posts.deliver(runtime, WireSender(die=die), post_id)
+    return deal_id, post_id
+
+
 async def test_a_post_better_lost_than_doubled_is_not_sent_again_once_its_request_left(
         runtime, monkeypatch):
-    better_lost_than_doubled(monkeypatch)
-    _deal_id, post_id = await a_deal(runtime)
-    with pytest.raises(Crash):
-        await posts.deliver(runtime, WireSender(die="after writing"), post_id)
+    _deal_id, post_id = await killed_while_sending(runtime, monkeypatch, "after writing")
     if sent_journal.of(runtime) is not None:  # SQLite: the mark is in the journal at once
         assert await sent_records.replay_journal(runtime) == 0  # and already in the database
     runtime.clock.advance(minutes=30)  # past every lease: a restart finds nothing to send
@@ -173,10 +179,7 @@ async def test_a_post_better_lost_than_doubled_is_not_sent_again_once_its_reques
 
 async def test_killed_before_its_request_left_it_is_sent_after_the_restart(
         runtime, monkeypatch):
-    better_lost_than_doubled(monkeypatch)
-    deal_id, post_id = await a_deal(runtime)
-    with pytest.raises(Crash):
-        await posts.deliver(runtime, WireSender(die="before writing"), post_id)
+    deal_id, post_id = await killed_while_sending(runtime, monkeypatch, "before writing")
     runtime.clock.advance(minutes=3)
     sender = WireSender()
     await posts.deliver_due(runtime, sender)
