@@ -38,8 +38,10 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 
 # Set around a send that, once its request has been written in full, must not be sent again
 # even if no answer comes (groupbot.posts: the evidence sheet). The Bot API transport
-# (handlers/wire.py) awaits it right after the request's last byte left, before the answer.
-request_written: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+# (handlers/wire.py) awaits it with True right after the request's last byte left, before the
+# answer; with False when the answer is a refusal (Telegram stored nothing: a 429 that PTB's
+# rate limiter may retry after a wait, a 400).
+request_written: ContextVar[Callable[[bool], Awaitable[None]] | None] = ContextVar(
     "request_written", default=None)
 
 

@@ -63,7 +63,7 @@ class PostKind:
     # never sent again, even if the process died before Telegram's answer (which it then
     # almost always stored): for an upload that is most of the round trip (the evidence sheet:
     # ~75 ms of resizing before the answer, in benchmarks/crash.py --windows). It is lost
-    # only if Telegram refused that request (a 429) and the process died before hearing so.
+    # only if Telegram refused that request and the process died before the refusal arrived.
     again_if_unanswered: bool = True
 
 
@@ -133,7 +133,7 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
         await _give_up(rt, post_id)
         return None
     try:
-        message_id = await _send(rt, sender, post_id, kind, chat_id, drawn)
+        message_id = await _send(rt, sender, post_id, attempts, kind, chat_id, drawn)
     except (notify.Blocked, notify.ChatGone) as exc:  # never deliverable there
         log.info("post %s not sent: %s", post_id, exc)
         await _give_up(rt, post_id)
@@ -144,7 +144,7 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
         async with rt.tx() as session:
             post = await session.get(Post, post_id)
             if post is not None:
-                post.attempts = attempts - 1  # also undoes a "not again" mark (_not_again)
+                post.attempts = attempts - 1  # this try does not count
                 post.attempted_at = now - SEND_LEASE + timedelta(seconds=wait)
         log.info("post %s not sent yet: %s", post_id, exc)
         return None
@@ -160,23 +160,31 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
     return message_id
 
 
-async def _send(rt: Runtime, sender: notify.Sender, post_id: int, kind: PostKind, chat_id: int,
-                drawn: Drawn) -> int:
+async def _send(rt: Runtime, sender: notify.Sender, post_id: int, attempts: int,
+                kind: PostKind, chat_id: int, drawn: Drawn) -> int:
     text, buttons, photo = drawn
     if kind.again_if_unanswered:
         return await sender.send(chat_id, text, buttons, photo=photo)
-    written = notify.request_written.set(partial(_not_again, rt, post_id))
+    written = notify.request_written.set(partial(_on_the_wire, rt, post_id, attempts))
     try:
         return await sender.send(chat_id, text, buttons, photo=photo)
     finally:
         notify.request_written.reset(written)
 
 
-async def _not_again(rt: Runtime, post_id: int) -> None:
-    """The post's request has left whole: no second send, answer or not (a recorder of its
-    own, so on SQLite the mark is in the sent journal within microseconds)."""
-    recorder = await sent_records.shared(rt, "posts_written")
-    await recorder.sent_surely(post_id, 0)
+async def _on_the_wire(rt: Runtime, post_id: int, attempts: int, written: bool) -> None:
+    """``written``: the post's request has left whole, so no second send, answer or not (a
+    recorder of its own: on SQLite the mark is in the sent journal within microseconds).
+    Else Telegram refused it: the mark goes, so a crash before PTB's retry of a 429 (or
+    before the refusal is handled) leaves the post to be sent after the restart."""
+    if written:
+        recorder = await sent_records.shared(rt, "posts_written")
+        await recorder.sent_surely(post_id, 0)
+        return
+    async with rt.tx() as session:
+        post = await session.get(Post, post_id)
+        if post is not None and post.message_id is None:
+            post.attempts = attempts
 
 
 _WRITTEN = sent_records.statement("posts_written", (

@@ -142,7 +142,7 @@ class WireSender(FakeSender):
             raise Crash
         written = notify.request_written.get()
         if written is not None:
-            await written()
+            await written(True)
         if self.die == "after writing":
             self.sent.append((chat_id, text))  # Telegram stores it; nobody hears the answer
             raise Crash
@@ -195,7 +195,12 @@ async def test_a_request_telegram_refused_after_it_left_is_tried_again(runtime, 
     sender.refuse = notify.RetryLater(5)  # the 429 came back: certainly not stored
 
     async def refused(chat_id, text, buttons=None, photo=None) -> int:
-        await notify.request_written.get()()
+        await notify.request_written.get()(True)  # the request left whole
+        async with runtime.tx() as session:
+            assert (await session.get(Post, post_id)).attempts == posts.MAX_SENDS
+        await notify.request_written.get()(False)  # the answer: 429, nothing stored
+        async with runtime.tx() as session:  # a crash now: sent after the restart
+            assert (await session.get(Post, post_id)).attempts == 1
         raise sender.refuse
 
     with monkeypatch.context() as m:
