@@ -388,8 +388,8 @@ def print_windows(log: Path, kills: list[float]) -> None:
     parts = (("PTB's request started → written (not open yet)", 0, 3),
              ("written → journal line (open to a kill)", 3, 2),
              ("… written → answer's headers read", 3, 4),
-             ("… headers read → PTB's request returned", 4, 1),
-             ("… returned → journal line", 1, 2))
+             ("… headers read → journal line", 4, 2),
+             ("(headers read → PTB's request returned)", 4, 1))
     table = [(name, spread([1000 * (s[b] - s[a]) for s in every]), "") for name, a, b in parts]
     for kind, rows in sorted(sends.items()):
         table.append((f"{kind}: {len(rows)} sends, written → journal",

@@ -4,8 +4,9 @@
 A SIGKILL from the moment a send's request starts to the moment its journal line is written
 sends that message again after the restart (the Bot API has no idempotent send). This wrapper
 writes, for each such send, when its HTTP request started, when PTB's request returned and
-when the journal line was written (``time.time()``; for a post better lost than doubled,
-its "not again" mark when that came first), one line per send to the file
+when its journal line was first written (``time.time()``: by the transport as it read the
+answer, or by the record after PTB; for a post better lost than doubled, its "not again" mark
+when that came first), one line per send to the file
 ``GROUPBOT_WINDOW_LOG`` names, and the moment the Application said it started. crash.py adds
 its kill times and reads from it what share of the bot's life a kill would have cut a send.
 Nothing here changes what the bot does.
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 _started: contextvars.ContextVar[tuple[float, float, str] | None] = contextvars.ContextVar(
     "request_times", default=None)
 # httpcore's trace events of the request last made in this task (name → time.time()).
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 _marked: contextvars.ContextVar[float | None] = contextvars.ContextVar("marked", default=None)
 _wire: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
     "wire_times", default=None)
@@ -45,9 +47,11 @@ def _install(path: str) -> None:
 
     async def timed_request(self, url, method, *args, **kwargs):  # type: ignore[no-untyped-def]
         t0 = time.time()
+        inside = _in_request.set(True)
         try:
             return await do_request(self, url, method, *args, **kwargs)
         finally:
+            _in_request.reset(inside)
             if not url.endswith("/getUpdates"):
                 _started.set((t0, time.time(), url.rsplit("/", 1)[-1]))
 
@@ -67,17 +71,21 @@ def _install(path: str) -> None:
         return await transport_send(self, request)
 
     write = sent_journal.SentJournal.write
+    early: dict[tuple[str, int], float] = {}
 
     def timed_write(self, recorder, row_id, message_id, at):  # type: ignore[no-untyped-def]
         write(self, recorder, row_id, message_id, at)
         if recorder == "posts_written":  # "not again" (groupbot.posts): the window closes here
             _marked.set(time.time())
             return
+        if _in_request.get():  # the transport's line as it read the answer (handlers/wire.py)
+            early[(recorder, row_id)] = time.time()
+            return
         times, wire = _started.get(), _wire.get() or {}
         if times is not None:
             sent = wire.get("http11.send_request_body.complete", times[0])
             back = wire.get("http11.receive_response_headers.complete", times[1])
-            marked, end = _marked.get(), time.time()
+            marked, end = _marked.get(), early.pop((recorder, row_id), time.time())
             if marked is not None:
                 _marked.set(None)
                 end = min(end, marked)

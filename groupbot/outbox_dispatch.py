@@ -165,7 +165,8 @@ async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder
         text, buttons = await render_row(session, rt, row)
     status, error, delay = OUTBOX_SENT, None, None
     try:
-        message_id = await sender.send(chat_id, text, buttons)
+        with recorder.expecting(row_id):
+            message_id = await sender.send(chat_id, text, buttons)
     except ChatBusy:
         raise
     except RetryLater as exc:

@@ -163,13 +163,15 @@ async def deliver(rt: Runtime, sender: notify.Sender, post_id: int, *,
 async def _send(rt: Runtime, sender: notify.Sender, post_id: int, attempts: int,
                 kind: PostKind, chat_id: int, drawn: Drawn) -> int:
     text, buttons, photo = drawn
-    if kind.again_if_unanswered:
-        return await sender.send(chat_id, text, buttons, photo=photo)
-    written = notify.request_written.set(partial(_on_the_wire, rt, post_id, attempts))
-    try:
-        return await sender.send(chat_id, text, buttons, photo=photo)
-    finally:
-        notify.request_written.reset(written)
+    recorder = await sent_records.shared(rt, "posts")
+    with recorder.expecting(post_id):
+        if kind.again_if_unanswered:
+            return await sender.send(chat_id, text, buttons, photo=photo)
+        written = notify.request_written.set(partial(_on_the_wire, rt, post_id, attempts))
+        try:
+            return await sender.send(chat_id, text, buttons, photo=photo)
+        finally:
+            notify.request_written.reset(written)
 
 
 async def _on_the_wire(rt: Runtime, post_id: int, attempts: int, written: bool) -> None:

@@ -20,13 +20,20 @@ other writer (groupbot/sent_records.py), and several processes share its rows.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 
 from groupbot.runtime import Runtime
 
 _KEY = "groupbot.sent_journal"
 SUFFIX = ".sent-journal"
+
+# Set around a send whose record starts with a journal line (``Recorder.expecting``): the Bot
+# API transport (handlers/wire.py) calls it with the message id the moment it has read
+# Telegram's answer, before PTB parses it and hands it back (half the window that is left:
+# ~1 ms of ~2 in benchmarks/crash.py --windows).
+answer_read: ContextVar[Callable[[int], None] | None] = ContextVar("answer_read", default=None)
 
 
 class SentJournal:

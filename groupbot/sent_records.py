@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,6 +80,25 @@ class Recorder:
         except Exception:  # noqa: BLE001 - record through the pool instead
             log.warning("sent records: no connection of their own", exc_info=True)
             return cls(rt, name, None)
+
+    @contextmanager
+    def expecting(self, row_id: int) -> Iterator[None]:
+        """Around the send of ``row_id``: on SQLite its journal line is written as soon as the
+        transport has read Telegram's answer (``sent_journal.answer_read``); :meth:`sent`
+        then writes the same line again (a no-op) and records it."""
+        if self.journal is None:
+            yield
+            return
+        journal, name, clock = self.journal, self.name, self.rt.clock
+
+        def read(message_id: int) -> None:
+            journal.write(name, row_id, message_id, clock.now())
+
+        token = sent_journal.answer_read.set(read)
+        try:
+            yield
+        finally:
+            sent_journal.answer_read.reset(token)
 
     async def sent(self, row_id: int, message_id: int) -> None:
         if self.journal is not None:  # before anything else: this is the end of the window

@@ -86,3 +86,30 @@ async def test_a_line_whose_record_did_commit_changes_nothing(runtime):
     assert lines.held() == {}
     async with runtime.tx() as session:
         assert (await session.get(Deal, _deal_id)).card_message_id == 101
+
+
+class KilledAfterTheAnswer(FakeSender):
+    """Telegram's answer was read off the wire (handlers/wire.py), then the process died
+    before PTB handed it back."""
+
+    async def send(self, chat_id, text, buttons=None, photo=None) -> int:
+        message_id = await super().send(chat_id, text, buttons, photo)
+        sent_journal.answer_read.get()(message_id)
+        raise Crash
+
+
+async def test_an_answer_read_before_the_crash_is_recorded_at_the_start(runtime):
+    lines = journal(runtime)
+    deal_id, post_id = await a_deal(runtime)
+    sender = KilledAfterTheAnswer()
+    with pytest.raises(Crash):
+        await posts.deliver(runtime, sender, post_id)
+    assert [(row, message) for row, message, _ in lines.held()["posts"]] == [(post_id, 101)]
+    assert sent_journal.answer_read.get() is None  # the send's hook is gone with it
+    assert await sent_records.replay_journal(runtime) == 1  # the next start
+    runtime.clock.advance(minutes=30)
+    again = FakeSender()
+    await posts.deliver_due(runtime, again)
+    assert again.sent == []
+    async with runtime.tx() as session:
+        assert (await session.get(Deal, deal_id)).card_message_id == 101

@@ -238,7 +238,8 @@ async def _release(rt: Runtime, row_ids: list[int]) -> None:
 async def _send(sender: BroadcastSender, content: tuple[str | None, str | None], job: _Job,
                 recorder: Recorder, answered: set[int]) -> Outcome:
     try:
-        message_id = await sender.send_content(job.chat_id, content[0], content[1])
+        with recorder.expecting(job.row_id):
+            message_id = await sender.send_content(job.chat_id, content[0], content[1])
     except notify.RetryLater as exc:
         return "retry", exc.seconds
     except notify.Migrated as exc:
