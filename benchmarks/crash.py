@@ -17,6 +17,8 @@ and every chat are checked:
 * lost claims: a member was told "submitted #N" but claim N is not theirs in the database;
 * silent claims: a claim in the database whose member was never told;
 * refund > paid: an order line whose refunds exceed what was paid;
+* notices never received: a claim approved or paid, an order delivered, whose member never
+  had that notice;
 * duplicates: a state-change message said twice (submitted, approved, paid, a delivery notice,
   a deal card, a reviewer card or evidence sheet for one claim).
 
@@ -55,6 +57,16 @@ SHEET = re.compile(r"售后申请 #(\d+) 照片证据")  # the evidence sheet's 
 
 KINDS = ("submitted", "approved", "paid", "delivered", "reviewer card", "reviewer sheet",
          "deal card")
+# The notices a member must have had once the run settled: (claim or order id, their
+# Telegram id) for each state the database says was reached.
+OWED = {
+    "approved": "SELECT c.id, m.telegram_id FROM claims c JOIN members m ON m.id = c.member_id"
+                " WHERE c.status IN ('approved', 'paid')",
+    "paid": "SELECT c.id, m.telegram_id FROM claims c JOIN members m ON m.id = c.member_id"
+            " WHERE c.status = 'paid'",
+    "delivered": "SELECT o.id, m.telegram_id FROM orders o JOIN members m ON m.id = o.member_id"
+                 " WHERE o.status = 'delivered'",
+}
 READY = "Application started"  # PTB's log line once polling runs
 
 
@@ -243,17 +255,24 @@ async def check(ctl: Control, url: str, members: list[Person], reviewer: Person,
             "SELECT c.id, m.telegram_id FROM claims c JOIN members m ON m.id = c.member_id"))}
         over = (await conn.execute(text(
             "SELECT count(*) FROM order_items WHERE refunded_minor > paid_minor"))).scalar()
+        # What each member must have heard, from what the database holds.
+        owed = {kind: {(r[0], r[1]) for r in await conn.execute(text(query))}
+                for kind, query in OWED.items()}
     await engine.dispose()
     told: Counter = Counter()
     dupes: Counter = Counter()
+    heard: set[tuple[str, int, int]] = set()
     for member in members:
         texts = [m.get("text") or "" for m in await ctl.bot_messages(member.id)]
         for pattern, kind in ((SUBMITTED, "submitted"), (APPROVED, "approved"), (PAID, "paid"),
                               (DELIVERED, "delivered")):
             hits = Counter(h[1] for t in texts for h in [pattern.search(t)] if h)
             dupes[kind] += sum(n - 1 for n in hits.values())
+            heard.update((kind, int(k), member.id) for k in hits)
             if kind == "submitted":
                 told.update({(int(k), member.id): 1 for k in hits})
+    unheard = {f"unheard {kind}": sum(1 for key in keys if (kind, *key) not in heard)
+               for kind, keys in owed.items()}
     cards = Counter(hit[1] for m in await ctl.bot_messages(room)
                     for hit in [CARD.match(m.get("text") or "")] if hit)
     dupes["reviewer card"] = sum(n - 1 for n in cards.values())
@@ -265,7 +284,7 @@ async def check(ctl: Control, url: str, members: list[Person], reviewer: Person,
     dupes["deal card"] = sum(n - 1 for n in deal_cards.values())
     lost = sum(1 for key in told if key not in claims)
     silent = sum(1 for key in claims if key not in told)
-    return {"lost": lost, "silent": silent, "over": over, **dupes}
+    return {"lost": lost, "silent": silent, "over": over, **unheard, **dupes}
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -344,6 +363,8 @@ async def main(args: argparse.Namespace) -> None:
             ("lost claims (told submitted, no claim)", result["lost"], "target 0"),
             ("claims whose member was never told", result["silent"], "target 0"),
             ("order lines refunded > paid", result["over"], "target 0")]
+    for kind in OWED:  # a notice marked sent once its request left, then never arrived
+        rows.append((f"{kind} notices never received", result[f"unheard {kind}"], "target 0"))
     for kind in KINDS:
         rows.append((f"duplicate: {kind}", result.get(kind, 0), ""))
     total_dupes = sum(result.get(k, 0) for k in KINDS)

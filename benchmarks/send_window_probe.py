@@ -5,8 +5,8 @@ A SIGKILL from the moment a send's request starts to the moment its journal line
 sends that message again after the restart (the Bot API has no idempotent send). This wrapper
 writes, for each such send, when its HTTP request started, when PTB's request returned and
 when its journal line was first written (``time.time()``: by the transport as it read the
-answer, or by the record after PTB; for a post better lost than doubled, its "not again" mark
-when that came first), one line per send to the file
+answer, or by the record after PTB; its "not again" mark when that came first: a notice's,
+and a post's better lost than doubled), one line per send to the file
 ``GROUPBOT_WINDOW_LOG`` names, and the moment the Application said it started. crash.py adds
 its kill times and reads from it what share of the bot's life a kill would have cut a send.
 Nothing here changes what the bot does.
@@ -36,7 +36,7 @@ def _install(path: str) -> None:
     import httpx
     from telegram.request import HTTPXRequest
 
-    from groupbot import sent_journal
+    from groupbot import sent_journal, sent_records
 
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
@@ -75,7 +75,10 @@ def _install(path: str) -> None:
 
     def timed_write(self, recorder, row_id, message_id, at):  # type: ignore[no-untyped-def]
         write(self, recorder, row_id, message_id, at)
-        if recorder == "posts_written":  # "not again" (groupbot.posts): the window closes here
+        # "Not again" (a sheet's mark, groupbot.posts; a notice's "left" line, groupbot.
+        # outbox_dispatch): the window closes here.
+        if recorder == "posts_written" or (
+                message_id == sent_records.UNANSWERED and _in_request.get()):
             _marked.set(time.time())
             return
         if _in_request.get():  # the transport's line as it read the answer (handlers/wire.py)

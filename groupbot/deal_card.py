@@ -89,7 +89,25 @@ async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_i
         deal.card_message_id = message_id
 
 
-posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted)
+# Not posted again once its request has left (groupbot/posts.py): a second card in the group
+# is noise every member sees. A card whose answer a crash cut has no message id yet; the
+# first tap on it tells it (adopt_card), and from then on it is edited like any other.
+posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted, again_if_unanswered=False)
+
+
+async def adopt_card(session: AsyncSession, rt: Runtime, deal_id: int, chat_id: int,
+                     message_id: int) -> bool:
+    """A tap on the deal's card in its group while the deal knows no card message: that is
+    its card (posted, its answer lost to a crash). Recorded, and redrawn on the next refresh
+    (its count may be behind). False when the deal already knows its card."""
+    deal = await session.get(Deal, deal_id)
+    if deal is None or deal.card_message_id is not None or deal.card_chat_id != chat_id:
+        return False
+    deal.card_message_id, deal.card_dirty = message_id, True
+    post = await session.scalar(select(Post).where(Post.key == f"deal:{deal_id}:card"))
+    if post is not None and post.message_id is None:
+        post.message_id, post.sent_at, post.linked_at = message_id, rt.clock.now(), rt.clock.now()
+    return True
 
 
 async def refresh_cards(rt: Runtime, sender: notify.Sender) -> None:

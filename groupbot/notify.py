@@ -4,11 +4,10 @@ Exactly once: a row is keyed by what it is about (e.g. ``order:12:warning``), so
 twice — a retried request, a double tap, a restart — adds nothing. The dispatcher
 (groupbot/outbox_dispatch.py) marks a row ``sending`` by this process (``sending_by``, its
 heartbeat id) and commits before calling Telegram, then ``sent`` with the message id in one
-UPDATE as soon as Telegram answers. A row left ``sending`` by a process that died is taken
-over once that process's heartbeat is older than ``process_lease_seconds``. Telegram has no
-idempotent send, so the
-one window where a message can go out twice is a kill between Telegram accepting it and that
-UPDATE's commit. 429 is honoured by postponing the row; 403 marks it ``blocked`` and it is not
+UPDATE as soon as Telegram answers -- counted as sent already the moment its request has left
+whole, so a kill while Telegram answers does not send it twice. A row left ``sending`` by a
+process that died is taken over once that process's heartbeat is older than
+``process_lease_seconds``. 429 is honoured by postponing the row; 403 marks it ``blocked`` and it is not
 retried; organizers see both with /undelivered.
 """
 
@@ -37,7 +36,8 @@ from groupbot.runtime import Runtime
 Buttons = Sequence[Sequence[tuple[str, str]]]
 
 # Set around a send that, once its request has been written in full, must not be sent again
-# even if no answer comes (groupbot.posts: the evidence sheet). The Bot API transport
+# even if no answer comes (the outbox's notices, groupbot/outbox_dispatch.py; the cards and the
+# evidence sheet, groupbot.posts). The Bot API transport
 # (handlers/wire.py) awaits it with True right after the request's last byte left, before the
 # answer; with False when the answer is a refusal (Telegram stored nothing: a 429 that PTB's
 # rate limiter may retry after a wait, a 400).

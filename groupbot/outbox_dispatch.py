@@ -1,8 +1,8 @@
 """The outbox's dispatcher: due rows are claimed, sent chat by chat, and recorded.
 
 A row is marked ``sending`` by this process (``sending_by``, its heartbeat id) and committed
-before Telegram is called, then ``sent`` with the message id in one UPDATE as soon as Telegram
-answers. A row left ``sending`` by a process that died is taken over once that process's
+before Telegram is called, ``sent`` the moment its request has been written whole (see
+:func:`_not_again_once_written`), and given its message id in one UPDATE when Telegram answers. A row left ``sending`` by a process that died is taken over once that process's
 heartbeat is older than its lease. The rows and what they say are groupbot/notify.py's.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 
-from groupbot import sent_records
+from groupbot import notify, sent_records
 from groupbot.claiming import claimable
 from groupbot.models import Member, OutboxMessage
 from groupbot.models.messaging import (
@@ -141,13 +143,62 @@ def _process_lease(rt: Runtime) -> timedelta:
     return timedelta(seconds=rt.settings.process_lease_seconds)
 
 
-# The first thing after Telegram accepted a message. A process killed before this commit leaves
-# the row "sending", and whoever takes it over sends it again: that gap (Telegram's answer on
-# its way back, this UPDATE) is the duplicate window, hence the Recorder's shortest way.
+# The row is "sent": first the moment its request has left whole (message id
+# ``sent_records.UNANSWERED``, stored as NULL), then with Telegram's message id. A process
+# killed before the first leaves the row "sending" and whoever takes it over sends it again:
+# right, as Telegram got no whole request. See :func:`_not_again_once_written`.
 _SENT = sent_records.statement("outbox", (
     update(OutboxMessage).where(OutboxMessage.id == bindparam("b_row"))
-    .values(status=OUTBOX_SENT, message_id=bindparam("b_message"),
+    .values(status=OUTBOX_SENT,
+            message_id=func.nullif(bindparam("b_message", type_=Integer),
+                                   sent_records.UNANSWERED),
             sent_at=bindparam("b_at"), last_error=None, sending_by=None)))
+
+
+@asynccontextmanager
+async def _not_again_once_written(rt: Runtime, recorder: sent_records.Recorder,
+                                  row_id: int) -> AsyncIterator[None]:
+    """Around a row's send: once its request has been written in full the row counts as sent,
+    answer or not (``recorder.left``: on SQLite a line in the sent journal, microseconds).
+
+    The Bot API has no idempotent send. Waiting for Telegram's answer to record the send
+    left a round trip (~1-2 ms on the sandbox, far more to Telegram) in which a SIGKILL sent
+    the notice twice. Bytes a killed process has written still reach Telegram (the kernel
+    sends them), and Telegram works a whole request to its end, so from here a kill loses
+    the notice only if Telegram then refused it (a 429, a 5xx) -- while a refusal the
+    process lives to hear, or an error of its own, undoes the mark at once: the row goes on
+    as before (tried again, postponed, blocked)."""
+    marked = False
+
+    async def on_the_wire(written: bool) -> None:
+        nonlocal marked
+        if written:
+            await recorder.left(row_id)
+            marked = True
+        elif marked:
+            marked = False
+            await _unmark(rt, recorder, row_id)
+
+    token = notify.request_written.set(on_the_wire)
+    try:
+        yield
+    except Exception:  # not a cancellation: like a kill, that leaves the mark
+        if marked:
+            await _unmark(rt, recorder, row_id)
+        raise
+    finally:
+        notify.request_written.reset(token)
+
+
+async def _unmark(rt: Runtime, recorder: sent_records.Recorder, row_id: int) -> None:
+    if recorder.forget_left(row_id):  # SQLite: the mark was only the journal's line
+        return
+    async with rt.tx() as session:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id,
+                                        OutboxMessage.status == OUTBOX_SENT,
+                                        OutboxMessage.message_id.is_(None))
+            .values(status=OUTBOX_SENDING, sending_by=beats.me(rt), sent_at=None))
 
 
 async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder,
@@ -165,8 +216,9 @@ async def _send_one(rt: Runtime, sender: Sender, recorder: sent_records.Recorder
         text, buttons = await render_row(session, rt, row)
     status, error, delay = OUTBOX_SENT, None, None
     try:
-        with recorder.expecting(row_id):
-            message_id = await sender.send(chat_id, text, buttons)
+        async with _not_again_once_written(rt, recorder, row_id):
+            with recorder.expecting(row_id):
+                message_id = await sender.send(chat_id, text, buttons)
     except ChatBusy:
         raise
     except RetryLater as exc:

@@ -10,9 +10,10 @@ message id: :func:`due_posts` finds it once that process's heartbeat is older th
 ``process_lease_seconds`` (seconds; ``SEND_LEASE`` when the holder is unknown or is this
 process) and it is sent once more — never a third time. Both copies carry the same buttons, and they keep working (they name the deal or
 claim, not the message). A send that certainly did not arrive (429, chat gone) does not count.
-A kind better lost than doubled (``again_if_unanswered=False``: the evidence sheet) is marked
-"not again" the moment its request has been written in full (handlers/wire.py), so a crash
-while Telegram is still working on it sends it no second time.
+A kind better lost than doubled (``again_if_unanswered=False``: the deal card, the reviewer
+card and the evidence sheet) is marked "not again" the moment its request has been written in
+full (handlers/wire.py), so a crash while Telegram is still working on it sends it no second
+time; a card whose id that crash cut is adopted by its first tap.
 
 A kind registers how it is drawn (at send time, in the chat's language) and what its message
 id means (e.g. the deal's ``card_message_id``) in :data:`KINDS`.
@@ -62,8 +63,9 @@ class PostKind:
     # False: a post better lost than doubled. Once its request has been written in full it is
     # never sent again, even if the process died before Telegram's answer (which it then
     # almost always stored): for an upload that is most of the round trip (the evidence sheet:
-    # ~75 ms of resizing before the answer, in benchmarks/crash.py --windows). It is lost
-    # only if Telegram refused that request and the process died before the refusal arrived.
+    # ~75 ms of resizing before the answer, in benchmarks/crash.py --windows), for a card a
+    # text round trip. It is lost only if Telegram refused that request and the process died
+    # before the refusal arrived.
     again_if_unanswered: bool = True
 
 

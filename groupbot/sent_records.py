@@ -38,6 +38,8 @@ from groupbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 RECORD_TRIES = 3  # a sent message's record: a short database hiccup must not become a resend
+# The message id of a send whose request has left but whose answer has not come (``left``).
+UNANSWERED = 0
 
 
 class NotRecorded(Exception):
@@ -121,6 +123,25 @@ class Recorder:
                     if not waiting.done():
                         waiting.set_result(None)
         await done
+
+    async def left(self, row_id: int) -> None:
+        """``row_id``'s request has been written whole: recorded as sent with message id
+        :data:`UNANSWERED` until the answer brings the real one. On SQLite only the journal's
+        line (synchronous, microseconds: no wait for the database's writer before reading the
+        answer), which a start applies if the process died; on PostgreSQL the record itself,
+        on the recorder's own connection."""
+        if self.journal is not None:
+            self.journal.write(self.name, row_id, UNANSWERED, self.rt.clock.now())
+        else:
+            await self.sent(row_id, UNANSWERED)
+
+    def forget_left(self, row_id: int) -> bool:
+        """Undo :meth:`left` where it was only the journal's line (True); False: the caller
+        undoes the record in the database."""
+        if self.journal is None:
+            return False
+        self.journal.forget(self.name, [row_id])
+        return True
 
     async def sent_surely(self, row_id: int, message_id: int) -> None:
         """Telegram has the message: a failed record is tried again (through the pool after a

@@ -69,6 +69,10 @@ class _Refused(Exception):
 @unit_of_work
 async def deal_tap(u: Unit) -> None:
     _, deal_id, action, *rest = u.data.split(":")
+    card = u.update.callback_query.message if u.update.callback_query else None
+    if card is not None and await deal_card.adopt_card(u.session, u.rt, int(deal_id),
+                                                       card.chat.id, card.message_id):
+        u.out.kick()  # the card's refresh redraws it
     try:
         u.out.answer(await _join(u, int(deal_id), int(rest[0]) if action == "j" else 0))
     except _Refused as refused:

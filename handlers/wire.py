@@ -5,8 +5,9 @@ It does two things on top of httpx's own:
 - A send that set :data:`groupbot.notify.request_written` hears the moment its request has
   been written in full, before Telegram answers, and again if the answer is a refusal. From
   that moment a SIGKILL no longer stops the message (Telegram stores it without the bot
-  reading the answer), so a post better lost than doubled (the evidence sheet,
-  groupbot.posts) marks itself "not again" there. For an upload that is most of the round
+  reading the answer), so an outbox notice (groupbot/outbox_dispatch.py) and a post better
+  lost than doubled (the cards and the evidence sheet, groupbot.posts) mark themselves "not
+  again" there. For an upload that is most of the round
   trip: Telegram (and the sandbox) resizes the photo before it answers.
 - A send whose record starts with a line in the sent journal
   (:data:`groupbot.sent_journal.answer_read`, SQLite) has that line written the moment the

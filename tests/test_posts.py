@@ -3,7 +3,6 @@ most after a crash between the two."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -149,15 +148,9 @@ class WireSender(FakeSender):
         return await super().send(chat_id, text, buttons, photo)
 
 
-def better_lost_than_doubled(monkeypatch) -> None:
-    kind = posts.KINDS[deal_card.CARD]
-    monkeypatch.setitem(posts.KINDS, deal_card.CARD,
-                        dataclasses.replace(kind, again_if_unanswered=False))
-
-
 async def killed_while_sending(runtime, monkeypatch, die: str) -> tuple[int, int]:
-    """A deal whose card is better lost than doubled, the process killed ``die``."""
-    better_lost_than_doubled(monkeypatch)
+    """A deal (its card is better lost than doubled), the process killed ``die``."""
+    assert not posts.KINDS[deal_card.CARD].again_if_unanswered
     deal_id, post_id = await a_deal(runtime)
     with pytest.raises(Crash):
         await posts.deliver(runtime, WireSender(die=die), post_id)
@@ -188,8 +181,39 @@ async def test_killed_before_its_request_left_it_is_sent_after_the_restart(
         assert (await session.get(Deal, deal_id)).card_message_id == 101
 
 
+async def test_a_card_whose_answer_a_crash_cut_is_adopted_by_its_first_tap(
+        runtime, monkeypatch):
+    deal_id, post_id = await killed_while_sending(runtime, monkeypatch, "after writing")
+    async with runtime.tx() as session:
+        deal = await session.get(Deal, deal_id)
+        assert deal.card_message_id is None  # posted; the bot never heard its id
+        chat_id = deal.card_chat_id
+        # A tap from another chat, or a deal that knows its card, changes nothing.
+        assert not await deal_card.adopt_card(session, runtime, deal_id, chat_id + 1, 7)
+        assert await deal_card.adopt_card(session, runtime, deal_id, chat_id, 101)
+        assert not await deal_card.adopt_card(session, runtime, deal_id, chat_id, 102)
+    async with runtime.tx() as session:
+        deal, post = await session.get(Deal, deal_id), await session.get(Post, post_id)
+        assert (deal.card_message_id, deal.card_dirty, post.message_id) == (101, True, 101)
+        assert post.linked_at is not None
+    edits = EditingSender()
+    await deal_card.refresh_cards(runtime, edits)  # brought up to date like any card
+    assert [(chat, message) for chat, message, _ in edits.edited] == [(chat_id, 101)]
+    runtime.clock.advance(minutes=30)
+    await posts.deliver_due(runtime, edits)
+    assert edits.sent == []
+
+
+class EditingSender(WireSender):
+    def __init__(self) -> None:
+        super().__init__()
+        self.edited: list[tuple[int, int, str]] = []
+
+    async def edit(self, chat_id, message_id, text, buttons=None) -> None:
+        self.edited.append((chat_id, message_id, text))
+
+
 async def test_a_request_telegram_refused_after_it_left_is_tried_again(runtime, monkeypatch):
-    better_lost_than_doubled(monkeypatch)
     _deal_id, post_id = await a_deal(runtime)
     sender = WireSender()
     sender.refuse = notify.RetryLater(5)  # the 429 came back: certainly not stored

@@ -134,7 +134,9 @@ async def _card_posted(session: AsyncSession, rt: Runtime, post: Post, message_i
                  post.data["version"])
 
 
-posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted)
+# Not posted again once its request has left (groupbot/posts.py): a card whose answer a
+# crash cut is adopted by its first tap (adopt_copy), like a second copy.
+posts.KINDS[CARD] = posts.PostKind(_draw_card, _card_posted, again_if_unanswered=False)
 
 
 async def posted_in(session: AsyncSession, claim_id: int, chat_id: int) -> bool:

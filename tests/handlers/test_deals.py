@@ -181,3 +181,27 @@ async def test_guided_deal_in_the_private_chat_is_posted_to_the_chosen_group(bot
     assert bot.texts(c.organizer) == [t("deals.guide.posted", group="芒果团 3号楼", deal=1)]
     [card] = bot.replies(c.group)
     assert "接龙：麒麟西瓜" in card["text"] and "每人限购 2个" in card["text"]
+
+
+async def test_a_card_whose_id_a_crash_cut_is_adopted_by_the_first_tap_and_kept_current(bot):
+    # The card left whole, then the bot died before Telegram's answer: it is not posted again
+    # (groupbot/posts.py) and the bot does not know its message id.
+    from sqlalchemy import update
+
+    from groupbot.models import Deal, Post
+
+    c = await community_with_bot(bot, "小明")
+    [ming] = c.members
+    card = await post_deal(bot, c)
+    async with bot.rt.tx() as session:
+        await session.execute(update(Deal).values(card_message_id=None))
+        await session.execute(update(Post).values(message_id=None, linked_at=None))
+    q = await bot.tap_label(ming, card, "接龙 2斤")
+    assert bot.sb.answer_of(q)["text"] == t("deals.result.joined", quantity=2, unit="斤",
+                                            product="阳山水蜜桃")
+    async with bot.rt.tx() as session:
+        assert (await session.get(Deal, 1)).card_message_id == card["message_id"]
+    await tick(bot, seconds=61)
+    edited = [m for m in bot.sb.bot_messages(c.group) if m["message_id"] == card["message_id"]]
+    assert "已接龙 1 人，共 2斤" in edited[0]["text"]
+    assert [m for m in bot.sb.bot_messages(c.group) if "接龙：" in (m.get("text") or "")] == edited
