@@ -202,7 +202,7 @@ async def story(cast: Cast, n: int, member: Person) -> None:
     async with cast.lock:
         seen = len(await ctl.bot_messages(rev.id))
         m, data = await rev.act_until(rev.id, rev.say(rev.id, "/payouts"),
-                                      with_button(lambda d: d == f"rv:p:{claim}", seen))
+                                      payout_button(claim, seen))
         seen = len(await ctl.bot_messages(rev.id))
         await rev.act_until(rev.id, rev.tap(m, data),
                             lambda ms: ms[-1] if len(ms) > seen else None)
@@ -210,6 +210,18 @@ async def story(cast: Cast, n: int, member: Person) -> None:
         await rev.act_until(rev.id, rev.say(rev.id, f"WX{claim:06d}"),
                             lambda ms: ms[-1] if len(ms) > seen else None)
     await member.act_until(member.id, _nothing, with_text(PAID))
+
+
+def payout_button(claim: int, after: int):
+    """The newest /payouts list with the claim's "paid" button: it names the refund, whose id
+    is the claim's only where both ids happen to run in step (SQLite), so found by its label."""
+    def found(messages: list[dict]):
+        for m in reversed(messages[after:]):
+            for label, data in buttons(m):
+                if data.startswith("rv:p:") and f"#{claim} " in label:
+                    return m, data
+        return None
+    return found
 
 
 async def _nothing() -> None:

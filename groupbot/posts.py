@@ -169,6 +169,7 @@ async def _send(rt: Runtime, sender: notify.Sender, post_id: int, attempts: int,
     with recorder.expecting(post_id):
         if kind.again_if_unanswered:
             return await sender.send(chat_id, text, buttons, photo=photo)
+        await sent_records.shared(rt, "posts_written")  # opened now, not while on the wire
         written = notify.request_written.set(partial(_on_the_wire, rt, post_id, attempts))
         try:
             return await sender.send(chat_id, text, buttons, photo=photo)

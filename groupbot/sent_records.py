@@ -78,7 +78,11 @@ class Recorder:
             # the pool, as there is none.
             raw = await conn.get_raw_connection()
             rt.engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
-            return cls(rt, name, conn)
+            recorder = cls(rt, name, conn)
+            # Its UPDATE once on no row: compiled and prepared now, not inside the first
+            # send's window (a process's first notice came ~ms later than the next ones).
+            await recorder._write([(-1, UNANSWERED)])
+            return recorder
         except Exception:  # noqa: BLE001 - record through the pool instead
             log.warning("sent records: no connection of their own", exc_info=True)
             return cls(rt, name, None)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from groupbot import notify, outbox_dispatch, posts, sent_journal, sent_records, texts
+from groupbot import outbox_dispatch, posts, sent_journal, sent_records
 from groupbot.models import Deal, OutboxMessage
-from tests.factories import group_row, member
+from tests.test_outbox_dispatch import a_notice
 from tests.test_posts import Crash, FakeSender, a_deal
 
 
@@ -50,12 +50,7 @@ async def test_a_card_sent_before_the_crash_is_recorded_at_the_start_not_posted_
 
 async def test_a_notice_sent_before_the_crash_is_recorded_at_the_start(runtime, monkeypatch):
     lines = journal(runtime)
-    async with runtime.tx() as session:
-        await group_row(runtime, session)
-        ming = await member(runtime, session, 7, "小明")
-        await notify.enqueue(session, runtime, notify.Outgoing(
-            key="test:approved", kind="claim_submitted", chat_id=ming.telegram_id,
-            member_id=ming.id, message=texts.text("orders.confirmed", order=3)))
+    await a_notice(runtime)
     sender = FakeSender()
     with monkeypatch.context() as m:
         crash_in_the_database_record(m)
