@@ -69,8 +69,12 @@ CARD = "deal_card"
 
 async def intend_card(session: AsyncSession, rt: Runtime, deal: Deal) -> Post:
     """Record, with the deal, that its card must be posted (after this commit, once)."""
-    return await posts.intend(session, rt, key=f"deal:{deal.id}:card", kind=CARD,
+    return await posts.intend(session, rt, key=_card_key(deal.id), kind=CARD,
                               chat_id=deal.card_chat_id, subject_id=deal.id)
+
+
+def _card_key(deal_id: int) -> str:
+    return f"deal:{deal_id}:card"
 
 
 async def _draw_card(session: AsyncSession, rt: Runtime, post: Post) -> posts.Drawn | None:
@@ -104,7 +108,7 @@ async def adopt_card(session: AsyncSession, rt: Runtime, deal_id: int, chat_id: 
     if deal is None or deal.card_message_id is not None or deal.card_chat_id != chat_id:
         return False
     deal.card_message_id, deal.card_dirty = message_id, True
-    post = await session.scalar(select(Post).where(Post.key == f"deal:{deal_id}:card"))
+    post = await session.scalar(select(Post).where(Post.key == _card_key(deal_id)))
     if post is not None and post.message_id is None:
         post.message_id, post.sent_at, post.linked_at = message_id, rt.clock.now(), rt.clock.now()
     return True

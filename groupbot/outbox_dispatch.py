@@ -2,7 +2,8 @@
 
 A row is marked ``sending`` by this process (``sending_by``, its heartbeat id) and committed
 before Telegram is called, ``sent`` the moment its request has been written whole (see
-:func:`_not_again_once_written`), and given its message id in one UPDATE when Telegram answers. A row left ``sending`` by a process that died is taken over once that process's
+:func:`_not_again_once_written`), and given its message id in one UPDATE when Telegram
+answers. A row left ``sending`` by a process that died is taken over once that process's
 heartbeat is older than its lease. The rows and what they say are groupbot/notify.py's.
 """
 
